@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 # Keys of `har-analyzer classify --format json`, in order: a public contract, do not reorder.
 CLASSIFY_KEYS: tuple[str, ...] = (
@@ -82,3 +83,46 @@ class Prefix:
     def parse(cls, pattern: str, console: str = "custom") -> Prefix:
         segments = tuple(s for s in pattern.strip().split("/") if s)
         return cls(pattern=pattern, console=console, segments=segments)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A `log.pages[]` record as the writer gave it (navigations are derived separately)."""
+
+    id: str | None
+    title: str | None
+    started: datetime | None  # UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A response body, decoded lazily for the one entry that needs it."""
+
+    text: str | None  # as written; base64 when `encoding` says so
+    encoding: str | None
+    mime_type: str | None
+    size: int | None  # content.size as written (decoded length for most writers; -1/None unknown)
+
+    def decoded(self) -> bytes | None:
+        """The body bytes, base64 undone."""
+        if self.text is None:
+            return None
+        if (self.encoding or "").lower() == "base64":
+            import base64
+            import binascii
+
+            try:
+                return base64.b64decode(self.text)
+            except (binascii.Error, ValueError):
+                return None
+        return self.text.encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketFrame:
+    """One `_webSocketMessages` frame, its time normalised to UTC (writers use seconds or milliseconds)."""
+
+    direction: str | None  # send, receive, error
+    time: datetime | None
+    opcode: int | None  # 1 text, 2 binary, 8 close; -1 for Chrome's error frames
+    data: str | None

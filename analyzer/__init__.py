@@ -1,0 +1,67 @@
+"""har-analyzer: what a Kubernetes web console really did to the API, read from a HAR capture.
+
+Library use:
+
+    from analyzer import load_capture, request_frame, classify_request
+    capture = load_capture("capture.har")
+    frame = request_frame(capture)              # pandas DataFrame, one row per request
+    frame[frame.verb == "watch"]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnalyzerError",
+    "Capture",
+    "InputError",
+    "RequestInfo",
+    "__version__",
+    "classify_request",
+    "load_capture",
+    "load_requests",
+    "request_frame",
+    "request_table",
+]
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analyzer.errors import AnalyzerError, InputError
+    from analyzer.har.loader import Capture, load_capture
+    from analyzer.k8s import classify_request
+    from analyzer.model import RequestInfo
+    from analyzer.table import request_frame, request_table
+
+_LAZY = {
+    "AnalyzerError": "analyzer.errors",
+    "InputError": "analyzer.errors",
+    "Capture": "analyzer.har.loader",
+    "load_capture": "analyzer.har.loader",
+    "classify_request": "analyzer.k8s",
+    "RequestInfo": "analyzer.model",
+    "request_frame": "analyzer.table",
+    "request_table": "analyzer.table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import analyzer` must stay cheap for the CLI (pandas and pyarrow load only when needed).
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analyzer' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def load_requests(path: str, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Load a capture and return its request table as a pandas DataFrame (columns: `analyzer.table.COLUMNS`)."""
+    from analyzer.har.loader import load_capture
+    from analyzer.k8s import parse_prefix
+    from analyzer.table import request_frame
+
+    return request_frame(load_capture(path), tuple(parse_prefix(p) for p in prefixes))

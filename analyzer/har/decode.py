@@ -1,0 +1,210 @@
+"""Decode the JSON of a capture into the typed structs of `schema`, surviving what real writers produce.
+
+The fast path is one msgspec pass over the whole document (entries kept as raw spans) and one typed decode per
+entry. An entry whose fields have unexpected types is decoded again leniently: the offending field is dropped
+with a warning and the rest of the entry is kept. A document cut off before its end (a big export that was
+interrupted) is streamed with ijson instead, keeping every entry that was complete before the cut.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from analyzer.errors import InputError
+from analyzer.har import schema
+from analyzer.har.source import Source
+
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `(?P<path>[^`]*)`)?$")
+_GOT = re.compile(r"got `(?P<got>[^`]+)`")
+_BYTE = re.compile(r"\(byte (?P<byte>\d+)\)")
+_PATH_STEP = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]")
+_MAX_REPAIRS = 32
+
+
+@dataclass
+class Document:
+    """The decoded top of a HAR: raw entries plus the log's metadata, and what had to be repaired."""
+
+    entries: list[msgspec.Raw]
+    log: schema.Log
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode_document(source: Source) -> Document:
+    """Decode the HAR envelope, or raise InputError saying in one line why this is not a HAR."""
+    try:
+        har = msgspec.json.decode(source.data, type=schema.Har)
+    except msgspec.ValidationError as exc:
+        raise InputError(f"{source.name}: not a HAR file: {_shape_problem(exc)}") from None
+    except msgspec.DecodeError as exc:
+        if "truncated" not in str(exc):
+            raise InputError(f"{source.name}: not valid JSON: {_where(source, exc)}") from None
+        return _salvage(source)
+    if har.log is None or har.log.entries is None:
+        raise InputError(f"{source.name}: not a HAR file: no log.entries ({_keys_hint(source, har)})")
+    return Document(entries=har.log.entries, log=har.log)
+
+
+def decode_entries(document: Document, raws: list[msgspec.Raw], first: int) -> list[schema.Entry]:
+    """Typed entries for `raws` (positions `first`...), repairing the ones real writers got wrong."""
+    decoder = _DECODER
+    try:
+        return [decoder.decode(raw) for raw in raws]
+    except msgspec.ValidationError:
+        return [_decode_one(document, raw, first + offset) for offset, raw in enumerate(raws)]
+
+
+_DECODER = msgspec.json.Decoder(schema.Entry, strict=False)
+
+
+def _decode_one(document: Document, raw: msgspec.Raw, position: int) -> schema.Entry:
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.ValidationError as exc:
+        return _repair(document, msgspec.json.decode(raw), position, exc)
+
+
+def _repair(document: Document, value: Any, position: int, error: msgspec.ValidationError) -> schema.Entry:
+    if not isinstance(value, dict):
+        document.warnings.append(f"entry {position}: not an object ({type(value).__name__}); kept as an empty row")
+        return schema.Entry()
+    for _ in range(_MAX_REPAIRS):
+        what, path = _split(error)
+        if not path or not _drop(value, path):
+            break
+        document.warnings.append(f"entry {position}: {path.removeprefix('$.')} ignored: {what}")
+        try:
+            return _DECODER.decode(msgspec.json.encode(value))
+        except msgspec.ValidationError as exc:
+            error = exc
+    document.warnings.append(f"entry {position}: unreadable ({error}); kept as an empty row")
+    return schema.Entry()
+
+
+def _drop(value: Any, path: str) -> bool:
+    steps = [(m.group(1), m.group(2)) for m in _PATH_STEP.finditer(path)]
+    if not steps:
+        return False
+    node = value
+    for key, index in steps[:-1]:
+        try:
+            node = node[key] if key is not None else node[int(index)]
+        except (KeyError, IndexError, TypeError):
+            return False
+    key, index = steps[-1]
+    try:
+        if key is not None:
+            del node[key]
+        else:
+            node[int(index)] = None
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _split(error: msgspec.ValidationError) -> tuple[str, str]:
+    match = _AT.match(str(error))
+    assert match is not None  # the pattern matches any string
+    return match.group("what"), match.group("path") or ""
+
+
+def _shape_problem(error: msgspec.ValidationError) -> str:
+    what, path = _split(error)
+    got = _GOT.search(what)
+    kind = got.group("got") if got else "something else"
+    if path == "$":
+        return f"the document is {_article(kind)}, not an object"
+    if path == "$.log":
+        return f"log is {_article(kind)}, not an object"
+    if path == "$.log.entries":
+        return f"log.entries is {_article(kind)}, not a list"
+    return f"{path.removeprefix('$.')}: {what}"
+
+
+def _article(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+def _keys_hint(source: Source, har: schema.Har) -> str:
+    if har.log is not None:
+        keys = _object_keys(source.data, ("log",))
+        return f"log keys: {', '.join(sorted(keys)) or 'none'}"
+    keys = _object_keys(source.data, ())
+    return f"top-level keys: {', '.join(sorted(keys)) or 'none'}"
+
+
+def _object_keys(data: bytes | memoryview, path: tuple[str, ...]) -> list[str]:
+    node: Any = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+    for key in path:
+        node = msgspec.json.decode(node[key], type=dict[str, msgspec.Raw])
+    return list(node)
+
+
+def _where(source: Source, error: msgspec.DecodeError) -> str:
+    message = str(error).removeprefix("JSON is malformed: ")
+    found = _BYTE.search(message)
+    if not found:
+        return message
+    offset = int(found.group("byte"))
+    head = bytes(source.data[:offset])
+    line = head.count(b"\n") + 1
+    column = offset - (head.rfind(b"\n") + 1) + 1
+    return f"{_BYTE.sub('', message).strip()} at line {line}, column {column}"
+
+
+def _salvage(source: Source) -> Document:
+    """Stream a cut-off document: keep the log metadata and every entry completed before the cut."""
+    import ijson
+
+    log = schema.Log()
+    entries: list[msgspec.Raw] = []
+    for kind, value in _stream_log(ijson, source.data):
+        if kind == "entry":
+            entries.append(msgspec.Raw(msgspec.json.encode(value)))
+        else:
+            setattr(log, kind, msgspec.Raw(msgspec.json.encode(value)))
+    if not entries and log.creator == schema.NULL:
+        raise InputError(f"{source.name}: not valid JSON: the file ends before any HAR entry")
+    document = Document(entries=entries, log=log, truncated=True)
+    document.warnings.append(
+        f"{source.name}: the file is cut off; read the {len(entries)} entries complete before the cut"
+    )
+    return document
+
+
+def _stream_log(ijson: Any, data: bytes | memoryview) -> Iterator[tuple[str, Any]]:
+    prefixes = {"log.entries.item": "entry", "log.pages": "pages", "log.creator": "creator",
+                "log.browser": "browser", "log.version": "version"}  # fmt: skip
+    builders: dict[str, Any] = {}
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(bytes(data)), use_float=True):
+            kind = prefixes.get(prefix)
+            if kind is not None and prefix not in builders and event in ("start_map", "start_array"):
+                builders[prefix] = ijson.ObjectBuilder()
+            builder = builders.get(prefix) if kind is not None else _innermost(builders, prefix)
+            if builder is None:
+                if kind is not None and event in ("string", "number"):
+                    yield kind, value
+                continue
+            builder.event(event, value)
+            if kind is not None and event in ("end_map", "end_array"):
+                del builders[prefix]
+                yield kind, builder.value
+    except ijson.common.IncompleteJSONError:
+        return
+    except ijson.common.JSONError:
+        return
+
+
+def _innermost(builders: dict[str, Any], prefix: str) -> Any:
+    for owner, builder in builders.items():
+        if prefix.startswith(owner + "."):
+            return builder
+    return None

@@ -1,0 +1,107 @@
+"""The parts of HAR 1.2 (and the writers' `_` extensions) that we decode; private to `analyzer.har`.
+
+Only the fields the analyzer uses are declared: msgspec skips everything else without building Python
+objects. Bodies, headers, initiators and websocket frame payloads are kept as `msgspec.Raw` (a view into
+the capture, no copy) and decoded later, only for the entries that need them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+Number = float | None
+NULL = msgspec.Raw(b"null")
+
+
+class Content(msgspec.Struct, gc=False):
+    size: Number = None
+    mimeType: str | None = None
+    text: msgspec.Raw = NULL
+    encoding: str | None = None
+    _file: str | None = None  # Playwright `attach` mode: a sidecar file in the zip
+
+
+class Request(msgspec.Struct, gc=False):
+    method: str | None = None
+    url: str | None = None
+    httpVersion: str | None = None
+    headers: msgspec.Raw = NULL
+    bodySize: Number = None
+
+
+class Response(msgspec.Struct, gc=False):
+    status: Number = None
+    statusText: str | None = None
+    httpVersion: str | None = None
+    headers: msgspec.Raw = NULL
+    content: Content = msgspec.field(default_factory=Content)
+    _transferSize: Number = None
+    _error: str | None = None  # Chrome, mitmproxy
+    _failureText: str | None = None  # Playwright
+    bodySize: Number = None
+
+
+class Timings(msgspec.Struct, gc=False):
+    blocked: Number = None
+    dns: Number = None
+    connect: Number = None
+    ssl: Number = None
+    send: Number = None
+    wait: Number = None
+    receive: Number = None
+    _blocked_queueing: Number = None  # Chrome: the queueing part of `blocked`
+    _queued: Number = None  # chrome-har
+
+
+class Frame(msgspec.Struct, gc=False):
+    type: str | None = None  # send, receive (Chrome also "error")
+    time: Number = None  # epoch seconds (Chrome, mitmproxy) or milliseconds (Playwright)
+    opcode: Number = None
+    data: msgspec.Raw = NULL
+
+
+class Initiator(msgspec.Struct, gc=False):
+    type: str | None = None  # parser, script, preflight, other
+    url: str | None = None
+
+
+class Entry(msgspec.Struct, gc=False):
+    startedDateTime: str | None = None
+    time: Number = None
+    request: Request = msgspec.field(default_factory=Request)
+    response: Response = msgspec.field(default_factory=Response)
+    timings: Timings = msgspec.field(default_factory=Timings)
+    pageref: str | None = None
+    serverIPAddress: str | None = None
+    connection: str | None = None
+    _connectionId: str | None = None  # new Chrome (with `connection` then the server port)
+    _serverPort: Number = None  # Playwright, Safari
+    _resourceType: str | None = None
+    _initiator: Initiator | str | None = None  # Chrome: an object; chrome-har: the initiator URL
+    _initiator_type: str | None = None  # chrome-har
+    _frameref: str | None = None  # Playwright: which frame issued the request
+    _fromCache: str | None = None
+    _webSocketMessages: list[Frame] | None = None
+
+
+class Page(msgspec.Struct, gc=False):
+    id: str | None = None
+    title: str | None = None
+    startedDateTime: str | None = None
+
+
+class Creator(msgspec.Struct, gc=False):
+    name: str | None = None
+    version: str | None = None
+
+
+class Log(msgspec.Struct):
+    entries: list[msgspec.Raw] | None = None
+    pages: msgspec.Raw = NULL
+    creator: msgspec.Raw = NULL
+    browser: msgspec.Raw = NULL
+    version: msgspec.Raw = NULL
+
+
+class Har(msgspec.Struct):
+    log: Log | None = None

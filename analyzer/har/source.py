@@ -1,0 +1,153 @@
+"""Turn a capture path (or stdin) into one UTF-8 JSON buffer: decompress, unzip, strip a BOM or a JSONP wrapper.
+
+The container is detected from the content, not the extension: gzip (`1f 8b`), zlib (`.zhar`, a valid zlib
+header), a zip archive holding one HAR (Playwright's `.zip` with `har.har` and its `_file` sidecars), UTF-16
+with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read, so that its pages can be
+handed back to the kernel once the request table is built (`Source.release`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import mmap
+import re
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from analyzer.errors import InputError
+
+Buffer = bytes | memoryview
+
+_JSONP = re.compile(rb"\s*[A-Za-z_$][\w$.]*\s*\(")
+_HAR_MEMBER_SUFFIXES = (".har", ".json")
+
+
+@dataclass
+class Source:
+    """One decoded capture: `data` is JSON text as UTF-8 bytes (no BOM, no JSONP wrapper)."""
+
+    name: str  # what errors call the capture: the path as given, or "<stdin>"
+    data: Buffer
+    # Reads a sidecar file of a zip capture (Playwright `content._file`); None when the capture is no zip.
+    read_member: Callable[[str], bytes] | None = None
+    _mapping: mmap.mmap | None = field(default=None, repr=False)
+
+    def release(self) -> None:
+        """Tell the kernel we are done with the mapped pages for now; later reads fault them back in."""
+        if self._mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self._mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
+    """Open a capture by path, or `-` for standard input.
+
+    Raises:
+        InputError: the file is missing, unreadable, or a container we cannot open.
+    """
+    name = str(path)
+    if name == "-":
+        raw: Buffer = (stdin or sys.stdin.buffer).read()
+        return _decode_container("<stdin>", raw, None)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            if not head:
+                raise InputError(f"{name}: empty file")
+            if _is_compressed(head):
+                return _decode_container(name, head + handle.read(), None)
+            mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, not a capture") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    return _decode_container(name, memoryview(mapping), mapping)
+
+
+def _is_compressed(head: bytes) -> bool:
+    return head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04" or _is_zlib(head)
+
+
+def _is_zlib(head: bytes) -> bool:
+    # RFC 1950: deflate method, a window of at most 32K, and a header checksum divisible by 31.
+    return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None) -> Source:
+    head = bytes(raw[:4])
+    if head[:2] == b"\x1f\x8b":
+        return _text_source(name, _inflate(name, "gzip", lambda: gzip.decompress(raw)), None)
+    if head[:4] == b"PK\x03\x04":
+        return _zip_source(name, raw)
+    if _is_zlib(head):
+        return _text_source(name, _inflate(name, "zlib", lambda: zlib.decompress(raw)), None)
+    return _text_source(name, raw, mapping)
+
+
+def _inflate(name: str, kind: str, inflate: Callable[[], bytes]) -> bytes:
+    try:
+        return inflate()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{name}: corrupt {kind} data: {exc}") from None
+
+
+def _zip_source(name: str, raw: Buffer) -> Source:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(bytes(raw)))
+        members = [m for m in archive.namelist() if m.lower().endswith(_HAR_MEMBER_SUFFIXES)]
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{name}: corrupt zip archive: {exc}") from None
+    hars = [m for m in members if m.lower().endswith(".har")] or members
+    if len(hars) != 1:
+        found = ", ".join(hars[:5]) or "none"
+        raise InputError(f"{name}: a zip capture must hold exactly one .har file (found: {found})")
+
+    def read_member(member: str) -> bytes:
+        return archive.read(member)
+
+    return _text_source(name, archive.read(hars[0]), None, read_member)
+
+
+def _text_source(
+    name: str,
+    data: Buffer,
+    mapping: mmap.mmap | None,
+    read_member: Callable[[str], bytes] | None = None,
+) -> Source:
+    head = bytes(data[:4])
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = bytes(data).decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: not valid UTF-16 text: {exc.reason}") from None
+    elif head[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    data = _strip_jsonp(data)
+    return Source(name=name, data=data, read_member=read_member, _mapping=mapping)
+
+
+def _strip_jsonp(data: Buffer) -> Buffer:
+    """`onInputData({...});` (Firebug/HAR Viewer `.harp`) -> `{...}`."""
+    start = bytes(data[:256])
+    stripped = start.lstrip()
+    if not stripped or stripped[:1] in b"{[":
+        return data
+    match = _JSONP.match(start)
+    if match is None:
+        return data
+    tail = bytes(data[-256:]) if len(data) > 256 else start
+    close = tail.rfind(b")")
+    if close < 0:
+        return data
+    end = len(data) - len(tail) + close
+    return data[match.end() : end]

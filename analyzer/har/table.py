@@ -1,0 +1,142 @@
+"""Build the Arrow table of entries from the raw columns: typed arrays, clean values, URL parts, sorted order.
+
+Everything here works on whole arrays (Arrow compute), or on the few distinct values of a column (HTTP
+versions, MIME types), never per entry in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.har.fields import RESOURCE_TYPES, infer_resource_type, normalize_http_version
+from analyzer.har.times import TIMESTAMP, parse_started
+
+# RE2 (Arrow's regex engine): scheme, authority (userinfo, host or [IPv6], port), path, query; no fragment.
+_URL = (
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):)?"
+    r"(?://(?:[^/?#@]*@)?(?P<host>\[[^\]/?#]*\]|[^:/?#]*)(?::(?P<port>[0-9]*))?)?"
+    r"(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
+)
+_TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
+_STRINGS = ("status_text", "page_ref", "connection", "connection_id", "initiator_type", "frame_ref", "from_cache")
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def build_entries_table(columns: dict[str, list[Any]], name: str) -> tuple[pa.Table, list[str]]:
+    """The entries as an Arrow table sorted by start time, and warnings about their times."""
+    times = parse_started(columns["started_text"])
+    count = len(times.values)
+    arrays: dict[str, pa.Array] = {"index": pa.array(range(count), type=pa.int64()), "started": times.values}
+    time_ms = _not_negative(pa.array(columns["time_ms"], type=pa.float64()))
+    arrays["ended"] = _ended(times.values, time_ms)
+    arrays["time_ms"] = time_ms
+    urls = pa.array(columns["url"], type=pa.string())
+    arrays["method"] = pc.utf8_upper(pa.array(columns["method"], type=pa.string()))
+    arrays["url"] = urls
+    arrays.update(_url_parts(urls))
+    arrays.update(_response(columns, arrays["scheme"]))
+    arrays["server_ip"] = _blank_to_null(
+        pc.replace_substring_regex(pa.array(columns["server_ip"], type=pa.string()), r"^\[(.*)\]$", r"\1")
+    )
+    arrays["server_port"] = _int(columns["server_port"], pa.int32())
+    for column in _TIMINGS:
+        arrays[column] = _not_negative(pa.array(columns[column], type=pa.float64()))
+    arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(pa.array(columns["queued"], pa.float64())))
+    for column in _STRINGS:
+        arrays[column] = _blank_to_null(pa.array(columns[column], type=pa.string()))
+    table = pa.table(arrays)
+    if count:
+        table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
+    return table, _time_warnings(name, times.naive, times.unreadable)
+
+
+def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.Array]:
+    status = _int(columns["status"], pa.int32())
+    declared = pc.utf8_lower(pa.array(columns["declared_type"], type=pa.string()))
+    websocket = pc.fill_null(
+        pc.or_kleene(
+            pc.or_kleene(pc.equal(declared, "websocket"), pc.equal(status, 101)), pc.is_in(scheme, pa.array(["ws", "wss"]))
+        ),
+        False,
+    )
+    raw_version = pc.coalesce(
+        _blank_to_null(pa.array(columns["http_version_raw"], type=pa.string())),
+        _blank_to_null(pa.array(columns["request_http_version"], type=pa.string())),
+    )
+    mime = _blank_to_null(pa.array(columns["mime_type"], type=pa.string()))
+    inferred = _per_distinct(mime, lambda m: infer_resource_type(None, m, False))
+    known = pc.if_else(pc.is_in(declared, pa.array(sorted(RESOURCE_TYPES))), declared, "other")
+    return {
+        "status": status,
+        "status_text": pa.array(columns["status_text"], type=pa.string()),
+        "http_version": _per_distinct(raw_version, normalize_http_version),
+        "http_version_raw": raw_version,
+        "resource_type": pc.coalesce(known, pc.if_else(websocket, "websocket", inferred)),
+        "mime_type": mime,
+        "transfer_size": _int(columns["transfer_size"], pa.int64()),
+        "content_size": _int(columns["content_size"], pa.int64()),
+        "error": pc.coalesce(
+            _blank_to_null(pa.array(columns["error"], type=pa.string())),
+            _blank_to_null(pa.array(columns["failure"], type=pa.string())),
+        ),
+        "websocket": websocket,
+        "websocket_messages": pa.array(columns["websocket_messages"], type=pa.int32()),
+    }
+
+
+def _per_distinct(values: pa.Array, convert: Callable[[Any], Any]) -> pa.Array:
+    """Apply a Python function to each distinct value only (a column has a handful: versions, MIME types)."""
+    encoded = values.dictionary_encode()
+    mapped = pa.array([convert(v) for v in encoded.dictionary.to_pylist()], type=pa.string())
+    return mapped.take(encoded.indices)
+
+
+def _not_negative(values: pa.Array) -> pa.Array:
+    # HAR writes -1 for "does not apply"; no negative time or size is meaningful.
+    return pc.if_else(pc.less(values, 0), None, values)
+
+
+def _int(values: list[Any], kind: pa.DataType) -> pa.Array:
+    floats = _not_negative(pa.array(values, type=pa.float64()))
+    return pc.cast(pc.floor(floats), kind)
+
+
+def _blank_to_null(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), None, values)
+
+
+def _ended(started: pa.Array, time_ms: pa.Array) -> pa.Array:
+    micros = pc.cast(pc.round(pc.multiply(time_ms, 1000.0)), pa.int64())
+    return pc.add(started, pc.cast(micros, pa.duration("us"))).cast(TIMESTAMP)
+
+
+def _url_parts(urls: pa.Array) -> dict[str, pa.Array]:
+    parts = pc.extract_regex(pc.fill_null(urls, ""), _URL)
+    scheme = _blank_to_null(pc.utf8_lower(parts.field("scheme")))
+    written = _blank_to_null(parts.field("port"))
+    known = pc.index_in(scheme, value_set=pa.array(list(_DEFAULT_PORTS)))
+    default = pa.array(list(_DEFAULT_PORTS.values()), type=pa.int32()).take(known)
+    return {
+        "scheme": scheme,
+        "host": _blank_to_null(pc.utf8_lower(parts.field("host"))),
+        "port": pc.coalesce(pc.cast(written, pa.int32()), default),
+        "path": pc.if_else(pc.is_null(urls), None, parts.field("path")),
+        "query": _blank_to_null(parts.field("query")),
+    }
+
+
+def _time_warnings(name: str, naive: list[int], unreadable: list[int]) -> list[str]:
+    warnings = []
+    if naive:
+        warnings.append(
+            f"{name}: {len(naive)} startedDateTime values have no time zone (first: entry {naive[0]}); read as UTC"
+        )
+    for position in unreadable[:5]:
+        warnings.append(f"{name}: entry {position}: unreadable startedDateTime; its start time is unknown")
+    if len(unreadable) > 5:
+        warnings.append(f"{name}: {len(unreadable) - 5} more entries with an unreadable startedDateTime")
+    return warnings

@@ -1,0 +1,42 @@
+"""Redaction of secrets in everything we print: token-like query parameters and credential headers.
+
+Chrome's default "sanitized" export already drops Cookie, Set-Cookie and Authorization, but Firefox,
+Playwright, mitmproxy, Charles and older Chrome keep them, and OIDC tokens travel in URLs.
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "REDACTED"
+
+# Query parameters whose value is a credential (matched case-insensitively, whole name).
+SECRET_PARAMETERS = frozenset(
+    {
+        "access_token", "token", "id_token", "refresh_token", "auth", "authorization", "api_key", "apikey",
+        "key", "password", "passwd", "secret", "client_secret", "code", "session", "sessionid", "sid",
+        "signature", "sig", "x-amz-signature", "x-amz-security-token", "jwt", "bearer",
+    }
+)  # fmt: skip
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-auth-token", "x-api-key", "x-csrf-token"}
+)
+
+_PARAMETER_NAMES = "|".join(sorted((re.escape(p) for p in SECRET_PARAMETERS), key=len, reverse=True))
+# RE2- and Python-compatible: a secret parameter's value after `?`, `&` or `;`, up to the next separator.
+QUERY_SECRET_PATTERN = rf"(?i)((?:^|[?&;])(?:{_PARAMETER_NAMES})=)[^&#;]*"
+QUERY_SECRET_REPLACEMENT = rf"\1{REDACTED}"
+_QUERY_SECRET = re.compile(QUERY_SECRET_PATTERN)
+
+
+def redact_url(url: str) -> str:
+    """`https://h/p?access_token=abc&x=1` -> `https://h/p?access_token=REDACTED&x=1`."""
+    return _QUERY_SECRET.sub(rf"\g<1>{REDACTED}", url)
+
+
+def redact_header(name: str, value: str) -> str:
+    """A credential header's value becomes REDACTED (keeping a `Bearer ` scheme word for readability)."""
+    if name.lower() in SECRET_HEADERS:
+        scheme = value.split(" ", 1)[0] if " " in value and value.split(" ", 1)[0].isalpha() else ""
+        return f"{scheme} {REDACTED}".strip() if scheme and name.lower().endswith("authorization") else REDACTED
+    return value

@@ -1,0 +1,76 @@
+"""Write a request table (Arrow) as csv, json, jsonl or parquet; the terminal view is in `terminal`."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import BinaryIO
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.redact import QUERY_SECRET_PATTERN, QUERY_SECRET_REPLACEMENT
+
+Writer = Callable[[pa.Table, BinaryIO], None]
+
+
+def redact_table(table: pa.Table) -> pa.Table:
+    """Token-like query parameters in `url` and `query` become REDACTED."""
+    for column in ("url", "query"):
+        if column in table.column_names:
+            position = table.column_names.index(column)
+            redacted = pc.replace_substring_regex(
+                table.column(column), pattern=QUERY_SECRET_PATTERN, replacement=QUERY_SECRET_REPLACEMENT
+            )
+            table = table.set_column(position, column, redacted)
+    return table
+
+
+def write_csv(table: pa.Table, out: BinaryIO) -> None:
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(table, out)
+
+
+def write_parquet(table: pa.Table, out: BinaryIO) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, out, compression="zstd")
+
+
+def write_jsonl(table: pa.Table, out: BinaryIO) -> None:
+    encoder = msgspec.json.Encoder()
+    for batch in table.to_batches(max_chunksize=8192):
+        rows = batch.to_pylist()
+        buffer = bytearray()
+        for row in rows:
+            encoder.encode_into(row, buffer, len(buffer))
+            buffer.extend(b"\n")
+        out.write(buffer)
+
+
+def write_json(table: pa.Table, out: BinaryIO) -> None:
+    out.write(b"[")
+    encoder = msgspec.json.Encoder()
+    first = True
+    for batch in table.to_batches(max_chunksize=8192):
+        for row in batch.to_pylist():
+            out.write(b"\n" if first else b",\n")
+            out.write(encoder.encode(row))
+            first = False
+    out.write(b"\n]\n" if not first else b"]\n")
+
+
+TABLE_WRITERS: dict[str, Writer] = {
+    "csv": write_csv,
+    "json": write_json,
+    "jsonl": write_jsonl,
+    "parquet": write_parquet,
+}
+
+
+def render_bytes(table: pa.Table, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    TABLE_WRITERS[fmt](table, buffer)
+    return buffer.getvalue()
