@@ -99,7 +99,17 @@ def load_capture(path: str | Path, *, stdin: BinaryIO | None = None, progress: P
     Raises:
         InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
     """
-    source = open_source(path, stdin)
+    return _load(open_source(path, stdin), progress)
+
+
+def load_bytes(data: bytes, name: str = "<memory>") -> Capture:
+    """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
+    from analyzer.har.source import decode_container
+
+    return _load(decode_container(name, data), None)
+
+
+def _load(source: Source, progress: Progress | None) -> Capture:
     document = decode_document(source)
     columns = cols.empty_columns()
     total = len(document.entries)

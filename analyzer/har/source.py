@@ -52,14 +52,14 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     name = str(path)
     if name == "-":
         raw: Buffer = (stdin or sys.stdin.buffer).read()
-        return _decode_container("<stdin>", raw, None)
+        return decode_container("<stdin>", raw, None)
     try:
         with open(path, "rb") as handle:
             head = handle.read(4)
             if not head:
                 raise InputError(f"{name}: empty file")
             if _is_compressed(head):
-                return _decode_container(name, head + handle.read(), None)
+                return decode_container(name, head + handle.read(), None)
             mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
@@ -69,7 +69,7 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    return _decode_container(name, memoryview(mapping), mapping)
+    return decode_container(name, memoryview(mapping), mapping)
 
 
 def _is_compressed(head: bytes) -> bool:
@@ -81,7 +81,7 @@ def _is_zlib(head: bytes) -> bool:
     return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
 
 
-def _decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None) -> Source:
+def decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None = None) -> Source:
     head = bytes(raw[:4])
     if head[:2] == b"\x1f\x8b":
         return _text_source(name, _inflate(name, "gzip", lambda: gzip.decompress(raw)), None)
