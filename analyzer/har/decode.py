@@ -42,6 +42,7 @@ def decode_document(source: Source) -> Document:
     try:
         har = msgspec.json.decode(source.data, type=schema.Har)
     except msgspec.ValidationError as exc:
+        _check_syntax(source)  # a document both malformed and misshapen is first of all not JSON
         raise InputError(f"{source.name}: not a HAR file: {_shape_problem(exc)}") from None
     except msgspec.DecodeError as exc:
         if "truncated" not in str(exc):
@@ -50,6 +51,13 @@ def decode_document(source: Source) -> Document:
     if har.log is None or har.log.entries is None:
         raise InputError(f"{source.name}: not a HAR file: no log.entries ({_keys_hint(source, har)})")
     return Document(entries=har.log.entries, log=har.log)
+
+
+def _check_syntax(source: Source) -> None:
+    try:
+        msgspec.json.decode(source.data, type=msgspec.Raw)
+    except msgspec.DecodeError as exc:
+        raise InputError(f"{source.name}: not valid JSON: {_where(source, exc)}") from None
 
 
 def decode_entries(document: Document, raws: list[msgspec.Raw], first: int) -> list[schema.Entry]:
@@ -119,7 +127,7 @@ def _shape_problem(error: msgspec.ValidationError) -> str:
     what, path = _split(error)
     got = _GOT.search(what)
     kind = got.group("got") if got else "something else"
-    if path == "$":
+    if path in ("", "$"):
         return f"the document is {_article(kind)}, not an object"
     if path == "$.log":
         return f"log is {_article(kind)}, not an object"

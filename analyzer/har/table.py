@@ -69,7 +69,8 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
     )
     mime = _blank_to_null(pa.array(columns["mime_type"], type=pa.string()))
     inferred = _per_distinct(mime, lambda m: infer_resource_type(None, m, False))
-    known = pc.if_else(pc.is_in(declared, pa.array(sorted(RESOURCE_TYPES))), declared, "other")
+    valid = pc.is_in(declared, pa.array(sorted(RESOURCE_TYPES)))
+    known = pc.if_else(pc.is_null(declared), None, pc.if_else(valid, declared, "other"))
     return {
         "status": status,
         "status_text": pa.array(columns["status_text"], type=pa.string()),
