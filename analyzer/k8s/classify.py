@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from analyzer.k8s.paths import PathKind, path_kind
 from analyzer.k8s.prefixes import BUILTIN_PREFIXES, CLUSTER_PLACEHOLDER, DIRECT, match_prefix, validate_prefix
-from analyzer.k8s.query import Query, first_value, go_bool, go_int64, parse_query, split_url, unescape_path
+from analyzer.k8s.query import Query, go_bool, go_int64, parse_query, split_url, unescape_path
 from analyzer.k8s.request_info import API_PREFIXES, is_resource_path, request_info_from_parts, split_path
 from analyzer.model import Prefix, RequestInfo
 
@@ -154,18 +154,19 @@ def read_list_params(query: Query) -> ListParams:
     """Each list/watch parameter on its own: an invalid `limit` does not hide a valid `resourceVersion`."""
     if not query:
         return _NO_PARAMS
-    timeout = first_value(query, "timeoutSeconds")
-    bookmarks = first_value(query, "allowWatchBookmarks")
-    initial = first_value(query, "sendInitialEvents")
-    limit = first_value(query, "limit")
+    first = {key: values[0] for key, values in query.items()}.get  # parse_query never keeps empty lists
+    timeout = first("timeoutSeconds")
+    bookmarks = first("allowWatchBookmarks")
+    initial = first("sendInitialEvents")
+    limit = first("limit")
     return ListParams(
-        resource_version=first_value(query, "resourceVersion") or None,
-        resource_version_match=first_value(query, "resourceVersionMatch") or None,
+        resource_version=first("resourceVersion") or None,
+        resource_version_match=first("resourceVersionMatch") or None,
         timeout_seconds=None if timeout is None else go_int64(timeout),
         allow_watch_bookmarks=None if bookmarks is None else go_bool(bookmarks),
         send_initial_events=None if initial is None else go_bool(initial),
         limit=None if limit is None else go_int64(limit),
-        continue_token=first_value(query, "continue") or None,
+        continue_token=first("continue") or None,
     )
 
 

@@ -68,11 +68,13 @@ def parse_query(raw: str) -> Query:
     for piece in raw.split("&"):
         if not piece or ";" in piece:
             continue
-        raw_key, _, raw_value = piece.partition("=")
-        key = unescape_query_component(raw_key)
-        value = unescape_query_component(raw_value)
-        if key is None or value is None:
-            continue
+        key: str | None
+        value: str | None
+        key, _, value = piece.partition("=")
+        if "%" in piece or "+" in piece:
+            key, value = unescape_query_component(key), unescape_query_component(value)
+            if key is None or value is None:
+                continue
         if key in values:
             values[key].append(value)
         else:
@@ -94,6 +96,8 @@ def go_bool(value: str) -> bool:
 
 def go_int64(value: str) -> int | None:
     """`strconv.ParseInt(value, 10, 64)`: optional sign and ASCII digits within int64, else None."""
+    if value.isascii() and value.isdigit():  # the common case, without the regex
+        return int(value) if len(value) < 19 or int(value) <= _INT64_MAX else None
     if not _GO_INT.fullmatch(value):
         return None
     number = int(value)

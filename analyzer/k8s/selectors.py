@@ -22,7 +22,7 @@ Label selector (`pkg/labels/selector.go`)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer.k8s.query import go_int64
 
@@ -33,19 +33,17 @@ class SelectorError(ValueError):
 
 # ---------------------------------------------------------------------------------------------- fields
 
-FIELD_OPERATORS: tuple[str, ...] = ("!=", "==", "=")  # checked in this order at each position
+FIELD_OPERATORS: tuple[str, ...] = ("!=", "==", "=")  # tried in this order at each position
 FIELD_ESCAPABLE = frozenset({"\\", ",", "="})
 
 
-@dataclass(frozen=True, slots=True)
-class FieldTerm:
+class FieldTerm(NamedTuple):
     field: str
     operator: str  # "!=" or "=" ("==" is stored as "=")
     value: str  # unescaped
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSelector:
+class FieldSelector(NamedTuple):
     terms: tuple[FieldTerm, ...]  # in sorted raw-term order, as apimachinery keeps them
 
     def requires_exact_match(self, field: str) -> str | None:
@@ -57,6 +55,8 @@ class FieldSelector:
 
 
 def _split_terms(selector: str) -> list[str]:
+    if "\\" not in selector:
+        return selector.split(",")
     terms: list[str] = []
     start = 0
     in_slash = False
@@ -73,11 +73,18 @@ def _split_terms(selector: str) -> list[str]:
 
 
 def _split_term(term: str) -> tuple[str, str, str] | None:
-    for index in range(len(term)):
-        for operator in FIELD_OPERATORS:
-            if term.startswith(operator, index):
-                return term[:index], operator, term[index + len(operator) :]
-    return None
+    """Split at the first position where "!=", "==" or "=" starts (tried in that order at each position).
+
+    Every operator contains "=", so the earliest one is "!=" just before the first "=", else "==" or "="
+    at the first "=" (equivalent to Go's scan of every position, and a lot faster in Python).
+    """
+    equals = term.find("=")
+    if equals < 0:
+        return None
+    if equals > 0 and term[equals - 1] == "!":
+        return term[: equals - 1], "!=", term[equals + 1 :]
+    operator = "==" if term.startswith("==", equals) else "="
+    return term[:equals], operator, term[equals + len(operator) :]
 
 
 def unescape_field_value(value: str) -> str:
@@ -107,7 +114,7 @@ def unescape_field_value(value: str) -> str:
 def parse_field_selector(selector: str) -> FieldSelector:
     """`fields.ParseSelector`; raises SelectorError for a term without an operator or a bad value."""
     if not selector:
-        return FieldSelector(terms=())
+        return FieldSelector(())
     terms: list[FieldTerm] = []
     for part in sorted(_split_terms(selector)):
         if not part:
@@ -119,17 +126,15 @@ def parse_field_selector(selector: str) -> FieldSelector:
         value = unescape_field_value(raw_value)
         if not field and not value:
             continue  # Transform turns "=" or "!=" into Everything, which an AND drops
-        terms.append(FieldTerm(field=field, operator="!=" if operator == "!=" else "=", value=value))
-    return FieldSelector(terms=tuple(terms))
+        terms.append(FieldTerm(field, "!=" if operator == "!=" else "=", value))
+    return FieldSelector(tuple(terms))
 
 
 # ---------------------------------------------------------------------------------------------- labels
 
 LABEL_OPERATOR_TOKENS = frozenset({"=", "==", "!=", "in", "notin", ">", "<"})
-_SPECIAL_SYMBOLS = frozenset("=!(),><")
-_SYMBOL_TOKENS = frozenset({")", ",", "!", "==", "=", ">", "<", "!=", "("})
+_LEXEME = re.compile(r"[ \t\r\n]*(?:(!=|==|[=!(),><])|([^=!(),>< \t\r\n\x00]+))\x00?")
 _KEYWORDS = frozenset({"in", "notin"})
-_WHITESPACE = frozenset(" \t\r\n")
 _END = "end"  # token kind of the end of input
 _IDENT = "identifier"
 _LABEL_NAME = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
@@ -141,61 +146,30 @@ DNS1123_SUBDOMAIN_MAX = 253
 Token = tuple[str, str]  # (kind, literal); kind is _END, _IDENT, or the symbol/keyword itself
 
 
-@dataclass(frozen=True, slots=True)
-class LabelRequirement:
+class LabelRequirement(NamedTuple):
     key: str
     operator: str  # exists ! = == != in notin > <
     values: tuple[str, ...]  # sorted, like sets.String.List()
 
 
 def _lex(selector: str) -> list[Token]:
-    """The label selector lexer. Like Go's `read()`, a NUL character reads as the end of input."""
+    """Go's label selector `Lexer`, as one regular expression per token.
+
+    A symbol token is "!=" or "==" or one symbol (Go extends a symbol run while it stays a token).
+    Go's `read()` returns 0 for a NUL character as at the end of input: a NUL that ends a word or a
+    symbol is consumed with it, and a NUL where a token should start ends the input.
+    """
     tokens: list[Token] = []
-    pos, size = 0, len(selector)
-    while True:
-        while pos < size and selector[pos] in _WHITESPACE:
-            pos += 1
-        if pos >= size or selector[pos] == "\0":
-            tokens.append((_END, ""))
-            return tokens
-        if selector[pos] in _SPECIAL_SYMBOLS:
-            token, pos = _scan_symbol(selector, pos)
+    pos = 0
+    while (match := _LEXEME.match(selector, pos)) is not None:
+        symbol, word = match.group(1, 2)
+        if symbol:
+            tokens.append((symbol, symbol))
         else:
-            token, pos = _scan_word(selector, pos)
-        tokens.append(token)
-
-
-def _scan_word(selector: str, pos: int) -> tuple[Token, int]:
-    start, size = pos, len(selector)
-    while pos < size:
-        char = selector[pos]
-        if char == "\0":
-            return _word_token(selector[start:pos]), pos + 1
-        if char in _SPECIAL_SYMBOLS or char in _WHITESPACE:
-            break
-        pos += 1
-    return _word_token(selector[start:pos]), pos
-
-
-def _word_token(word: str) -> Token:
-    return (word if word in _KEYWORDS else _IDENT), word
-
-
-def _scan_symbol(selector: str, pos: int) -> tuple[Token, int]:
-    """The longest run of symbols that is a token, e.g. "!=" in "!=(" (Go `scanSpecialSymbol`)."""
-    buffer, last, size = "", "", len(selector)
-    while pos < size and selector[pos] in _SPECIAL_SYMBOLS:
-        buffer += selector[pos]
-        if buffer in _SYMBOL_TOKENS:
-            last = buffer
-        elif last:
-            break
-        pos += 1
-    if pos < size and selector[pos] == "\0":
-        pos += 1
-    if not last:
-        raise SelectorError(f"error expected: keyword found '{buffer}'")
-    return (last, last), pos
+            tokens.append(((word if word in _KEYWORDS else _IDENT), word))
+        pos = match.end()
+    tokens.append((_END, ""))
+    return tokens
 
 
 class _Parser:
@@ -250,7 +224,6 @@ class _Parser:
             kind, literal = self.take()
         if kind != _IDENT:
             raise SelectorError(f"found '{literal}', expected: identifier")
-        validate_label_key(literal)
         if not operator and self.peek()[0] in (_END, ","):
             operator = "exists"
         return literal, operator
