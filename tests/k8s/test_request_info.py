@@ -40,10 +40,16 @@ def expected_value(row: dict[str, Any], key: str) -> object:
     return tuple(row[key] or ()) if key == "parts" else row[key]
 
 
+def load_vector_rows() -> list[dict[str, Any]]:
+    """The rows of the shared JSONL (call `require_shared(VECTORS)` first)."""
+    lines = VECTORS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def _vector_params() -> list[Any]:
     if not VECTORS.exists():
         return [pytest.param({}, id="vectors-file-absent")]
-    rows = [json.loads(line) for line in VECTORS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_vector_rows()
     return [
         pytest.param(row, id=f"{index:02d}-{row['method']}-{row['url'] or '(empty)'}")
         for index, row in enumerate(rows, start=1)
@@ -75,12 +81,12 @@ def test_upstream_vector_all_fields(row: dict[str, Any]) -> None:
 
 def test_vectors_file_has_the_documented_rows() -> None:
     require_shared(VECTORS)
-    rows = [json.loads(line) for line in VECTORS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_vector_rows()
     assert len(rows) == 63
     assert sum(1 for row in rows if row.get("historical")) == 2
 
 
-def case(method: str, url: str, case_id: str, **expected: object) -> Any:
+def case(method: str, url: str, case_id: str, /, **expected: object) -> Any:
     """A table row: the request, then the ApiRequestInfo fields to check by name."""
     return pytest.param(method, url, expected, id=case_id)
 
