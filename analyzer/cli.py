@@ -111,12 +111,14 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   har-analyzer requests capture.har
   har-analyzer requests capture.har --k8s-only --format jsonl
   har-analyzer requests capture.har.gz --format parquet -o requests.parquet
-  cat capture.har | har-analyzer requests - --format csv""")
+  cat capture.har | har-analyzer requests - --format csv"""
+)
 @click.argument("capture", type=str)
 @click.option("--k8s-only", is_flag=True, help="Only Kubernetes API requests.")
 @output_options(["table", "csv", "json", "jsonl", "parquet"])
@@ -142,11 +144,13 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
     _write_table(ctx, table, fmt, output)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
-  har-analyzer classify '/api-gateway/kubernetes/calico3/apis/asm.alauda.io/v1beta3/namespaces/testhl/microservices/asm-cal3'
+  har-analyzer classify '/kubernetes/calico3/apis/asm.alauda.io/v1beta3/namespaces/testhl/microservices/asm-cal3'
   har-analyzer classify --method DELETE --format table https://k8s.example/api/v1/namespaces/a/pods
-  har-analyzer classify --prefix '/my-proxy/{cluster}/' /my-proxy/prod/api/v1/pods?watch=1""")
+  har-analyzer classify --prefix '/my-proxy/{cluster}/' /my-proxy/prod/api/v1/pods?watch=1"""
+)
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--method", default="GET", show_default=True, help="HTTP method of every URL.")
 @click.option("--websocket", is_flag=True, help="The requests were websockets (status 101).")
@@ -226,7 +230,7 @@ def _use_color(ctx: click.Context, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-class _open_binary:  # noqa: N801 - used like open()
+class _open_binary:
     def __init__(self, output: Path | None) -> None:
         self.output = output
         self.handle: BinaryIO | None = None
@@ -235,7 +239,7 @@ class _open_binary:  # noqa: N801 - used like open()
         if self.output is None:
             return sys.stdout.buffer
         try:
-            self.handle = open(self.output, "wb")  # noqa: SIM115 - closed in __exit__
+            self.handle = open(self.output, "wb")
         except OSError as exc:
             raise AnalyzerError(f"{self.output}: cannot write: {exc.strerror or exc}") from None
         return self.handle

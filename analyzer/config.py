@@ -70,7 +70,7 @@ def _from_table(table: dict[str, Any], where: str) -> Config:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KNOWN_KEYS))})")
     patterns = table.get("prefixes", [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise ConfigError(f"{where}: prefixes must be a list of strings, like [\"/my-proxy/{{cluster}}/\"]")
+        raise ConfigError(f'{where}: prefixes must be a list of strings, like ["/my-proxy/{{cluster}}/"]')
     return Config(prefixes=tuple(_prefix(p, f"{where}: prefixes") for p in patterns), source=where)
 
 

@@ -139,5 +139,7 @@ def request_frame(capture: Capture, prefixes: Sequence[Prefix] = ()) -> pd.DataF
 def to_frame(table: pa.Table) -> pd.DataFrame:
     import pandas as pd
 
-    frame: Any = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}.get)
+    frame: Any = table.to_pandas(
+        types_mapper={pa.bool_(): pd.BooleanDtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}.get
+    )
     return frame  # type: ignore[no-any-return]

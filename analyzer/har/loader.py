@@ -152,9 +152,7 @@ def _pages(document: Document) -> tuple[Page, ...]:
     from analyzer.har.times import parse_time
 
     pages = _decode_meta(document.log.pages, list[schema.Page | None]) or []
-    return tuple(
-        Page(id=p.id, title=p.title, started=parse_time(p.startedDateTime)) for p in pages if p is not None
-    )
+    return tuple(Page(id=p.id, title=p.title, started=parse_time(p.startedDateTime)) for p in pages if p is not None)
 
 
 def _join(*parts: str | None) -> str | None:

@@ -59,7 +59,8 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
     declared = pc.utf8_lower(pa.array(columns["declared_type"], type=pa.string()))
     websocket = pc.fill_null(
         pc.or_kleene(
-            pc.or_kleene(pc.equal(declared, "websocket"), pc.equal(status, 101)), pc.is_in(scheme, pa.array(["ws", "wss"]))
+            pc.or_kleene(pc.equal(declared, "websocket"), pc.equal(status, 101)),
+            pc.is_in(scheme, pa.array(["ws", "wss"])),
         ),
         False,
     )
