@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.har.loader import Capture
 from analyzer.k8s import Classifier
@@ -100,35 +101,48 @@ _K8S_FIELDS: dict[str, tuple[str, pa.DataType]] = {
 
 
 def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier: Classifier | None = None) -> pa.Table:
-    """The request table of a capture as Arrow (what the CLI writes); see `request_frame` for pandas."""
+    """The request table of a capture as Arrow (what the CLI writes); see `request_frame` for pandas.
+
+    Each distinct request is classified once: rows are dictionary-encoded on (method, websocket, URL), with
+    a numeric `resourceVersion` value (the one parameter that makes every watch URL unique, and that the
+    classification only passes through) replaced by a placeholder and put back afterwards.
+    """
     entries: pa.Table = capture.entries  # type: ignore[assignment]
     classifier = classifier or Classifier(prefixes)
-    infos = _classify_all(entries, classifier)
-    unique: dict[int, int] = {}
-    distinct: list[RequestInfo] = []
-    positions = []
-    for info in infos:
-        key = id(info)
-        if key not in unique:
-            unique[key] = len(distinct)
-            distinct.append(info)
-        positions.append(unique[key])
-    take = pa.array(positions, type=pa.int32())
+    urls = pc.fill_null(entries.column("url").combine_chunks(), "")
+    single = pc.equal(pc.count_substring(urls, "resourceVersion="), 1)
+    written_rv = pc.extract_regex(urls, _RESOURCE_VERSION).field("rv")
+    canonical = pc.and_(single, pc.is_valid(written_rv))
+    canonical = pc.fill_null(canonical, False)
+    keyed_urls = pc.if_else(canonical, pc.replace_substring_regex(urls, _RESOURCE_VERSION_VALUE, r"\1" + _RV), urls)
+    methods = pc.fill_null(entries.column("method"), "GET")
+    sockets = pc.if_else(entries.column("websocket"), "1", "0")
+    keys = pc.binary_join_element_wise(methods, sockets, keyed_urls, " ")
+    # Every Kubernetes (or kube-apiserver resource) path, behind any prefix, has one of these segments, or
+    # an escape that might decode to one: the rest cannot be Kubernetes and is not classified one by one.
+    candidate = pc.fill_null(pc.match_substring_regex(urls, _CANDIDATE), False)
+    keys = pc.if_else(candidate, keys, "").combine_chunks().dictionary_encode()
+    distinct = [_classify_key(classifier, key) for key in keys.dictionary.to_pylist()]
     for column, (attribute, kind) in _K8S_FIELDS.items():
-        values = pa.array([getattr(i, attribute) for i in distinct], type=kind)
-        entries = entries.append_column(column, values.take(take))
+        values = pa.array([getattr(i, attribute) for i in distinct], type=kind).take(keys.indices)
+        if column == "resource_version":
+            values = pc.if_else(canonical, written_rv, values)
+        entries = entries.append_column(column, values)
     return entries.select(list(COLUMNS))
 
 
-def _classify_all(entries: pa.Table, classifier: Classifier) -> list[RequestInfo]:
-    methods = entries.column("method").to_pylist()
-    urls = entries.column("url").to_pylist()
-    sockets = entries.column("websocket").to_pylist()
-    classify = classifier.classify
-    return [
-        classify(method or "GET", url or "", bool(socket))
-        for method, url, socket in zip(methods, urls, sockets, strict=True)
-    ]
+_RV = "0"
+_CANDIDATE = r"/(?:api|version|openapi)|%"
+_NOT_KUBERNETES = RequestInfo(url="", method="", k8s=False, is_resource_request=False)
+_RESOURCE_VERSION = r"[?&]resourceVersion=(?P<rv>[0-9]+)(?:[&#]|$)"
+_RESOURCE_VERSION_VALUE = r"([?&]resourceVersion=)[0-9]+"
+
+
+def _classify_key(classifier: Classifier, key: str) -> RequestInfo:
+    if not key:
+        return _NOT_KUBERNETES
+    method, socket, url = key.split(" ", 2)
+    return classifier.classify(method, url, socket == "1")
 
 
 def request_frame(capture: Capture, prefixes: Sequence[Prefix] = ()) -> pd.DataFrame:
