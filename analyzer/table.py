@@ -111,7 +111,7 @@ def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier:
     classifier = classifier or Classifier(prefixes)
     urls = pc.fill_null(entries.column("url").combine_chunks(), "")
     single = pc.equal(pc.count_substring(urls, "resourceVersion="), 1)
-    written_rv = pc.extract_regex(urls, _RESOURCE_VERSION).field("rv")
+    written_rv = pc.struct_field(pc.extract_regex(urls, _RESOURCE_VERSION), "rv")  # null where no match
     canonical = pc.and_(single, pc.is_valid(written_rv))
     canonical = pc.fill_null(canonical, False)
     keyed_urls = pc.if_else(canonical, pc.replace_substring_regex(urls, _RESOURCE_VERSION_VALUE, r"\1" + _RV), urls)
@@ -126,7 +126,7 @@ def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier:
     for column, (attribute, kind) in _K8S_FIELDS.items():
         values = pa.array([getattr(i, attribute) for i in distinct], type=kind).take(keys.indices)
         if column == "resource_version":
-            values = pc.if_else(canonical, written_rv, values)
+            values = pc.if_else(pc.and_(canonical, pc.is_valid(values)), written_rv, values)
         entries = entries.append_column(column, values)
     return entries.select(list(COLUMNS))
 
