@@ -20,11 +20,12 @@ from analyzer.model import Prefix, RequestInfo
 
 WEBSOCKET_SCHEMES = frozenset({"ws", "wss"})
 CACHE_SIZE = 1 << 17  # distinct (method, url, is_websocket) keys kept by one Classifier
+PATH_CACHE_SIZE = 1 << 14  # distinct raw paths: a watch reconnects to the same path with a new query
 
 
 class _Location(NamedTuple):
     kind: PathKind
-    rest: list[str]  # the split, decoded path after the prefix
+    rest: tuple[str, ...]  # the split, decoded path after the prefix
     console: str | None = None
     cluster: str | None = None
 
@@ -55,11 +56,11 @@ class Classifier:
         self._wildcards = tuple(p for p in self.prefixes if p.segments[0] == CLUSTER_PLACEHOLDER)
         firsts = {p.segments[0] for p in self.prefixes} - {CLUSTER_PLACEHOLDER}
         self._candidates = {
-            first: tuple(p for p in self.prefixes if p.segments[0] in (first, CLUSTER_PLACEHOLDER))
-            for first in firsts
+            first: tuple(p for p in self.prefixes if p.segments[0] in (first, CLUSTER_PLACEHOLDER)) for first in firsts
         }
         self._interesting_firsts = frozenset(firsts | API_PREFIXES)
         self._cached = functools.lru_cache(maxsize=CACHE_SIZE)(self._classify)
+        self._locate_raw = functools.lru_cache(maxsize=PATH_CACHE_SIZE)(self._locate_raw_path)
 
     def classify(self, method: str, url: str, is_websocket: bool = False) -> RequestInfo:
         """Classify one request; `is_websocket` when the capture says so (status 101, `_resourceType`)."""
@@ -73,11 +74,8 @@ class Classifier:
         scheme, raw_path, raw_query = split_url(url)
         is_websocket = is_websocket or scheme in WEBSOCKET_SCHEMES
         if self._is_surely_not_api(raw_path):
-            return RequestInfo(
-                url=url, method=method, k8s=False, is_resource_request=False, is_websocket=is_websocket
-            )
-        path = unescape_path(raw_path)
-        location = self._locate(split_path(path))
+            return RequestInfo(url=url, method=method, k8s=False, is_resource_request=False, is_websocket=is_websocket)
+        location = self._locate_raw(raw_path)
         if location.kind is PathKind.NOT_KUBERNETES:
             is_resource = is_resource_path(location.rest)
             return RequestInfo(
@@ -94,9 +92,12 @@ class Classifier:
         first = trimmed[:slash] if slash >= 0 else trimmed
         return first not in self._interesting_firsts and "%" not in first
 
-    def _locate(self, parts: list[str]) -> _Location:
+    def _locate_raw_path(self, raw_path: str) -> _Location:
+        return self._locate(tuple(split_path(unescape_path(raw_path))))
+
+    def _locate(self, parts: tuple[str, ...]) -> _Location:
         """The first prefix after which a Kubernetes path remains, else the direct path, else no match."""
-        fallback: list[str] | None = None
+        fallback: tuple[str, ...] | None = None
         for prefix in self._candidates.get(parts[0], self._wildcards) if parts else ():
             matched = match_prefix(prefix, parts)
             if matched is None:
@@ -113,9 +114,7 @@ class Classifier:
         return _Location(PathKind.NOT_KUBERNETES, parts if fallback is None else fallback)
 
 
-def _kubernetes_info(
-    url: str, method: str, is_websocket: bool, where: _Location, query: Query
-) -> RequestInfo:
+def _kubernetes_info(url: str, method: str, is_websocket: bool, where: _Location, query: Query) -> RequestInfo:
     api = request_info_from_parts(method, "/" + "/".join(where.rest), where.rest, query)
     verb = api.verb or None
     if is_websocket and verb == "list":

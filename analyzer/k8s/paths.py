@@ -14,6 +14,7 @@ The bare legacy `/watch` or `/proxy` with nothing after it is not Kubernetes (up
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 
 from analyzer.k8s.request_info import NAMESPACE_SUBRESOURCES, SPECIAL_VERBS
@@ -49,7 +50,7 @@ class PathKind(Enum):
     DISCOVERY = "discovery"
 
 
-def path_kind(parts: list[str], *, is_behind_console: bool) -> PathKind:
+def path_kind(parts: Sequence[str], *, is_behind_console: bool) -> PathKind:
     """Classify the split, decoded path that remains after a console prefix (or the whole path)."""
     if is_kubernetes_resource_path(parts):
         return PathKind.RESOURCE
@@ -58,7 +59,7 @@ def path_kind(parts: list[str], *, is_behind_console: bool) -> PathKind:
     return PathKind.NOT_KUBERNETES
 
 
-def is_kubernetes_resource_path(parts: list[str]) -> bool:
+def is_kubernetes_resource_path(parts: Sequence[str]) -> bool:
     """True for a core v1 resource path or any `/apis/{group}/{version}/...` path (module docstring)."""
     if len(parts) < 3:
         return False
@@ -76,13 +77,13 @@ def is_kubernetes_resource_path(parts: list[str]) -> bool:
     return root == "apis" or _is_core_v1_rest(rest)
 
 
-def _is_core_v1_rest(rest: list[str]) -> bool:
+def _is_core_v1_rest(rest: Sequence[str]) -> bool:
     if rest[0] not in CORE_V1_RESOURCES:
         return False
     return rest[0] != "namespaces" or len(rest) < 3 or rest[2] in CORE_NAMESPACE_CHILDREN
 
 
-def is_discovery_path(parts: list[str]) -> bool:
+def is_discovery_path(parts: Sequence[str]) -> bool:
     """True for `/api`, `/api/v1`, `/apis[/{group}[/{version}]]`, `/version` and `/openapi/...`."""
     if not parts or parts[0] not in DISCOVERY_ROOTS or not all(parts):
         return False

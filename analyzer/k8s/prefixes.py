@@ -78,7 +78,7 @@ def _segments_problem(segments: Sequence[str]) -> str | None:
     return None
 
 
-def match_prefix(prefix: Prefix, parts: Sequence[str]) -> tuple[str | None, list[str]] | None:
+def match_prefix(prefix: Prefix, parts: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]] | None:
     """Match `prefix` against the start of the split, decoded path `parts`.
 
     Returns:
@@ -95,7 +95,6 @@ def match_prefix(prefix: Prefix, parts: Sequence[str]) -> tuple[str | None, list
             cluster = part
         elif wanted != part:
             return None
-    rest = list(parts[size:])
-    while rest and not rest[0]:  # Go trims the leading "/" of the forwarded path
-        del rest[0]
-    return cluster, rest
+    while size < len(parts) and not parts[size]:  # Go trims the leading "/" of the forwarded path
+        size += 1
+    return cluster, parts[size:]

@@ -27,6 +27,7 @@ together with `error`; kube-apiserver answers it with 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from analyzer.k8s.query import Query, first_value, go_bool, go_int64
@@ -83,7 +84,7 @@ def split_path(path: str) -> list[str]:
     return path.split("/") if path else []
 
 
-def is_resource_path(parts: list[str]) -> bool:
+def is_resource_path(parts: Sequence[str]) -> bool:
     """What `NewRequestInfo` answers for IsResourceRequest, from the split path alone."""
     if len(parts) < 3 or parts[0] not in API_PREFIXES:
         return False
@@ -95,7 +96,7 @@ def new_request_info(method: str, path: str, query: Query) -> ApiRequestInfo:
     return request_info_from_parts(method, path, split_path(path), query)
 
 
-def request_info_from_parts(method: str, path: str, parts: list[str], query: Query) -> ApiRequestInfo:
+def request_info_from_parts(method: str, path: str, parts: Sequence[str], query: Query) -> ApiRequestInfo:
     """`new_request_info` for a path that the caller has already split with `split_path`."""
     lower_method = method.lower()
     if not is_resource_path(parts):
@@ -106,10 +107,17 @@ def request_info_from_parts(method: str, path: str, parts: list[str], query: Que
         group, version, rest = "", parts[1], parts[2:]
     else:
         group, version, rest = parts[1], parts[2], parts[3:]
-    verb_via_path = rest[0] in SPECIAL_VERBS
-    if verb_via_path and len(rest) < 2:
+    if rest[0] in SPECIAL_VERBS and len(rest) < 2:
         error = f"{NO_SPECIAL_VERB_ERROR}, {path}"
         return ApiRequestInfo(True, path, lower_method, prefix, group, version, error=error)
+    return _resource_request_info(method, path, (prefix, group, version), rest, query)
+
+
+def _resource_request_info(
+    method: str, path: str, api: tuple[str, str, str], rest: Sequence[str], query: Query
+) -> ApiRequestInfo:
+    """The resource-request half of `NewRequestInfo`, from the parts after `{prefix}[/{group}]/{version}`."""
+    verb_via_path = rest[0] in SPECIAL_VERBS
     verb = rest[0] if verb_via_path else METHOD_VERBS.get(method, "")
     if verb_via_path:
         rest = rest[1:]
@@ -123,6 +131,7 @@ def request_info_from_parts(method: str, path: str, parts: list[str], query: Que
     if not verb_via_path and verb in VERBS_WITH_SELECTORS:
         field_selector = first_value(query, "fieldSelector") or ""
         label_selector = first_value(query, "labelSelector") or ""
+    prefix, group, version = api
     return ApiRequestInfo(
         is_resource_request=True,
         path=path,
@@ -140,7 +149,7 @@ def request_info_from_parts(method: str, path: str, parts: list[str], query: Que
     )
 
 
-def _namespace_and_parts(rest: list[str]) -> tuple[str, list[str]]:
+def _namespace_and_parts(rest: Sequence[str]) -> tuple[str, Sequence[str]]:
     """`/namespaces/{ns}/{resource}/...` -> ({ns}, {resource}/...); the namespace object keeps its parts."""
     if rest[0] != "namespaces":
         return "", rest
@@ -151,7 +160,7 @@ def _namespace_and_parts(rest: list[str]) -> tuple[str, list[str]]:
     return rest[1], rest
 
 
-def _resource_name_subresource(parts: list[str], verb: str) -> tuple[str, str, str]:
+def _resource_name_subresource(parts: Sequence[str], verb: str) -> tuple[str, str, str]:
     resource = parts[0] if parts else ""
     name = parts[1] if len(parts) >= 2 else ""
     has_subresource = len(parts) >= 3 and verb not in SPECIAL_VERBS_NO_SUBRESOURCES

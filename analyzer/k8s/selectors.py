@@ -21,6 +21,7 @@ Label selector (`pkg/labels/selector.go`)::
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -33,7 +34,6 @@ class SelectorError(ValueError):
 
 # ---------------------------------------------------------------------------------------------- fields
 
-FIELD_OPERATORS: tuple[str, ...] = ("!=", "==", "=")  # tried in this order at each position
 FIELD_ESCAPABLE = frozenset({"\\", ",", "="})
 
 
@@ -111,6 +111,11 @@ def unescape_field_value(value: str) -> str:
     return "".join(out)
 
 
+# Consoles repeat the same few selectors on every request, so parses are cached (the results are immutable).
+SELECTOR_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=SELECTOR_CACHE_SIZE)
 def parse_field_selector(selector: str) -> FieldSelector:
     """`fields.ParseSelector`; raises SelectorError for a term without an operator or a bad value."""
     if not selector:
@@ -305,6 +310,7 @@ def parse_label_selector(selector: str) -> tuple[LabelRequirement, ...]:
     return tuple(sorted(requirements, key=lambda requirement: requirement.key))
 
 
+@functools.lru_cache(maxsize=SELECTOR_CACHE_SIZE)
 def is_valid_label_selector(selector: str) -> bool:
     """True when `labels.Parse` accepts `selector` (the empty selector is valid)."""
     if not selector:

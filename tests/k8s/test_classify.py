@@ -175,9 +175,7 @@ DISCOVERY = [
         api_prefix=None,
     ),
     case("GET", "/kubernetes/c1/api/v1", "alauda-core-v1", k8s=True, is_resource_request=False, cluster="c1"),
-    case(
-        "GET", "/kubernetes/c1/apis/apps", "alauda-group", k8s=True, is_resource_request=False, resource=None
-    ),
+    case("GET", "/kubernetes/c1/apis/apps", "alauda-group", k8s=True, is_resource_request=False, resource=None),
     case(
         "GET",
         "/kubernetes/c1/apis/apps/v1",
@@ -204,9 +202,7 @@ DISCOVERY = [
         is_resource_request=False,
     ),
     case("HEAD", "/api-kube/apis", "discovery-verb-is-lower-method", k8s=True, verb="head"),
-    case(
-        "GET", "/api", "direct-api-is-not-k8s", k8s=False, is_resource_request=False, console=None, verb=None
-    ),
+    case("GET", "/api", "direct-api-is-not-k8s", k8s=False, is_resource_request=False, console=None, verb=None),
     case(
         "GET",
         "/apis/apps/v1",
@@ -359,9 +355,7 @@ PARAMS = [
         "bookmarks-false",
         allow_watch_bookmarks=False,
     ),
-    case(
-        "GET", "/api/v1/pods?watch=1&allowWatchBookmarks", "bookmarks-bare-true", allow_watch_bookmarks=True
-    ),
+    case("GET", "/api/v1/pods?watch=1&allowWatchBookmarks", "bookmarks-bare-true", allow_watch_bookmarks=True),
     case("GET", "/api/v1/pods?watch=1&allowWatchBookmarks=0", "bookmarks-0", allow_watch_bookmarks=False),
     case(
         "GET",

@@ -35,9 +35,7 @@ def test_resource_paths(path: str) -> None:
 @pytest.mark.parametrize("resource", sorted(CORE_V1_RESOURCES))
 def test_every_core_plural(resource: str) -> None:
     assert path_kind(["api", "v1", resource], is_behind_console=False) is PathKind.RESOURCE
-    assert (
-        path_kind(["api", "v1", "namespaces", "ns", resource], is_behind_console=False) is PathKind.RESOURCE
-    )
+    assert path_kind(["api", "v1", "namespaces", "ns", resource], is_behind_console=False) is PathKind.RESOURCE
 
 
 @pytest.mark.parametrize(

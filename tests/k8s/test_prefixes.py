@@ -76,25 +76,23 @@ def test_validate_prefix_catches_unvalidated_model_prefix() -> None:
         pytest.param(
             "/kubernetes/{cluster}/",
             "/kubernetes/c1/api/v1/pods",
-            ("c1", ["api", "v1", "pods"]),
+            ("c1", ("api", "v1", "pods")),
             id="cluster",
         ),
-        pytest.param("/api/kubernetes/", "/api/kubernetes/apis", (None, ["apis"]), id="no-cluster"),
-        pytest.param("/kubernetes/{cluster}/", "/kubernetes/c1", ("c1", []), id="nothing-after"),
+        pytest.param("/api/kubernetes/", "/api/kubernetes/apis", (None, ("apis",)), id="no-cluster"),
+        pytest.param("/kubernetes/{cluster}/", "/kubernetes/c1", ("c1", ()), id="nothing-after"),
         pytest.param(
             "/kubernetes/{cluster}/",
             "/kubernetes/c1//api/v1",
-            ("c1", ["api", "v1"]),
+            ("c1", ("api", "v1")),
             id="leading-empty-dropped",
         ),
         pytest.param("/kubernetes/{cluster}/", "/kubernetes//api/v1", None, id="empty-cluster"),
         pytest.param("/kubernetes/{cluster}/", "/kubernetes", None, id="too-short"),
-        pytest.param(
-            "/kubernetes/{cluster}/", "/x/kubernetes/c1/api/v1/pods", None, id="must-start-the-path"
-        ),
+        pytest.param("/kubernetes/{cluster}/", "/x/kubernetes/c1/api/v1/pods", None, id="must-start-the-path"),
         pytest.param("/kubernetes/{cluster}/", "/kubernetesx/c1/api/v1/pods", None, id="whole-segments"),
-        pytest.param("/api-kube/", "/api-kube/api/v1/pods", (None, ["api", "v1", "pods"]), id="lens"),
+        pytest.param("/api-kube/", "/api-kube/api/v1/pods", (None, ("api", "v1", "pods")), id="lens"),
     ],
 )
-def test_match_prefix(pattern: str, path: str, expected: tuple[str | None, list[str]] | None) -> None:
-    assert match_prefix(parse_prefix(pattern), split_path(path)) == expected
+def test_match_prefix(pattern: str, path: str, expected: tuple[str | None, tuple[str, ...]] | None) -> None:
+    assert match_prefix(parse_prefix(pattern), tuple(split_path(path))) == expected

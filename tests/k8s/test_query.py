@@ -21,9 +21,7 @@ from analyzer.k8s.query import (
         pytest.param("/api/v1/pods", "", "/api/v1/pods", "", id="path-only"),
         pytest.param("/api/v1/pods?watch=1&a=b", "", "/api/v1/pods", "watch=1&a=b", id="path-and-query"),
         pytest.param("https://h:8443/api/v1/pods?x=1", "https", "/api/v1/pods", "x=1", id="https-with-port"),
-        pytest.param(
-            "WSS://h/api/v1/pods?watch=1", "wss", "/api/v1/pods", "watch=1", id="scheme-lower-cased"
-        ),
+        pytest.param("WSS://h/api/v1/pods?watch=1", "wss", "/api/v1/pods", "watch=1", id="scheme-lower-cased"),
         pytest.param("ws://127.0.0.1:8001/apis/apps/v1/x", "ws", "/apis/apps/v1/x", "", id="ws-ip-port"),
         pytest.param("https://h", "https", "", "", id="no-path"),
         pytest.param("https://h?x=1", "https", "", "x=1", id="no-path-with-query"),

@@ -442,9 +442,7 @@ DECODE_FALLBACK = [
         "valid-ints-keep-name",
         name="foo",
     ),
-    case(
-        "GET", "/api/v1/pods?fieldSelector=metadata.name=foo&limit=abc&limit=5", "first-limit-counts", name=""
-    ),
+    case("GET", "/api/v1/pods?fieldSelector=metadata.name=foo&limit=abc&limit=5", "first-limit-counts", name=""),
     case(
         "GET",
         "/api/v1/pods?fieldSelector=metadata.name=foo&resourceVersionMatch=bogus",
