@@ -59,7 +59,8 @@ NO_SPECIAL_VERB_ERROR = "unable to determine kind and namespace from url"
 class ApiRequestInfo(NamedTuple):
     """Go's RequestInfo field for field: strings are "" when unset, exactly as upstream.
 
-    A NamedTuple rather than a frozen dataclass: it is built for every API request, and is 4x cheaper.
+    A NamedTuple rather than a frozen dataclass: it is built for every API request, and is several
+    times cheaper to construct.
     """
 
     is_resource_request: bool
