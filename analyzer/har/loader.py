@@ -116,11 +116,11 @@ def _load(source: Source, progress: Progress | None) -> Capture:
     for first in range(0, total, CHUNK):
         raws = document.entries[first : first + CHUNK]
         cols.append_entries(columns, decode_entries(document, raws, first))
+        source.release_span(raws[0], raws[-1])  # the columns hold what we need; drop these pages from RSS
         if progress is not None:
             progress(min(first + CHUNK, total), total)
     creator = _decode_meta(document.log.creator, schema.Creator)
     columns = cols.finish_columns(columns, creator.name if creator else None)
-    source.release()  # the table is built; bodies are faulted back in on demand
 
     from analyzer.har.table import build_entries_table
 
