@@ -53,7 +53,7 @@ class Source:
         end = np.frombuffer(last, dtype=np.uint8).ctypes.data - base + len(memoryview(last))
         start -= start % mmap.PAGESIZE
         end -= end % mmap.PAGESIZE
-        if end > start:
+        if 0 <= start < end <= len(self._mapping):
             self._mapping.madvise(mmap.MADV_DONTNEED, start, end - start)
 
 
@@ -142,6 +142,7 @@ def _text_source(
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             data = bytes(data).decode("utf-16").encode("utf-8")
+            mapping = None  # the text now lives in a new buffer
         except UnicodeDecodeError as exc:
             raise InputError(f"{name}: not valid UTF-16 text: {exc.reason}") from None
     elif head[:3] == b"\xef\xbb\xbf":
