@@ -180,6 +180,64 @@ def classify(
     _write_text(ctx, output, lambda console: render_classification(infos, console))
 
 
+def _traffic_command(what: str, summary: str, examples: str) -> None:
+    """Register `navigations`, `connections` or `streams`: load, derive, render the chosen view."""
+
+    @cli.command(name=what, help=summary, epilog=examples)
+    @click.argument("capture", type=str)
+    @click.option(
+        "--k8s-only", is_flag=True, help="Only what carried Kubernetes API requests.", hidden=what == "navigations"
+    )
+    @output_options(["table", "json", "csv"])
+    @shared_options
+    @click.pass_context
+    def command(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output: Path | None) -> None:
+        from analyzer.analysis.pipeline import derive
+        from analyzer.har.loader import load_capture
+        from analyzer.render import traffic as views
+
+        loaded = load_capture(capture, progress=_progress(capture))
+        for warning in loaded.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        derived = derive(loaded, prefixes=_config(ctx).prefixes)
+        payload = views.PAYLOADS[what](derived, k8s_only=k8s_only, redact=not ctx.meta.get("show_secrets"))
+        if fmt == "json":
+            _write_bytes(views.render_json(payload), output)
+        elif fmt == "csv":
+            _write_bytes(views.render_csv(payload[views.MAIN_LIST[what]]).encode("utf-8"), output)
+        else:
+            _write_text(ctx, output, lambda console: views.render_table(what, payload, console))
+
+
+_traffic_command(
+    "navigations",
+    "The page loads of CAPTURE: when each started, its URL, and whether it was the initial load, a reload or a "
+    "navigation; requests are assigned to loads by start time.",
+    """\b
+Examples:
+  har-analyzer navigations capture.har
+  har-analyzer navigations capture.har --format json""",
+)
+_traffic_command(
+    "connections",
+    "The connections of CAPTURE: which requests each carried, which page load opened it and which reused it, "
+    "reuse and concurrency per host and per load, and HTTP/1.x saturation by long-lived requests.",
+    """\b
+Examples:
+  har-analyzer connections capture.har
+  har-analyzer connections capture.har --k8s-only --format json""",
+)
+_traffic_command(
+    "streams",
+    "The long-lived requests of CAPTURE (watches, websockets, server-sent events, follow-logs, long polls): "
+    "their true duration and how each ended (complete, open, aborted, error).",
+    """\b
+Examples:
+  har-analyzer streams capture.har
+  har-analyzer streams capture.har --k8s-only --format csv -o streams.csv""",
+)
+
+
 def _with_url(info: Any, url: str) -> Any:
     import dataclasses
 

@@ -126,3 +126,71 @@ class WebSocketFrame:
     time: datetime | None
     opcode: int | None  # 1 text, 2 binary, 8 close; -1 for Chrome's error frames
     data: str | None
+
+
+# How a long-lived request ended; the same words everywhere these facts appear.
+ENDED_BY = ("complete", "open", "aborted", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Navigation:
+    """A page load: a main-frame document request (a redirect chain counts once), or a `pages[]` record."""
+
+    index: int  # 0-based, in start order
+    started: datetime | None
+    url: str | None
+    trigger: str  # initial, reload (same URL as the previous load, fragment ignored) or navigate
+    document: int | None  # request index of the main-frame document, None when inferred from pages/requests
+    page_ref: str | None
+    requests: int  # requests assigned to this load by start time
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One transport connection and what it carried."""
+
+    id: str  # the writer's id, or `inferred:<host>:<port>#<n>`
+    inferred: bool  # True when the writer gave no connection id and we grouped requests ourselves
+    host: str | None
+    protocol: str | None  # HTTP/1.1, HTTP/2, ...
+    opened_at: datetime | None
+    last_used: datetime | None
+    requests: tuple[int, ...]  # request indices, in start order
+    long_lived: tuple[int, ...]  # the long-lived requests it carried
+    navigation: int | None  # the page load that opened it
+    reused_by: tuple[int, ...]  # later page loads that sent requests on it
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A long-lived request: a watch, websocket, server-sent events, a follow-logs stream or a long poll."""
+
+    index: int  # request index
+    kind: str  # watch, websocket, sse, follow-logs, long-poll
+    transport: str  # http or websocket
+    started: datetime | None
+    ended: datetime | None  # None when still open when the capture was written
+    duration_ms: float | None
+    ended_by: str  # one of ENDED_BY
+    aborted_by_navigation: bool
+    navigation: int | None
+    connection: str | None
+    host: str | None
+    protocol: str | None
+    timeout_seconds: int | None  # a watch's requested timeoutSeconds
+    frames: int | None  # websocket frames kept by the writer
+    first_frame: datetime | None
+    last_frame: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Saturation:
+    """An interval during which a host had the browser's whole HTTP/1.x connection budget held by streams."""
+
+    host: str
+    protocol: str
+    started: datetime
+    ended: datetime
+    open_streams: int  # the most long-lived requests open at once in the interval
+    streams: tuple[int, ...]  # the long-lived requests open in the interval
+    queued: tuple[int, ...]  # requests to the host that waited in the browser's queue meanwhile

@@ -70,3 +70,28 @@ def make_har(entries: list[dict[str, Any]], **log: Any) -> dict[str, Any]:
 
 def har_bytes(entries: list[dict[str, Any]], **log: Any) -> bytes:
     return json.dumps(make_har(entries, **log), indent=2).encode("utf-8")
+
+
+def at(seconds: float) -> str:
+    """An ISO start time `seconds` after 2026-11-01T10:00:00Z."""
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC) + timedelta(seconds=seconds)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def document(url: str, start: float, **overrides: Any) -> dict[str, Any]:
+    """A main-frame document request."""
+    fields = {"startedDateTime": at(start), "request.url": url, "_resourceType": "document",
+              "_initiator": {"type": "other"}, "response.content.mimeType": "text/html"}  # fmt: skip
+    fields.update(overrides)
+    return make_entry(**fields)
+
+
+def request(url: str, start: float, time_ms: float = 40.0, **overrides: Any) -> dict[str, Any]:
+    """A fetch, `time_ms` long, its time spent waiting unless `timings` is given."""
+    fields = {"startedDateTime": at(start), "request.url": url, "time": time_ms, "_resourceType": "fetch",
+              "timings": {"blocked": 0.5, "dns": -1, "connect": -1, "ssl": -1, "send": 0.1,
+                          "wait": max(time_ms - 1.6, 0), "receive": 1.0}}  # fmt: skip
+    fields.update(overrides)
+    return make_entry(**fields)

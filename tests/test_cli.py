@@ -126,7 +126,7 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert done.returncode == 0 and json.loads(done.stdout)[0]["verb"] == "list"
 
 
-@pytest.mark.parametrize("command", ["requests", "classify"])
+@pytest.mark.parametrize("command", ["requests", "classify", "navigations", "connections", "streams"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Examples:" in out and f"har-analyzer {command}" in out
@@ -135,3 +135,29 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 def test_docs_are_generated_and_current() -> None:
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == cli_markdown(), "run: python -m analyzer.cli_docs"
     assert (DOCS / "columns.md").read_text(encoding="utf-8") == columns_markdown()
+
+
+@pytest.mark.parametrize("command", ["navigations", "connections", "streams"])
+def test_traffic_commands_in_every_format(command: str, tmp_path: Path) -> None:
+    code, out, _ = run(command, str(SAMPLE), "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["capture"]["entries"] == 14 and command in payload
+    code, out, _ = run(command, str(SAMPLE))
+    assert code == 0 and out.strip()
+    target = tmp_path / f"{command}.csv"
+    code, _, _ = run(command, str(SAMPLE), "--format", "csv", "-o", str(target))
+    assert code == 0 and target.read_text().splitlines()[0].startswith(("index,", "id,"))
+
+
+def test_navigations_streams_and_connections_of_the_sample() -> None:
+    navigations = json.loads(run("navigations", str(SAMPLE), "--format", "json")[1])["navigations"]
+    assert [(n["index"], n["trigger"], n["requests"]) for n in navigations] == [(0, "initial", 5), (1, "reload", 9)]
+    streams = json.loads(run("streams", str(SAMPLE), "--k8s-only", "--format", "json")[1])["streams"]
+    assert [(s["index"], s["kind"], s["ended_by"], s["timeout_seconds"]) for s in streams] == [
+        (3, "watch", "complete", 59),
+        (4, "watch", "complete", 59),
+    ]
+    connections = json.loads(run("connections", str(SAMPLE), "--format", "json")[1])
+    assert [c["reused_by"] for c in connections["connections"] if c["id"] == "102"] == [[1]]
+    assert connections["saturation"] == []

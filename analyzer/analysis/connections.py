@@ -1,0 +1,225 @@
+"""Tie requests to connections, measure reuse and concurrency, and find HTTP/1.x connection saturation.
+
+Identity: the writer's connection id (`_connectionId`, old Chrome's socket id, Safari's index, Fiddler's
+client port) where there is one; otherwise inferred and marked so — per host, port and protocol, a request
+that paid a connect time opened a new connection, HTTP/2 and HTTP/3 multiplex on one, an HTTP/1.x request
+reuses the connection that fell idle last, and every websocket has its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.model import Connection, Saturation, Stream
+from analyzer.settings import Settings
+
+_MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})
+
+
+@dataclass
+class _Open:
+    id: str
+    inferred: bool
+    host: str | None
+    protocol: str | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    busy_until: datetime | None = None
+
+
+def assign_connections(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the connection id (the writer's, or `inferred:host:port#n`)."""
+    ids: dict[int, str] = {}
+    groups: dict[tuple[Any, ...], list[_Open]] = defaultdict(list)
+    counter = 0
+    for row in rows_of(frame.sort_values(["started", "index"])):
+        explicit = as_text(row.get("connection_id"))
+        if explicit is not None:
+            ids[row["index"]] = explicit
+            continue
+        key = (row.get("host"), as_int(row.get("port")), _family(row.get("http_version")))
+        counter += 1
+        ids[row["index"]] = _infer(groups[key], row, key, counter)
+    return frame["index"].map(ids)
+
+
+def _infer(pool: list[_Open], row: dict[str, Any], key: tuple[Any, ...], serial: int) -> str:
+    started, ended = as_datetime(row.get("started")), as_datetime(row.get("ended"))
+    fresh = (as_float(row.get("connect")) or 0) > 0 or bool(row.get("websocket"))
+    chosen: _Open | None = None
+    if not fresh and pool:
+        if key[2] == "multiplexed":
+            chosen = pool[-1]
+        else:
+            idle = [c for c in pool if c.busy_until is not None and started is not None and c.busy_until <= started]
+            chosen = max(idle, key=lambda c: c.busy_until or datetime.min) if idle else None
+    if chosen is None:
+        host, port = key[0] or "?", key[1] if key[1] is not None else "?"
+        chosen = _Open(id=f"inferred:{host}:{port}#{serial}", inferred=True, host=key[0], protocol=None)
+        pool.append(chosen)
+    chosen.busy_until = ended if ended is not None else started
+    if row.get("websocket"):
+        chosen.busy_until = datetime.max.replace(tzinfo=started.tzinfo) if started else None
+    return chosen.id
+
+
+def build_connections(frame: pd.DataFrame, connection_of: pd.Series, navigation_of: pd.Series,
+                      streams: Sequence[Stream]) -> list[Connection]:  # fmt: skip
+    """One record per connection, in the order they were opened."""
+    long_lived = {s.index for s in streams}
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    table = frame.assign(_connection=connection_of, _navigation=navigation_of)
+    for row in rows_of(table.sort_values(["started", "index"])):
+        grouped[row["_connection"]].append(row)
+    connections = []
+    for key, rows in grouped.items():
+        first_nav = int(rows[0]["_navigation"])
+        ends = [
+            e for e in (as_datetime(r.get("ended")) or as_datetime(r.get("started")) for r in rows) if e is not None
+        ]
+        protocols = [p for p in (as_text(r.get("http_version")) for r in rows) if p]
+        connections.append(
+            Connection(
+                id=str(key),
+                inferred=str(key).startswith("inferred:"),
+                host=as_text(rows[0].get("host")),
+                protocol=protocols[0] if protocols else None,
+                opened_at=as_datetime(rows[0].get("started")),
+                last_used=max(ends) if ends else None,
+                requests=tuple(int(r["index"]) for r in rows),
+                long_lived=tuple(int(r["index"]) for r in rows if int(r["index"]) in long_lived),
+                navigation=first_nav,
+                reused_by=tuple(sorted({int(r["_navigation"]) for r in rows} - {first_nav})),
+            )
+        )
+    return sorted(connections, key=lambda c: (c.opened_at is None, c.opened_at or datetime.min.replace(tzinfo=None)))
+
+
+def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, label: str) -> list[dict[str, Any]]:
+    """Per host or per navigation: requests per connection, share on a reused connection, new connections and
+    the handshake time they cost (dns + connect, ssl within connect)."""
+    table = frame.assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
+    first_use = ~table.duplicated("_connection")
+    new = table[first_use]
+    results = []
+    for group, rows in table.groupby("_group", sort=True, dropna=False):
+        opened = new[new["_group"] == group]
+        connections = rows["_connection"].nunique()
+        results.append(
+            {
+                label: None if pd.isna(group) else group,
+                "requests": len(rows),
+                "connections": connections,
+                "requests_per_connection": round(len(rows) / connections, 2) if connections else None,
+                "reused_share": round(float((~first_use[rows.index]).mean()), 3) if len(rows) else None,
+                "new_connections": len(opened),
+                "handshake_ms": round(float(opened["dns"].fillna(0).sum() + opened["connect"].fillna(0).sum()), 1),
+                "ssl_ms": round(float(opened["ssl"].fillna(0).sum()), 1),
+                "protocols": sorted({p for p in rows["http_version"].dropna().astype(str)}),
+            }
+        )
+    return results
+
+
+def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_end: datetime | None,
+                streams: Sequence[Stream]) -> list[dict[str, Any]]:  # fmt: skip
+    """Per host: the most requests and connections open at once, and when."""
+    stream_end = {s.index: (s.ended or capture_end) for s in streams}
+    results = []
+    for host, rows in frame.groupby(frame["host"].fillna("(none)"), sort=True):
+        spans = [
+            (as_datetime(r["started"]), stream_end.get(int(r["index"]), as_datetime(r["ended"]))) for r in rows_of(rows)
+        ]
+        peak, at = _peak(spans)
+        host_connections = [c for c in connections if (c.host or "(none)") == host]
+        conn_peak, conn_at = _peak((c.opened_at, c.last_used) for c in host_connections)
+        results.append({"host": host, "max_open_requests": peak, "at": at, "max_open_connections": conn_peak,
+                        "connections_at": conn_at})  # fmt: skip
+    return results
+
+
+def find_saturations(frame: pd.DataFrame, streams: Sequence[Stream], capture_end: datetime | None,
+                     settings: Settings) -> list[Saturation]:  # fmt: skip
+    """Intervals where a host had `connection_limit` or more long-lived HTTP/1.x requests open at once.
+
+    That alone is the evidence: Chrome opens at most six connections per host over HTTP/1.x, so every other
+    request to it waits. Where the writer records queueing (`_blocked_queueing`/`blocked`), the requests that
+    waited meanwhile are named; Playwright writes no `blocked` and writes still-queued requests like
+    unfinished ones (status -1), so those count there. HTTP/2 and HTTP/3 multiplex and do not saturate.
+    """
+    saturations = []
+    by_host: dict[str, list[Stream]] = defaultdict(list)
+    for stream in streams:
+        if stream.transport == "http" and stream.host and (stream.protocol or "HTTP/1.1") not in _MULTIPLEXED:
+            by_host[stream.host].append(stream)
+    for host, host_streams in by_host.items():
+        for start, end, members, peak in _intervals_at_or_above(host_streams, capture_end, settings.connection_limit):
+            queued = _queued(frame, host, start, end, {s.index for s in host_streams}, settings)
+            protocol = next((s.protocol for s in members if s.protocol), "HTTP/1.1")
+            saturations.append(Saturation(host=host, protocol=protocol, started=start, ended=end, open_streams=peak,
+                                          streams=tuple(s.index for s in members), queued=queued))  # fmt: skip
+    return saturations
+
+
+def _intervals_at_or_above(streams: Sequence[Stream], capture_end: datetime | None,
+                           limit: int) -> Iterable[tuple[datetime, datetime, list[Stream], int]]:  # fmt: skip
+    events = []
+    for stream in streams:
+        end = stream.ended or capture_end
+        if stream.started is not None and end is not None and end > stream.started:
+            events += [(stream.started, 1, stream), (end, -1, stream)]
+    events.sort(key=lambda e: (e[0], e[1]))
+    open_now: set[int] = set()
+    members: dict[int, Stream] = {}
+    start: datetime | None = None
+    peak = 0
+    for moment, delta, stream in events:
+        if delta > 0:
+            open_now.add(stream.index)
+            members[stream.index] = stream
+        else:
+            open_now.discard(stream.index)
+        if len(open_now) >= limit and start is None:
+            start, peak, members = moment, len(open_now), {i: members[i] for i in open_now}
+        elif start is not None:
+            peak = max(peak, len(open_now))
+            if len(open_now) < limit:
+                yield start, moment, sorted(members.values(), key=lambda s: s.index), peak
+                start = None
+
+
+def _queued(frame: pd.DataFrame, host: str, start: datetime, end: datetime, streams: set[int],
+            settings: Settings) -> tuple[int, ...]:  # fmt: skip
+    rows = frame[(frame["host"] == host) & ~frame["index"].isin(list(streams))]
+    started = pd.to_datetime(rows["started"], utc=True)
+    inside = rows[(started >= pd.Timestamp(start)) & (started <= pd.Timestamp(end))]
+    waited = inside["blocked"].fillna(0).combine(inside["queueing"].fillna(0), max) >= settings.queued_min_ms
+    unfinished = inside["status"].isna() & inside["time_ms"].isna()  # Playwright: still in Chrome's queue
+    return tuple(int(i) for i in inside[(waited | unfinished).astype(bool)]["index"])
+
+
+def _peak(spans: Iterable[tuple[datetime | None, datetime | None]]) -> tuple[int, datetime | None]:
+    events = []
+    for start, end in spans:
+        if start is None:
+            continue
+        events += [(start, 1), (end if end is not None and end >= start else start, -1)]
+    events.sort(key=lambda e: (e[0], -e[1]))
+    current = peak = 0
+    at = None
+    for moment, delta in events:
+        current += delta
+        if current > peak:
+            peak, at = current, moment
+    return peak, at
+
+
+def _family(version: Any) -> str:
+    text = as_text(version)
+    return "multiplexed" if text in _MULTIPLEXED else (text or "unknown")

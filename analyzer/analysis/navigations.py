@@ -1,0 +1,154 @@
+"""Cut a capture into page loads (navigations) and assign every request to one.
+
+Main-frame document requests are the signal; `pages[]` only confirms it, because writers disagree: Chrome
+with "Preserve log" writes one page per load, Playwright and chrome-har keep one page across reloads,
+mitmproxy writes none, Firefox and Safari often one. Iframe documents start no navigation: Playwright names
+the frame (`_frameref`), Chrome's initiator says `parser`/`script` and keeps the parent's page. A redirect
+chain is one navigation, named by where it ended. Client-side route changes (`history.pushState`) send no
+document request and are not navigations: a single-page app moving between views stays in one load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from analyzer.analysis.values import as_datetime, is_missing, rows_of
+from analyzer.model import Navigation, Page
+from analyzer.settings import Settings
+
+_IFRAME_INITIATORS = frozenset({"parser", "script"})
+SINGLE_LOAD_HINT = (
+    "the capture holds a single page load; to compare loads before and after a refresh, record with "
+    'DevTools\' "Preserve log" on (it keeps earlier loads across reloads)'
+)
+
+
+@dataclass(frozen=True)
+class _Document:
+    row: dict[str, Any]
+    url: str | None  # final URL of its redirect chain
+
+
+def find_navigations(frame: pd.DataFrame, pages: Sequence[Page], settings: Settings) -> list[Navigation]:
+    """The page loads of a request table, in start order, each with how many requests it holds."""
+    documents = _main_frame_documents(frame)
+    chains = _merge_redirects(documents, settings)
+    starts: list[tuple[datetime | None, str | None, int | None, str | None]]
+    if chains:
+        starts = [(d.row["started"], d.url, int(d.row["index"]), d.row["page_ref"]) for d in chains]
+    elif pages:
+        ordered = sorted(pages, key=lambda p: (p.started is None, p.started or datetime.min))
+        starts = [(p.started, p.title, None, p.id) for p in ordered]
+    else:
+        first = frame.iloc[0] if len(frame) else None
+        starts = [(_value(first, "started"), _value(first, "url"), None, None)]
+    counts = assign_navigations(frame, [s[0] for s in starts]).value_counts()
+    navigations = []
+    for position, (started, url, document, page_ref) in enumerate(starts):
+        navigations.append(
+            Navigation(
+                index=position,
+                started=as_datetime(started),
+                url=url,
+                trigger=_trigger(position, url, starts),
+                document=document,
+                page_ref=page_ref,
+                requests=int(counts.get(position, 0)),
+            )
+        )
+    return navigations
+
+
+def assign_navigations(frame: pd.DataFrame, starts: Sequence[datetime | None]) -> pd.Series:
+    """For each row, the navigation it belongs to: the last one started at or before it (0 before the first)."""
+    known = [s for s in starts if s is not None]
+    if not known or frame.empty:
+        return pd.Series(0, index=frame.index, dtype="int64")
+    bounds = pd.Series(pd.to_datetime(known, utc=True))
+    started = pd.to_datetime(frame["started"], utc=True)
+    positions = bounds.searchsorted(started, side="right") - 1
+    result = pd.Series(positions, index=frame.index).clip(lower=0)
+    return result.where(started.notna(), 0).astype("int64")
+
+
+def _main_frame_documents(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    is_document = (frame["resource_type"] == "document") & frame["method"].isin(["GET", "POST"])
+    documents = frame[is_document.fillna(False)].sort_values(["started", "index"])
+    rows: list[dict[str, Any]] = rows_of(documents)
+    if not rows:
+        return rows
+    frames = [r["frame_ref"] for r in rows if _present(r["frame_ref"])]
+    if frames:  # Playwright names every frame: the main frame is the one the first document loaded in
+        main = frames[0]
+        return [r for r in rows if not _present(r["frame_ref"]) or r["frame_ref"] == main]
+    if any(_present(r["page_ref"]) for r in rows):
+        return _first_per_page(rows)
+    return [r for r in rows if r["initiator_type"] not in _IFRAME_INITIATORS or r is rows[0]]
+
+
+def _first_per_page(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chrome keeps an iframe on its parent's page; a new main-frame load opens a new page."""
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        page = row["page_ref"] if _present(row["page_ref"]) else None
+        initiated_by_page = row["initiator_type"] in _IFRAME_INITIATORS
+        if page is not None and page not in seen:
+            seen.add(page)
+            kept.append(row)
+        elif page is None and not initiated_by_page:
+            kept.append(row)
+        elif kept and _is_redirect(kept[-1]) and row is not kept[-1]:
+            kept.append(row)  # the target of the page's own redirect: merged below
+    return kept
+
+
+def _merge_redirects(rows: list[dict[str, Any]], settings: Settings) -> list[_Document]:
+    chains: list[_Document] = []
+    for row in rows:
+        if chains and _is_redirect(chains[-1].row) and _within(chains[-1].row, row, settings.redirect_window_ms):
+            chains[-1] = _Document(row=chains[-1].row, url=row["url"])
+            continue
+        chains.append(_Document(row=row, url=row["url"]))
+    return chains
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})  # not 304: a cached page is a load, not a hop
+
+
+def _is_redirect(row: dict[str, Any]) -> bool:
+    status = row.get("status")
+    return _present(status) and int(status) in _REDIRECTS
+
+
+def _within(first: dict[str, Any], second: dict[str, Any], window_ms: float) -> bool:
+    if not (_present(first["started"]) and _present(second["started"])):
+        return False
+    return bool((second["started"] - first["started"]).total_seconds() * 1000 <= window_ms)
+
+
+def _trigger(position: int, url: str | None, starts: Sequence[tuple[Any, str | None, Any, Any]]) -> str:
+    if position == 0:
+        return "initial"
+    previous = starts[position - 1][1]
+    return "reload" if url is not None and _without_fragment(url) == _without_fragment(previous) else "navigate"
+
+
+def _without_fragment(url: str | None) -> str | None:
+    return None if url is None else url.split("#", 1)[0]
+
+
+def _present(value: Any) -> bool:
+    return not is_missing(value)
+
+
+def _value(row: Any, column: str) -> Any:
+    if row is None:
+        return None
+    value = row[column]
+    return value if _present(value) else None

@@ -1,0 +1,103 @@
+"""Derive the traffic facts of a capture: page loads, streams, connections, reuse, concurrency, saturation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from analyzer.analysis.connections import (
+    assign_connections,
+    build_connections,
+    concurrency,
+    find_saturations,
+    reuse_figures,
+)
+from analyzer.analysis.latency import latency_table
+from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, find_navigations
+from analyzer.analysis.streams import find_streams, request_outcomes
+from analyzer.analysis.values import as_datetime
+from analyzer.har.loader import Capture
+from analyzer.model import Connection, Navigation, Prefix, Saturation, Stream
+from analyzer.settings import Settings
+from analyzer.table import request_frame
+
+# What each writer leaves out, so that nobody reads an absence as a fact.
+WRITER_BLIND_SPOTS = {
+    "webinspector": "Chrome DevTools leaves requests still open at export (an open watch, or one cut off by a "
+    "reload) out of the file: a missing watch is not proof that the page did not watch",
+    "webkit": "Safari exports only finished requests: open watches and websockets are missing",
+    "playwright": "Playwright records no queueing time, and writes requests still queued or open with status -1",
+    "firefox": "Firefox exports no websocket frames",
+}
+
+
+@dataclass
+class Traffic:
+    """Everything derived from one capture; `frame` is the request table plus `navigation`, `connection`,
+    `stream` (the kind, or null), `long_lived`, `ended_by` and `aborted_by_navigation` columns."""
+
+    capture: Capture
+    frame: pd.DataFrame
+    navigations: list[Navigation]
+    streams: list[Stream]
+    connections: list[Connection]
+    saturations: list[Saturation]
+    reuse_by_host: list[dict[str, Any]]
+    reuse_by_navigation: list[dict[str, Any]]
+    concurrency: list[dict[str, Any]]
+    latency: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequence[Prefix] = ()) -> Traffic:
+    """Classify and derive; pure: reads nothing but the capture (bodies and frames lazily)."""
+    settings = settings or Settings()
+    frame = request_frame(capture, prefixes)
+    navigations = find_navigations(frame, capture.pages, settings)
+    navigation_of = assign_navigations(frame, [n.started for n in navigations])
+    streams = find_streams(capture, frame, navigations, navigation_of, settings)
+    connection_of = assign_connections(frame)
+    long_lived = frame["index"].isin([s.index for s in streams])
+    kinds = {s.index: s.kind for s in streams}
+    end = _capture_end(frame)
+    connections = build_connections(frame, connection_of, navigation_of, streams)
+    outcomes = request_outcomes(capture, frame, navigations, settings)
+    derived = frame.assign(
+        navigation=navigation_of,
+        connection=connection_of,
+        stream=frame["index"].map(kinds),
+        long_lived=long_lived,
+        ended_by=outcomes["ended_by"],
+        aborted_by_navigation=outcomes["aborted_by_navigation"],
+    )
+    return Traffic(
+        capture=capture,
+        frame=derived,
+        navigations=navigations,
+        streams=streams,
+        connections=connections,
+        saturations=find_saturations(frame, streams, end, settings),
+        reuse_by_host=reuse_figures(frame, connection_of, frame["host"], "host"),
+        reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, "navigation"),
+        concurrency=concurrency(frame, connections, end, streams),
+        latency=latency_table(frame, long_lived),
+        notes=_notes(capture, navigations),
+    )
+
+
+def _capture_end(frame: pd.DataFrame) -> datetime | None:
+    ends = pd.concat([frame["ended"], frame["started"]]).dropna()
+    return None if ends.empty else as_datetime(ends.max())
+
+
+def _notes(capture: Capture, navigations: Sequence[Navigation]) -> list[str]:
+    notes = []
+    if len(navigations) == 1:
+        notes.append(SINGLE_LOAD_HINT)
+    creator = (capture.creator or "").lower()
+    notes += [text for writer, text in WRITER_BLIND_SPOTS.items() if writer in creator]
+    return notes

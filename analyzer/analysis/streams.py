@@ -1,0 +1,166 @@
+"""Long-lived requests (streams): find them, type them, and tell how long they really lived and how they ended.
+
+Kinds: a Kubernetes `watch` (over HTTP or a websocket), another `websocket`, server-sent events (`sse`),
+Kubernetes `follow-logs`, and a `long-poll` (a request held open well beyond its host's normal latency).
+
+`ended_by`, per writer:
+- `complete`: the server closed it (a finished watch: compare its duration with `timeoutSeconds`);
+- `open`: still open when the capture was written — Playwright writes status/time -1, older Chrome status
+  200 with `receive` 0; Chromium 156 DevTools and Safari leave such requests out of the export altogether,
+  so an absence proves nothing;
+- `aborted`: cancelled by the client (`net::ERR_ABORTED`, Playwright's failure text, Firefox's status 0),
+  with `aborted_by_navigation` when the abort coincides with the next page load;
+- `error`: another network failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.har.loader import Capture
+from analyzer.model import Navigation, Stream
+from analyzer.settings import Settings
+
+_POLLABLE_TYPES = frozenset({"xhr", "fetch", "other", "eventsource"})
+_ABORT_WORDS = ("err_aborted", "aborted", "ns_binding_aborted", "canceled", "cancelled")
+_CLOSE_OPCODE = 8
+
+
+def stream_kinds(frame: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Per row: the stream kind, or None for an ordinary request."""
+    verb = frame["verb"].astype("object")
+    mime = frame["mime_type"].fillna("").astype(str).str.lower()
+    query = frame["query"].fillna("").astype(str)
+    kinds = pd.Series(None, index=frame.index, dtype="object")
+    follow = (frame["subresource"] == "log") & query.str.contains(r"(?:^|&)follow=(?:true|1)", regex=True)
+    sse = mime.str.contains("text/event-stream", regex=False) | (frame["resource_type"] == "eventsource")
+    others = (follow | sse | frame["websocket"] | (verb == "watch")).fillna(False).astype(bool)
+    long_poll = _long_polls(frame, others, settings)
+    for kind, mask in (
+        ("long-poll", long_poll),
+        ("sse", sse),
+        ("follow-logs", follow),
+        ("websocket", frame["websocket"]),
+        ("watch", verb == "watch"),
+    ):  # later rules win: a websocket watch is a watch
+        kinds = kinds.mask(mask.fillna(False).astype(bool), kind)
+    return kinds
+
+
+def _long_polls(frame: pd.DataFrame, streams: pd.Series, settings: Settings) -> pd.Series:
+    """Held open `long_poll_min_ms` and `long_poll_host_factor` times its host's median (other streams aside)."""
+    time_ms = frame["time_ms"].astype("float64")
+    typical = time_ms.where(~streams).groupby(frame["host"].fillna("")).transform("median")
+    pollable = frame["resource_type"].isin(list(_POLLABLE_TYPES)) | frame["resource_type"].isna()
+    held = (time_ms >= settings.long_poll_min_ms) & (time_ms >= settings.long_poll_host_factor * typical)
+    return (held & pollable).fillna(False)
+
+
+def find_streams(
+    capture: Capture,
+    frame: pd.DataFrame,
+    navigations: Sequence[Navigation],
+    navigation_of: pd.Series,
+    settings: Settings,
+) -> list[Stream]:
+    """Every long-lived request of the table, in start order."""
+    kinds = stream_kinds(frame, settings)
+    starts = sorted(n.started for n in navigations if n.started is not None)
+    writer = _writer(capture)
+    streams = []
+    selected = frame.assign(kind=kinds, navigation=navigation_of)[kinds.notna()]
+    for record in rows_of(selected):
+        record["navigation"] = int(record["navigation"])
+        streams.append(_stream(capture, record, starts, settings, writer))
+    return streams
+
+
+def request_outcomes(
+    capture: Capture, frame: pd.DataFrame, navigations: Sequence[Navigation], settings: Settings
+) -> pd.DataFrame:
+    """`ended_by` and `aborted_by_navigation` for every request (websocket frames are read for websockets)."""
+    starts = sorted(n.started for n in navigations if n.started is not None)
+    writer = _writer(capture)
+    ended_by, by_navigation = [], []
+    for row in rows_of(frame):
+        frames = capture.websocket_frames(int(row["index"])) if row["websocket"] else []
+        outcome = _ended_by(row, frames, bool(row["websocket"]), writer)
+        moment = as_datetime(row.get("ended")) or as_datetime(row.get("started"))
+        ended_by.append(outcome)
+        by_navigation.append(outcome == "aborted" and _near_navigation(moment, starts, settings))
+    return pd.DataFrame({"ended_by": ended_by, "aborted_by_navigation": by_navigation}, index=frame.index)
+
+
+def _writer(capture: Capture) -> str:
+    return (capture.creator or "").lower()
+
+
+def _stream(capture: Capture, row: dict[str, Any], starts: list[datetime], settings: Settings, writer: str) -> Stream:
+    index = int(row["index"])
+    websocket = bool(row["websocket"])
+    frames = capture.websocket_frames(index) if websocket else []
+    times = [f.time for f in frames if f.time is not None]
+    started = as_datetime(row["started"])
+    ended_by = _ended_by(row, frames, websocket, writer)
+    ended = _end(row, started, times, ended_by)
+    # An open stream's true length is unknown: report what was observed (to its last frame) as a lower bound.
+    last_seen = ended or (max(times) if times else None)
+    duration = None if last_seen is None or started is None else (last_seen - started).total_seconds() * 1000
+    return Stream(
+        index=index,
+        kind=row["kind"],
+        transport="websocket" if websocket else "http",
+        started=started,
+        ended=ended,
+        duration_ms=duration,
+        ended_by=ended_by,
+        aborted_by_navigation=ended_by == "aborted" and _near_navigation(ended or started, starts, settings),
+        navigation=row["navigation"],
+        connection=as_text(row.get("connection_id")),
+        host=as_text(row.get("host")),
+        protocol=as_text(row.get("http_version")),
+        timeout_seconds=as_int(row.get("timeout_seconds")),
+        frames=as_int(row.get("websocket_messages")),
+        first_frame=min(times) if times else None,
+        last_frame=max(times) if times else None,
+    )
+
+
+def _ended_by(row: dict[str, Any], frames: Sequence[Any], websocket: bool, writer: str) -> str:
+    status, error = as_int(row.get("status")), (as_text(row.get("error")) or "").lower()
+    if error:
+        return "aborted" if any(word in error for word in _ABORT_WORDS) else "error"
+    if status is None and as_float(row.get("time_ms")) is None:
+        return "open"  # Playwright's -1: the request had not finished when the context closed
+    if status == 0:
+        return "aborted"  # Firefox writes 0 ("arbitrary value if it's aborted") and no reason
+    if websocket:
+        closed = any(f.opcode == _CLOSE_OPCODE for f in frames)
+        return "complete" if closed or "mitmproxy" in writer else "open"
+    streaming = row.get("verb") == "watch" or row.get("resource_type") == "eventsource"
+    if "webinspector" in writer and streaming and status == 200 and as_float(row.get("receive")) == 0:
+        return "open"  # older Chrome: headers in, body still streaming at export
+    return "complete"
+
+
+def _end(row: dict[str, Any], started: datetime | None, frame_times: list[datetime], ended_by: str) -> datetime | None:
+    if ended_by == "open":
+        return None
+    if frame_times:
+        return max(frame_times)
+    ended = as_datetime(row.get("ended"))
+    if ended is None and started is not None and ended_by in ("aborted", "error"):
+        return started
+    return ended
+
+
+def _near_navigation(moment: datetime | None, starts: list[datetime], settings: Settings) -> bool:
+    if moment is None:
+        return False
+    window = timedelta(milliseconds=settings.abort_navigation_window_ms)
+    return any(abs(start - moment) <= window for start in starts)

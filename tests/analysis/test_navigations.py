@@ -1,0 +1,74 @@
+"""Page loads: main-frame documents, iframes, redirects, pages[] fallback, triggers, request assignment."""
+
+from __future__ import annotations
+
+from analyzer.analysis.pipeline import derive
+from analyzer.har import load_bytes
+from tests.factories import GET_URL, document, har_bytes, request
+
+PAGE = "https://console.example.com/console/microservices/asm-cal3"
+
+
+def navigations(entries: list[dict[str, object]], **log: object):  # type: ignore[no-untyped-def]
+    return derive(load_bytes(har_bytes(entries, **log), "t.har"))
+
+
+def test_chrome_reload_opens_a_new_page_and_is_a_reload() -> None:
+    traffic = navigations([
+        request(GET_URL, 0.5, pageref="page_1"),
+        document(PAGE, 0.0, pageref="page_1"),
+        document(PAGE + "#tab=yaml", 30.0, pageref="page_2"),
+        request(GET_URL, 30.4, pageref="page_2"),
+        document("https://console.example.com/console/other", 60.0, pageref="page_3"),
+    ])  # fmt: skip
+    assert [(n.index, n.trigger, n.requests, n.document) for n in traffic.navigations] == [
+        (0, "initial", 2, 1), (1, "reload", 2, 2), (2, "navigate", 1, 4)
+    ]  # fmt: skip
+    assert list(traffic.frame.sort_values("index")["navigation"]) == [0, 0, 1, 1, 2]
+    assert not any("single page load" in note for note in traffic.notes)
+
+
+def test_requests_before_the_first_document_belong_to_load_0() -> None:
+    traffic = navigations([request(GET_URL, 0.0), document(PAGE, 5.0), request(GET_URL, 6.0)])
+    assert [n.requests for n in traffic.navigations] == [3]
+    assert any("Preserve log" in note for note in traffic.notes)
+
+
+def test_iframe_documents_start_no_navigation() -> None:
+    chrome = navigations([
+        document(PAGE, 0.0, pageref="page_1"),
+        document("https://ads.example/frame", 1.0, pageref="page_1", _initiator={"type": "parser"}),
+    ])  # fmt: skip
+    assert len(chrome.navigations) == 1
+    playwright = navigations(
+        [document(PAGE, 0.0, _frameref="frame@1"), document("https://ads.example/f", 1.0, _frameref="frame@7"),
+         document(PAGE, 20.0, _frameref="frame@1")],
+        creator={"name": "Playwright", "version": "1.65"},
+    )  # fmt: skip
+    assert [n.trigger for n in playwright.navigations] == ["initial", "reload"]
+
+
+def test_a_redirect_chain_is_one_navigation_named_by_where_it_ended() -> None:
+    traffic = navigations([
+        document("http://console.example.com/", 0.0, **{"response.status": 302}),
+        document(PAGE, 0.2),
+        document(PAGE, 40.0),
+    ])  # fmt: skip
+    assert [(n.url, n.trigger) for n in traffic.navigations] == [(PAGE, "initial"), (PAGE, "reload")]
+
+
+def test_pages_are_the_fallback_without_documents() -> None:
+    pages = [{"id": "p1", "title": "Login", "startedDateTime": "2026-11-01T10:00:00Z"},
+             {"id": "p2", "title": "Browse", "startedDateTime": "2026-11-01T10:00:10Z"}]  # fmt: skip
+    traffic = navigations([request(GET_URL, 1.0, pageref="p1"), request(GET_URL, 11.0, pageref="p2")], pages=pages)
+    assert [(n.url, n.requests, n.document) for n in traffic.navigations] == [("Login", 1, None), ("Browse", 1, None)]
+
+
+def test_push_state_route_changes_are_not_navigations() -> None:
+    traffic = navigations([document(PAGE, 0.0), request(GET_URL, 1.0), request(GET_URL + "-b", 9.0)])
+    assert len(traffic.navigations) == 1 and traffic.navigations[0].requests == 3
+
+
+def test_304_document_is_a_load_not_a_redirect() -> None:
+    traffic = navigations([document(PAGE, 0.0, **{"response.status": 304}), document(PAGE, 1.0)])
+    assert [n.trigger for n in traffic.navigations] == ["initial", "reload"]

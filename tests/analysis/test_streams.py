@@ -1,0 +1,66 @@
+"""Long-lived requests: kinds, true duration, and how they ended, per writer."""
+
+from __future__ import annotations
+
+from analyzer.analysis.pipeline import derive
+from analyzer.har import load_bytes
+from analyzer.model import Stream
+from tests.factories import LIST_URL, WATCH_URL, document, har_bytes, request
+
+PAGE = "https://console.example.com/console/microservices/asm-cal3"
+
+
+def streams(entries: list[dict[str, object]], **log: object) -> list[Stream]:
+    return derive(load_bytes(har_bytes(entries, **log), "t.har")).streams
+
+
+def test_a_finished_watch_is_complete_with_its_duration_and_timeout() -> None:
+    (watch,) = streams([document(PAGE, 0.0), request(WATCH_URL, 0.5, time_ms=59_400.0)])
+    assert (watch.kind, watch.transport, watch.ended_by, watch.timeout_seconds) == ("watch", "http", "complete", 59)
+    assert watch.duration_ms == 59_400.0 and not watch.aborted_by_navigation
+
+
+def test_playwright_unfinished_watch_is_open() -> None:
+    unfinished = request(WATCH_URL, 0.5, time=-1, **{"response.status": -1,
+                         "timings": {"send": -1, "wait": -1, "receive": -1}})  # fmt: skip
+    (watch,) = streams([document(PAGE, 0.0), unfinished], creator={"name": "Playwright", "version": "1.65"})
+    assert watch.ended_by == "open" and watch.ended is None and watch.duration_ms is None
+
+
+def test_old_chrome_open_watch_has_receive_zero() -> None:
+    open_watch = request(WATCH_URL, 0.5, time_ms=40.0, **{"timings": {"blocked": 1, "send": 0.1, "wait": 38,
+                         "receive": 0}})  # fmt: skip
+    (watch,) = streams([document(PAGE, 0.0), open_watch])
+    assert watch.ended_by == "open"
+
+
+def test_a_watch_aborted_by_a_reload() -> None:
+    aborted = request(WATCH_URL, 0.5, time_ms=19_500.0, **{"response.status": 0, "response._error": "net::ERR_ABORTED"})
+    failed = request(WATCH_URL + "&x=1", 1.0, time_ms=100.0,
+                     **{"response.status": 0, "response._error": "net::ERR_CONNECTION_RESET"})  # fmt: skip
+    result = streams([document(PAGE, 0.0), aborted, failed, document(PAGE, 20.0)])
+    assert [(s.ended_by, s.aborted_by_navigation) for s in result] == [("aborted", True), ("error", False)]
+
+
+def test_websocket_frames_give_its_lifetime() -> None:
+    frames = [{"type": "send", "time": 1793527201.0, "opcode": 1, "data": "{}"},
+              {"type": "receive", "time": 1793527231.0, "opcode": 1, "data": "{}"},
+              {"type": "receive", "time": 1793527232.0, "opcode": 8, "data": ""}]  # fmt: skip
+    socket = request("wss://console.example.com/api/kubernetes/api/v1/namespaces/a/pods?watch=true", 1.0,
+                     _resourceType="websocket", _webSocketMessages=frames, **{"response.status": 101})  # fmt: skip
+    (stream,) = streams([socket])
+    assert (stream.kind, stream.transport, stream.ended_by, stream.frames) == ("watch", "websocket", "complete", 3)
+    assert stream.duration_ms == 31_000.0
+
+
+def test_sse_follow_logs_and_long_polls() -> None:
+    sse = request("https://h/events", 0.0, time_ms=5_000.0, **{"response.content.mimeType": "text/event-stream"})
+    logs = request("https://h/api/v1/namespaces/a/pods/p/log?follow=true", 1.0, time_ms=30_000.0)
+    poll = request("https://h/poll", 2.0, time_ms=25_000.0)
+    quick = [request(f"https://h/poll?x={i}", 3.0 + i, time_ms=30.0) for i in range(3)]
+    kinds = [(s.index, s.kind) for s in streams([sse, logs, poll, *quick])]
+    assert kinds == [(0, "sse"), (1, "follow-logs"), (2, "long-poll")]
+
+
+def test_ordinary_requests_are_no_streams() -> None:
+    assert streams([document(PAGE, 0.0), request(LIST_URL, 0.5, time_ms=900.0), request(LIST_URL, 1.0)]) == []
