@@ -107,7 +107,7 @@ def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier:
     a numeric `resourceVersion` value (the one parameter that makes every watch URL unique, and that the
     classification only passes through) replaced by a placeholder and put back afterwards.
     """
-    entries: pa.Table = capture.entries  # type: ignore[assignment]
+    entries: pa.Table = capture.entries
     classifier = classifier or Classifier(prefixes)
     urls = pc.fill_null(entries.column("url").combine_chunks(), "")
     single = pc.equal(pc.count_substring(urls, "resourceVersion="), 1)

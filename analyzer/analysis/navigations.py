@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.analysis.values import as_datetime, is_missing, rows_of
+from analyzer.analysis.values import as_datetime, as_int, is_missing, rows_of
 from analyzer.model import Navigation, Page
 from analyzer.settings import Settings
 
@@ -122,8 +122,8 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})  # not 304: a cached page is a
 
 
 def _is_redirect(row: dict[str, Any]) -> bool:
-    status = row.get("status")
-    return _present(status) and int(status) in _REDIRECTS
+    status = as_int(row.get("status"))
+    return status is not None and status in _REDIRECTS
 
 
 def _within(first: dict[str, Any], second: dict[str, Any], window_ms: float) -> bool:

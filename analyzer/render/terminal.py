@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -33,7 +33,7 @@ def render_requests(table: pa.Table, console: Console) -> None:
             view.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1)
             continue
         width = max([len(name), *(len(str(c[position])) for c in cells)])
-        justify = "right" if name in ("#", "+s", "status", "ms") else "left"
+        justify: JustifyMethod = "right" if name in ("#", "+s", "status", "ms") else "left"
         view.add_column(name, justify=justify, no_wrap=True, min_width=width, max_width=width)
     for row in cells:
         verb = str(row[5])
