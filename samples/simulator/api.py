@@ -85,7 +85,11 @@ class Api:
                 await asyncio.sleep(self.latency)
                 await _json(send, 200, self._read(selector, target[1], name, query), record)
         except BadRequest as error:
-            await _json(send, error.code, _status(error.code, error.reason, str(error)), record)
+            if scope["type"] == "websocket":  # refused before the handshake completes: the browser sees a 403
+                await send({"type": "websocket.close", "code": 1008})
+                record.status = 403
+            else:
+                await _json(send, error.code, _status(error.code, error.reason, str(error)), record)
         finally:
             self.log.finish(record)
 
@@ -110,12 +114,13 @@ class Api:
     async def _watch(self, receive: Receive, send: Send, selector: Selector, name: str | None,
                      query: dict[str, str], record: ApiRecord) -> None:  # fmt: skip
         stop = asyncio.Event()
+        events = self._events(selector, name, query, stop, record)  # a bad parameter is a 400, before the 200
         listener = asyncio.create_task(_until_disconnect(receive, "http.disconnect", stop))
         await send({"type": "http.response.start", "status": 200, "headers": _headers("application/json")})
         await send({"type": "http.response.body", "body": b"", "more_body": True})  # flush the headers now
         record.status = 200
         try:
-            async for event in self._events(selector, name, query, stop, record):
+            async for event in events:
                 await send({"type": "http.response.body", "body": _line(event), "more_body": True})
             if not stop.is_set():
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -128,14 +133,15 @@ class Api:
                          query: dict[str, str], record: ApiRecord) -> None:  # fmt: skip
         if (await receive())["type"] != "websocket.connect":
             return
+        stop = asyncio.Event()
+        events = self._events(selector, name, query, stop, record)
         offered = scope.get("subprotocols") or []
         # golang.org/x/net/websocket echoes a lone offered subprotocol (k8s-api-semantics.md §3.8)
         await send({"type": "websocket.accept", "subprotocol": offered[0] if len(offered) == 1 else None})
         record.status = 101
-        stop = asyncio.Event()
         listener = asyncio.create_task(_until_disconnect(receive, "websocket.disconnect", stop))
         try:
-            async for event in self._events(selector, name, query, stop, record):
+            async for event in events:
                 await send({"type": "websocket.send", "text": _line(event).decode()})
             if not stop.is_set():
                 await send({"type": "websocket.close", "code": 1000})

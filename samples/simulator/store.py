@@ -29,11 +29,14 @@ KINDS: dict[str, str] = {
     "endpoints": "Endpoints",
     "serviceaccounts": "ServiceAccount",
     "deployments": "Deployment",
+    "replicasets": "ReplicaSet",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
     "namespaces": "Namespace",
 }
 GROUP_VERSIONS: dict[str, tuple[str, str]] = {  # resource -> (group, version); "" is the core group
     "microservices": ("asm.alauda.io", "v1beta3"),
     "deployments": ("apps", "v1"),
+    "replicasets": ("apps", "v1"),
 }
 
 

@@ -29,4 +29,7 @@ def seed(store: Store) -> None:
     store.put(key("events", "asm-cal3.1"), {"reason": "Scheduled"})
     for suffix in ("7d9f-abc12", "7d9f-def34"):
         store.put(key("pods", f"asm-cal3-{suffix}"), {"nodeName": "node-1"})
+    store.put(key("replicasets", "asm-cal3-7d9f"), {"replicas": 2})
+    store.put(key("persistentvolumeclaims", "asm-cal3-data"), {"storageClassName": "local"})
+    store.put(key("namespaces", NAMESPACE, namespace=""), {})
     store.put(key("configmaps", "leader-lock", namespace="kube-system"), {})

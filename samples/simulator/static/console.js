@@ -213,11 +213,12 @@ const PAGES = {
       const [group, version] = groups[resource] || ['', 'v1'];
       watchResourceList({ ...P, group, version, resource, name: '', downgradePolling: false });
     }
-    // ordinary reads, issued while the eight watches hold the connections
+    // ordinary reads of things no watch covers, issued while the eight watches hold the connections
     setTimeout(() => {
-      readOnce({ ...P, name: 'asm-cal3' });
-      readOnce({ ...P, group: 'apps', version: 'v1', resource: 'deployments', name: 'asm-cal3' });
-      readOnce({ ...P, gateway: '', group: '', version: 'v1', resource: 'configmaps', name: 'asm-cal3-config' });
+      readOnce({ ...P, group: '', version: 'v1', namespace: '', resource: 'namespaces', name: P.namespace });
+      readOnce({ ...P, group: 'apps', version: 'v1', resource: 'replicasets', name: 'asm-cal3-7d9f' });
+      readOnce({ ...P, gateway: '', group: '', version: 'v1', resource: 'persistentvolumeclaims',
+                 name: 'asm-cal3-data' });
     }, P.getsAt);
   },
 };
