@@ -180,6 +180,58 @@ def classify(
     _write_text(ctx, output, lambda console: render_classification(infos, console))
 
 
+@cli.command(
+    epilog="""\b
+Examples:
+  har-analyzer analyze capture.har
+  har-analyzer analyze capture.har --format json -o analysis.json
+  har-analyzer analyze capture.har --format markdown >> "$GITHUB_STEP_SUMMARY"
+  har-analyzer analyze capture.har --fail-on error --users 200"""
+)
+@click.argument("capture", type=str)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Exit 1 when a finding of this severity or worse is found.",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Also show the request rate N open pages would put on the API server, watch versus poll.",
+)
+@output_options(["table", "json", "markdown"])
+@shared_options
+@click.pass_context
+def analyze(
+    ctx: click.Context, capture: str, fail_on: str | None, users: int | None, fmt: str, output: Path | None
+) -> None:
+    """Watch or poll? For every page load and Kubernetes object or collection of CAPTURE: the mode (watch, poll,
+    watch+poll, once) and poll interval, and findings with the requests that prove them."""
+    from analyzer.analysis.analyze import analyze as run_analysis
+    from analyzer.analysis.findings import SEVERITY_ORDER
+    from analyzer.har.loader import load_capture
+    from analyzer.render import report, verdicts
+
+    loaded = load_capture(capture, progress=_progress(capture))
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    result = run_analysis(loaded, prefixes=_config(ctx).prefixes)
+    payload = report.analysis_payload(result, users=users, redact=not ctx.meta.get("show_secrets"))
+    if fmt == "json":
+        _write_bytes(report.encode(payload), output)
+    elif fmt == "markdown":
+        _write_bytes(verdicts.render_markdown(payload).encode("utf-8"), output)
+    else:
+        _write_text(ctx, output, lambda console: verdicts.render_terminal(payload, console))
+    if fail_on is not None and any(
+        SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in result.findings
+    ):  # fmt: skip
+        ctx.exit(ExitCode.GATE_FAILED)
+
+
 def _traffic_command(what: str, summary: str, examples: str) -> None:
     """Register `navigations`, `connections` or `streams`: load, derive, render the chosen view."""
 

@@ -194,3 +194,33 @@ class Saturation:
     open_streams: int  # the most long-lived requests open at once in the interval
     streams: tuple[int, ...]  # the long-lived requests open in the interval
     queued: tuple[int, ...]  # requests to the host that waited in the browser's queue meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceVerdict:
+    """How one page load used one Kubernetes object or collection."""
+
+    navigation: int
+    key: str  # cluster/group/version/namespace/resource[/name], with - and core for the absent parts
+    mode: str  # watch, poll, watch+poll, once
+    counts: dict[str, int]  # get, list, watch requests (a paged list counts once)
+    poll_interval_s: float | None  # median gap between reads, when polled
+    poll_regularity: float | None  # coefficient of variation of those gaps, when polled
+    requests_per_min: float
+    bytes_per_min: float
+    reads: tuple[int, ...]  # request indices of the gets and lists
+    watches: tuple[int, ...]  # request indices of the watches on this key or covering it
+    covered_by_collection: bool  # watched only through a watch of its collection
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired, with the requests that prove it."""
+
+    id: str  # stable rule id, e.g. watch-replaced-by-polling
+    severity: str  # error, warning, info
+    navigation: int | None
+    resource: str | None  # resource key, or a host for connection findings
+    summary: str  # one line
+    evidence: tuple[int, ...]  # request indices
+    recommendation: str

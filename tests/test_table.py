@@ -71,5 +71,5 @@ def test_corpus_file_with_kubernetes_traffic_agrees() -> None:
 
 def test_frame_has_nullable_dtypes() -> None:
     frame = request_frame(load_capture(SAMPLE))
-    assert len(frame) == 14 and str(frame["status"].dtype) == "Int32" and str(frame["k8s"].dtype) == "boolean"
+    assert len(frame) == 13 and str(frame["status"].dtype) == "Int32" and str(frame["k8s"].dtype) == "boolean"
     assert str(frame["started"].dtype).startswith("datetime64") and "UTC" in str(frame["started"].dtype)

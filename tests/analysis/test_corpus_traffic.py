@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,28 @@ def test_protocols_per_host_on_http2_and_http3_captures() -> None:
     protocols = {p for row in firefox.reuse_by_host for p in row["protocols"]}
     assert {"HTTP/2", "HTTP/3", "HTTP/1.1"} <= protocols
     assert all(c.inferred for c in firefox.connections)  # Firefox writes the server port, not a connection
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema
+
+    from analyzer.render.report import schema_text
+
+    return jsonschema.Draft202012Validator(json.loads(schema_text()))
+
+
+@pytest.mark.parametrize("name", FILES, ids=[f[:80] for f in FILES])
+def test_every_corpus_file_analyzes_to_a_valid_report(name: str) -> None:
+    from analyzer.analysis.analyze import analyze_traffic
+    from analyzer.render.report import analysis_payload, encode
+
+    try:
+        result = analyze_traffic(traffic(name))
+    except InputError:
+        return  # the broken files: covered above
+    payload = json.loads(encode(analysis_payload(result)))
+    errors = [f"{list(e.path)}: {e.message}" for e in _validator().iter_errors(payload)]
+    assert errors == []
+    if payload["summary"]["kubernetes_requests"] == 0:
+        assert result.findings == [], "no finding fires on a capture without Kubernetes traffic"

@@ -1,0 +1,121 @@
+"""Watch chains: the successive watches of one key in one page load, and how each handed over to the next.
+
+For each watch: the `resourceVersion` it asked for, what it delivered (events, last version seen), the gap
+since the previous watch ended (events can be missed there), whether it resumed from the last version the
+previous one saw, and whether it expired (HTTP 410, or an in-stream ERROR event with code 410) — and then
+whether a re-list followed. The first watch is checked against the version of the preceding get or list.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
+from analyzer.analysis.values import as_datetime, as_int, as_text, rows_of
+from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
+from analyzer.har.loader import Capture
+from analyzer.settings import VerdictSettings
+
+
+@dataclass
+class WatchLink:
+    index: int
+    started: datetime | None
+    ended: datetime | None
+    ended_by: str
+    resource_version: str | None  # the resourceVersion the watch asked for
+    timeout_seconds: int | None
+    events: WatchEvents
+    gap_s: float | None = None  # since the previous watch of the chain ended
+    resumed: bool | None = None  # started from the last version the previous watch saw
+    expired: bool = False
+    relist: int | None = None  # the read that followed an expiry or failure
+
+
+@dataclass
+class WatchChain:
+    navigation: int
+    key: str
+    links: list[WatchLink] = field(default_factory=list)
+    preceding_read: int | None = None  # the last get/list of the key before the first watch
+    read_resource_version: str | None = None  # the version that read returned (when its body was kept)
+    started_from_read: bool | None = None
+
+
+def find_chains(capture: Capture, accesses: pd.DataFrame, settings: VerdictSettings) -> list[WatchChain]:
+    """Every watch chain, by page load and key."""
+    chains = []
+    watches = accesses[accesses["verb"] == "watch"]
+    for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
+        chain = WatchChain(navigation=int(str(navigation)), key=str(key))
+        for row in rows_of(group.sort_values(["started", "index"])):
+            chain.links.append(_link(capture, row))
+        scope = accesses[accesses["navigation"] == navigation]
+        _check_start(capture, chain, scope)
+        _check_handovers(chain)
+        _find_relists(chain, scope, settings)
+        chains.append(chain)
+    return chains
+
+
+def _link(capture: Capture, row: dict[str, object]) -> WatchLink:
+    index = int(row["index"])  # type: ignore[call-overload]
+    multiplexed = bool(row.get("multiplexed"))
+    events = WatchEvents() if multiplexed else watch_events(capture, index, bool(row.get("websocket")))
+    status = as_int(row.get("status"))
+    return WatchLink(
+        index=index,
+        started=as_datetime(row.get("started")),
+        ended=None if row.get("ended_by") == "open" else as_datetime(row.get("ended")),
+        ended_by=str(row.get("ended_by") or "complete"),
+        resource_version=as_text(row.get("resource_version")),
+        timeout_seconds=as_int(row.get("timeout_seconds")),
+        events=events,
+        expired=status == 410 or events.expired,
+    )
+
+
+def _check_start(capture: Capture, chain: WatchChain, scope: pd.DataFrame) -> None:
+    first = chain.links[0]
+    keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
+    reads = scope[scope["verb"].isin(list(READ_VERBS)) & scope["key"].isin(list(keys))]
+    if first.started is not None:
+        reads = reads[pd.to_datetime(reads["started"], utc=True) <= pd.Timestamp(first.started)]
+    if reads.empty:
+        return
+    chain.preceding_read = int(reads.iloc[-1]["index"])
+    chain.read_resource_version = read_resource_version(capture, chain.preceding_read)
+    if chain.read_resource_version is not None:
+        chain.started_from_read = first.resource_version == chain.read_resource_version
+
+
+def _check_handovers(chain: WatchChain) -> None:
+    for previous, link in itertools.pairwise(chain.links):
+        if previous.ended is not None and link.started is not None:
+            link.gap_s = round((link.started - previous.ended).total_seconds(), 3)
+        seen = previous.events.last_resource_version if previous.events.has_body else None
+        expected = seen or previous.resource_version
+        if expected is not None and not previous.expired:
+            link.resumed = link.resource_version == expected
+
+
+def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: VerdictSettings) -> None:
+    keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
+    lists = scope[(scope["verb"] == "list") & scope["key"].isin(list(keys))]
+    starts = pd.to_datetime(lists["started"], utc=True)
+    for link in chain.links:
+        failed = link.expired or link.ended_by == "error"
+        moment = link.ended or link.started
+        if not failed or moment is None or link.started is None:
+            continue
+        # after the watch began (an expired watch may end in the same millisecond the re-list starts)
+        window = (starts > pd.Timestamp(link.started)) & (
+            starts <= pd.Timestamp(moment) + timedelta(seconds=settings.relist_after_s)
+        )
+        following = lists[window]
+        if not following.empty:
+            link.relist = int(following.iloc[0]["index"])

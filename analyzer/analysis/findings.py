@@ -1,0 +1,301 @@
+"""The rules: each turns verdicts, watch chains and connection facts into findings with evidence.
+
+Rule ids are stable (they appear in policies and CI gates); RULES lists them with their default severity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from analyzer.analysis.chains import WatchChain
+from analyzer.analysis.pipeline import Traffic
+from analyzer.analysis.values import as_datetime
+from analyzer.model import Finding, ResourceVerdict
+from analyzer.settings import VerdictSettings
+
+RULES: dict[str, str] = {
+    "watch-replaced-by-polling": "error",
+    "polling-instead-of-watch": "warning",
+    "watch-and-poll": "warning",
+    "http1-connection-saturation": "error",
+    "watch-expired": "info",  # warning when no re-list follows
+    "relist-storm": "error",
+    "watch-without-resource-version": "warning",
+    "watch-reconnect-storm": "error",
+    "watch-ended-early": "warning",
+    "watch-aborted-by-navigation": "info",
+    "duplicate-requests": "warning",
+    "capture-omits-unfinished": "info",
+}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+OMITTING_WRITERS = ("webinspector", "webkit")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    traffic: Traffic
+    accesses: pd.DataFrame
+    verdicts: Sequence[ResourceVerdict]
+    chains: Sequence[WatchChain]
+    settings: VerdictSettings
+
+
+def find_findings(evidence: Evidence) -> list[Finding]:
+    findings = [f for rule in _RULE_FUNCTIONS for f in rule(evidence)]
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.navigation or 0, f.id, f.resource or ""))
+
+
+def _finding(rule: str, navigation: int | None, resource: str | None, summary: str, evidence: Sequence[int],
+             recommendation: str, severity: str | None = None) -> Finding:  # fmt: skip
+    return Finding(id=rule, severity=severity or RULES[rule], navigation=navigation, resource=resource,
+                   summary=summary, evidence=tuple(sorted(set(evidence))), recommendation=recommendation)  # fmt: skip
+
+
+def _replaced_by_polling(e: Evidence) -> list[Finding]:
+    by_key: dict[str, dict[int, ResourceVerdict]] = defaultdict(dict)
+    for verdict in e.verdicts:
+        by_key[verdict.key][verdict.navigation] = verdict
+    navigations = {n.index: n for n in e.traffic.navigations}
+    findings = []
+    for key, loads in by_key.items():
+        for index, verdict in sorted(loads.items()):
+            if verdict.mode != "poll" or navigations[index].trigger != "reload":
+                continue
+            earlier = [v for i, v in loads.items() if i < index and "watch" in v.mode]
+            if earlier:
+                before = earlier[-1]
+                findings.append(_finding(
+                    "watch-replaced-by-polling", index, key,
+                    f"watched in load {before.navigation}, polled every {verdict.poll_interval_s:g} s after the "
+                    f"reload (load {index})", before.watches + verdict.reads,
+                    "Find why the page falls back to polling after a reload (a downgrade switch such as "
+                    "DOWNGRADE_WATCH_ENABLED/downgradePolling read on load) and keep the watch",
+                ))  # fmt: skip
+    return findings
+
+
+def _polling_instead_of_watch(e: Evidence) -> list[Finding]:
+    watched = {v.key for v in e.verdicts if "watch" in v.mode}
+    return [
+        _finding("polling-instead-of-watch", v.navigation, v.key,
+                 f"polled every {v.poll_interval_s:g} s ({len(v.reads)} reads) and never watched", v.reads,
+                 "Watch the resource (list, then watch from the list's resourceVersion) instead of polling it")
+        for v in e.verdicts if v.mode == "poll" and v.key not in watched
+    ]  # fmt: skip
+
+
+def _watch_and_poll(e: Evidence) -> list[Finding]:
+    return [
+        _finding("watch-and-poll", v.navigation, v.key,
+                 f"watched and also polled every {v.poll_interval_s:g} s in the same load", v.watches + v.reads,
+                 "Drop the polling: the watch already delivers every change")
+        for v in e.verdicts if v.mode == "watch+poll"
+    ]  # fmt: skip
+
+
+def _saturation(e: Evidence) -> list[Finding]:
+    findings = []
+    for s in e.traffic.saturations:
+        navigation = _navigation_at(e.traffic, s.started)
+        queued = f"; {len(s.queued)} requests waited in the queue" if s.queued else ""
+        findings.append(_finding(
+            "http1-connection-saturation", navigation, s.host,
+            f"{s.open_streams} long-lived requests held every {s.protocol} connection to {s.host} for "
+            f"{(s.ended - s.started).total_seconds():.0f} s{queued}", s.streams + s.queued,
+            "Serve the console over HTTP/2, multiplex watches over one websocket, or watch fewer resources",
+        ))  # fmt: skip
+    return findings
+
+
+def _expired(e: Evidence) -> list[Finding]:
+    findings = []
+    for chain in e.chains:
+        for link in chain.links:
+            if not link.expired:
+                continue
+            relisted = link.relist is not None
+            findings.append(_finding(
+                "watch-expired", chain.navigation, chain.key,
+                "the watch's resourceVersion expired (410 Gone)" + (", and a re-list followed" if relisted else
+                ", and no re-list followed"), (link.index, link.relist) if link.relist is not None else (link.index,),
+                "Nothing to do: re-listing is the protocol" if relisted else
+                "After a 410, list again and watch from the new list's resourceVersion",
+                severity="info" if relisted else "warning",
+            ))  # fmt: skip
+    return findings
+
+
+def _relist_storm(e: Evidence) -> list[Finding]:
+    findings = []
+    window = e.settings.relist_storm_window_s
+    for chain in e.chains:
+        relists = [(e_time, link.relist) for link in chain.links if link.relist is not None
+                   for e_time in [_started(e, link.relist)] if e_time is not None]  # fmt: skip
+        burst = _burst(relists, e.settings.relist_storm_count, window)
+        if burst:
+            findings.append(_finding(
+                "relist-storm", chain.navigation, chain.key,
+                f"{len(burst)} re-lists within {window:g} s after failed or expired watches", burst,
+                "Back off before re-listing, and keep bookmarks on so resourceVersions stay fresh",
+            ))  # fmt: skip
+    return findings
+
+
+def _without_resource_version(e: Evidence) -> list[Finding]:
+    findings = []
+    for chain in e.chains:
+        for position, link in enumerate(chain.links):
+            if link.resource_version not in (None, "0") or chain.preceding_read is None:
+                continue
+            given = chain.read_resource_version
+            asked = "no resourceVersion" if link.resource_version is None else "resourceVersion 0"
+            after = f"a read that returned {given}" if given else "a read of it"
+            findings.append(_finding(
+                "watch-without-resource-version", chain.navigation, chain.key,
+                f"watch {position + 1} of the chain asked for {asked} after {after}",
+                (chain.preceding_read, link.index),
+                "Watch from the resourceVersion of the preceding list/get, so no change is missed or replayed",
+            ))  # fmt: skip
+    return findings
+
+
+def _reconnect_storm(e: Evidence) -> list[Finding]:
+    findings = []
+    limit = e.settings.reconnect_storm_max_life_s
+    for chain in e.chains:
+        short = [(link.started, link.index) for link in chain.links if link.started is not None and
+                 link.ended is not None and (link.ended - link.started).total_seconds() < limit]  # fmt: skip
+        burst = _burst(short, e.settings.reconnect_storm_count, e.settings.reconnect_storm_window_s)
+        if burst:
+            findings.append(_finding(
+                "watch-reconnect-storm", chain.navigation, chain.key,
+                f"{len(burst)} watches each living under {limit:g} s within "
+                f"{e.settings.reconnect_storm_window_s:g} s", burst,
+                "Find what closes the watches (a stale resourceVersion, a proxy) and back off between retries",
+            ))  # fmt: skip
+    return findings
+
+
+def _ended_early(e: Evidence) -> list[Finding]:
+    findings = []
+    for chain in e.chains:
+        for link in chain.links:
+            if link.ended_by != "complete" or not link.timeout_seconds or link.started is None or link.ended is None:
+                continue
+            lived = (link.ended - link.started).total_seconds()
+            if link.expired or lived >= e.settings.ended_early_fraction * link.timeout_seconds:
+                continue
+            findings.append(_finding(
+                "watch-ended-early", chain.navigation, chain.key,
+                f"closed after {lived:.0f} s of the {link.timeout_seconds} s it asked for", (link.index,),
+                "Check intermediaries' idle timeouts (ingress proxy-read-timeout, load balancers); ask for "
+                "allowWatchBookmarks so quiet watches stay busy",
+            ))  # fmt: skip
+    return findings
+
+
+def _aborted_by_navigation(e: Evidence) -> list[Finding]:
+    reused = {i for c in e.traffic.connections if c.reused_by for i in c.requests}
+    streams = [s for s in e.traffic.streams if s.aborted_by_navigation and s.index not in reused]
+    by_load = defaultdict(list)
+    for stream in streams:
+        by_load[stream.navigation].append(stream.index)
+    return [
+        _finding("watch-aborted-by-navigation", load, None,
+                 f"{len(indices)} long-lived requests torn down by the next page load, their connections not "
+                 "reused", indices, "Expected on a reload; the next load must watch again from a fresh list")
+        for load, indices in sorted(by_load.items())
+    ]  # fmt: skip
+
+
+def _duplicates(e: Evidence) -> list[Finding]:
+    findings = []
+    reads = e.accesses[e.accesses["verb"].isin(["get", "list"]) & ~e.accesses["multiplexed"].astype(bool)]
+    for (navigation, _url), group in reads.groupby(["navigation", "url"], sort=True):
+        times = [(as_datetime(t), int(i)) for t, i in zip(group["started"], group["index"], strict=True)]
+        burst = _burst([(t, i) for t, i in times if t is not None], 2, e.settings.duplicate_window_s)
+        if burst:
+            key = str(group["key"].iloc[0])
+            findings.append(_finding(
+                "duplicate-requests", int(str(navigation)), key,
+                f"the same {group['verb'].iloc[0]} sent {len(burst)} times within {e.settings.duplicate_window_s:g} s",
+                burst, "Share one request between the components that need the data",
+            ))  # fmt: skip
+    return findings
+
+
+def _omits_unfinished(e: Evidence) -> list[Finding]:
+    writer = (e.traffic.capture.creator or "").lower()
+    if not any(name in writer for name in OMITTING_WRITERS):
+        return []
+    ends = _load_ends(e.traffic)
+    chains = {(c.navigation, c.key): c for c in e.chains}
+    findings = []
+    for verdict in e.verdicts:
+        chain = chains.get((verdict.navigation, verdict.key))
+        end = ends.get(verdict.navigation)
+        last_watch_closed = chain is not None and chain.links[-1].ended_by == "complete"
+        late_read = (
+            verdict.mode == "once"
+            and end is not None
+            and any(
+                (t := _started(e, i)) is not None and (end - t).total_seconds() <= e.settings.near_end_s
+                for i in verdict.reads
+            )
+        )
+        if not (last_watch_closed or late_read):
+            continue
+        evidence = (chain.links[-1].index,) if last_watch_closed and chain else verdict.reads[-1:]
+        findings.append(_finding(
+            "capture-omits-unfinished", verdict.navigation, verdict.key,
+            "this writer leaves unfinished requests out: the watch that followed may be missing" if last_watch_closed
+            else "read near the end of the load: a watch still open then would be missing from this export",
+            evidence, "Do not conclude 'no watch' from this capture; record with Playwright or keep the page open "
+            "until the watches cycle",
+        ))  # fmt: skip
+    return findings
+
+
+def _load_ends(traffic: Traffic) -> dict[int, datetime | None]:
+    ends: dict[int, datetime | None] = {}
+    last = as_datetime(pd.concat([traffic.frame["ended"], traffic.frame["started"]]).dropna().max())
+    for navigation in traffic.navigations:
+        later = [n.started for n in traffic.navigations if n.index == navigation.index + 1]
+        ends[navigation.index] = later[0] if later else last
+    return ends
+
+
+def _started(e: Evidence, index: int) -> datetime | None:
+    rows = e.traffic.frame.loc[e.traffic.frame["index"] == index, "started"]
+    return None if rows.empty else as_datetime(rows.iloc[0])
+
+
+def _navigation_at(traffic: Traffic, moment: datetime) -> int | None:
+    started = [n.index for n in traffic.navigations if n.started is not None and n.started <= moment]
+    return started[-1] if started else (traffic.navigations[0].index if traffic.navigations else None)
+
+
+def _burst(events: Sequence[tuple[datetime, int]], count: int, window_s: float) -> tuple[int, ...]:
+    """The largest set of at least `count` events within `window_s`, or ()."""
+    ordered = sorted(events)
+    best: tuple[int, ...] = ()
+    start = 0
+    for end in range(len(ordered)):
+        while (ordered[end][0] - ordered[start][0]).total_seconds() > window_s:
+            start += 1
+        members = tuple(i for _, i in ordered[start : end + 1])
+        if len(members) >= count and len(members) > len(best):
+            best = members
+    return best
+
+
+_RULE_FUNCTIONS: tuple[Callable[[Evidence], list[Finding]], ...] = (
+    _replaced_by_polling, _polling_instead_of_watch, _watch_and_poll, _saturation, _expired, _relist_storm,
+    _without_resource_version, _reconnect_storm, _ended_early, _aborted_by_navigation, _duplicates,
+    _omits_unfinished,
+)  # fmt: skip

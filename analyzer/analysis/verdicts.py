@@ -1,0 +1,107 @@
+"""Per page load and resource: did the page watch it, poll it (how often), read it once, or both?
+
+- `watch`: watched — by a watch on the key, or by a watch of its collection in the same namespace or across
+  all namespaces — and not polled;
+- `poll`: not watched; `poll_min_reads` or more reads whose gaps have a coefficient of variation at most
+  `poll_max_cv`;
+- `watch+poll`: both;
+- `once`: read, but neither watched nor polled (a single read, or irregular repeats).
+A read is a get or a list, never a watch; a paged list is one read; a streaming list is a watch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
+from analyzer.analysis.values import as_datetime
+from analyzer.model import Navigation, ResourceVerdict
+from analyzer.settings import VerdictSettings
+
+
+def find_verdicts(
+    accesses: pd.DataFrame,
+    navigations: Sequence[Navigation],
+    capture_end: datetime | None,
+    settings: VerdictSettings,
+) -> list[ResourceVerdict]:
+    """One verdict per page load and resource key, ordered by load then key."""
+    verdicts = []
+    for navigation in navigations:
+        rows = accesses[accesses["navigation"] == navigation.index]
+        if rows.empty:
+            continue
+        minutes = _minutes(navigation, navigations, capture_end)
+        watching = rows[rows["verb"] == "watch"].groupby("key")
+        watches_by_key = {str(key): tuple(int(i) for i in group["index"]) for key, group in watching}
+        for key, group in rows.groupby("key", sort=True):
+            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, minutes, settings))
+    return verdicts
+
+
+def _verdict(
+    navigation: int,
+    key: str,
+    rows: pd.DataFrame,
+    watches_by_key: dict[str, tuple[int, ...]],
+    minutes: float,
+    settings: VerdictSettings,
+) -> ResourceVerdict:
+    reads = rows[rows["verb"].isin(list(READ_VERBS))]
+    own = watches_by_key.get(key, ())
+    covering = _covering_watches(key, watches_by_key)
+    interval, regularity = poll_statistics(list(reads["started"]), settings)
+    polled = interval is not None
+    watched = bool(own or covering)
+    mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
+    counts = {verb: int((rows["verb"] == verb).sum()) for verb in ("get", "list", "watch")}
+    total_bytes = float(rows["bytes"].astype("Float64").fillna(0).sum())
+    return ResourceVerdict(
+        navigation=navigation,
+        key=key,
+        mode=mode,
+        counts=counts,
+        poll_interval_s=interval,
+        poll_regularity=regularity,
+        requests_per_min=round(len(rows) / minutes, 2),
+        bytes_per_min=round(total_bytes / minutes, 1),
+        reads=tuple(int(i) for i in reads["index"]),
+        watches=tuple(sorted(set(own) | set(covering))),
+        covered_by_collection=bool(covering) and not own,
+    )
+
+
+def _covering_watches(key: str, watches_by_key: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """Watches of the key's collection, in its namespace or across all namespaces (not the key itself)."""
+    covering: set[int] = set()
+    for collection in {collection_of(key), all_namespaces_of(collection_of(key))} - {key}:
+        covering.update(watches_by_key.get(collection, ()))
+    return tuple(sorted(covering))
+
+
+def poll_statistics(starts: Sequence[object], settings: VerdictSettings) -> tuple[float | None, float | None]:
+    """(median gap in seconds, coefficient of variation) when the reads are regular enough to be polling."""
+    moments = sorted(m for m in (as_datetime(s) for s in starts) if m is not None)
+    if len(moments) < settings.poll_min_reads:
+        return None, None
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(moments)]
+    mean = statistics.fmean(gaps)
+    if mean <= 0:
+        return None, None
+    cv = statistics.pstdev(gaps) / mean
+    if cv > settings.poll_max_cv:
+        return None, None
+    return round(statistics.median(gaps), 3), round(cv, 3)
+
+
+def _minutes(navigation: Navigation, navigations: Sequence[Navigation], capture_end: datetime | None) -> float:
+    later = [n.started for n in navigations if n.index == navigation.index + 1 and n.started is not None]
+    end = later[0] if later else capture_end
+    if navigation.started is None or end is None:
+        return 1.0
+    return max((end - navigation.started).total_seconds(), 1.0) / 60

@@ -1,0 +1,139 @@
+"""One hand-built capture per rule: each finding fires with its evidence, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from analyzer.analysis.analyze import Analysis, analyze
+from analyzer.har import load_bytes
+from analyzer.model import Finding
+from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
+
+PAGE = "https://console.example.com/console/microservices/asm-cal3"
+KEY = "calico3/asm.alauda.io/v1beta3/testhl/microservices/asm-cal3"
+
+
+def run(entries: list[dict[str, Any]], **log: Any) -> Analysis:
+    return analyze(load_bytes(har_bytes(entries, **log), "t.har"))
+
+
+def fired(result: Analysis, rule: str) -> list[Finding]:
+    return [f for f in result.findings if f.id == rule]
+
+
+def watch(
+    version: str | None, start: float, time_ms: float = 59_000.0, events: str = "", **fields: Any
+) -> dict[str, Any]:
+    url = f"{LIST_URL}&watch=true&timeoutSeconds=59" + (f"&resourceVersion={version}" if version is not None else "")
+    return request(url, start, time_ms, **{"response.content.text": events, **fields})
+
+
+def event(kind: str, version: int | None = None, code: int | None = None) -> str:
+    obj: dict[str, Any] = {"kind": "Status", "code": code} if code else {"metadata": {"resourceVersion": str(version)}}
+    return json.dumps({"type": kind, "object": obj}) + "\n"
+
+
+def obj(version: int) -> str:
+    return json.dumps({"metadata": {"name": "asm-cal3", "resourceVersion": str(version)}})
+
+
+def test_watch_chain_handover_and_events() -> None:
+    result = run([request(GET_URL, 0.0, **{"response.content.text": obj(100)}),
+                  watch("100", 0.1, events=event("MODIFIED", 105) + event("BOOKMARK", 110)),
+                  watch("110", 59.3, events=event("ADDED", 111))])  # fmt: skip
+    (chain,) = result.chains
+    assert chain.started_from_read is True and chain.read_resource_version == "100"
+    first, second = chain.links
+    assert first.events.counts["MODIFIED"] == 1 and first.events.counts["BOOKMARK"] == 1
+    assert first.events.last_resource_version == "110" and second.resumed is True and second.gap_s == 0.2
+    assert [f.id for f in result.findings if f.severity != "info"] == []
+
+
+def test_watch_expired_with_and_without_relist() -> None:
+    expired = watch("100", 0.1, time_ms=50.0, events=event("ERROR", code=410))
+    relisted = run([request(LIST_URL, 0.0), expired, request(LIST_URL, 0.5), watch("200", 0.6)])
+    (finding,) = fired(relisted, "watch-expired")
+    assert finding.severity == "info" and finding.evidence == (1, 2)
+    http_410 = run([request(LIST_URL, 0.0), watch("100", 0.1, time_ms=20.0, **{"response.status": 410})])
+    (finding,) = fired(http_410, "watch-expired")
+    assert finding.severity == "warning" and finding.evidence == (1,)
+
+
+def test_relist_storm() -> None:
+    entries = []
+    for n in range(4):
+        entries += [
+            request(LIST_URL, 10.0 * n),
+            watch("1", 10.0 * n + 0.1, time_ms=30.0, events=event("ERROR", code=410)),
+        ]
+    entries.append(request(LIST_URL, 40.0))
+    (finding,) = fired(run(entries), "relist-storm")
+    assert finding.severity == "error" and len(finding.evidence) >= 3
+
+
+def test_watch_without_resource_version_after_a_read() -> None:
+    result = run([request(GET_URL, 0.0, **{"response.content.text": obj(100)}), watch(None, 0.1), watch("0", 60.0)])
+    findings = fired(result, "watch-without-resource-version")
+    assert [f.evidence for f in findings] == [(0, 1), (0, 2)] and "returned 100" in findings[0].summary
+
+
+def test_watch_reconnect_storm() -> None:
+    result = run([request(LIST_URL, 0.0), *(watch(str(n), 1.0 + 3 * n, time_ms=800.0) for n in range(6))])
+    (finding,) = fired(result, "watch-reconnect-storm")
+    assert finding.evidence == (1, 2, 3, 4, 5, 6)
+
+
+def test_watch_ended_early() -> None:
+    result = run([request(LIST_URL, 0.0), watch("1", 0.1, time_ms=20_000.0), watch("1", 20.2, time_ms=58_000.0)])
+    (finding,) = fired(result, "watch-ended-early")
+    assert finding.evidence == (1,) and "20 s of the 59 s" in finding.summary
+
+
+def test_watch_aborted_by_navigation_unless_its_connection_is_reused() -> None:
+    aborted = watch("1", 0.5, time_ms=19_400.0, _connectionId="7",
+                    **{"response.status": 0, "response._error": "net::ERR_ABORTED"})  # fmt: skip
+    result = run([document(PAGE, 0.0, _connectionId="6"), aborted, document(PAGE, 20.0, _connectionId="6")])
+    (finding,) = fired(result, "watch-aborted-by-navigation")
+    assert finding.navigation == 0 and finding.evidence == (1,)
+    reused = run([document(PAGE, 0.0, _connectionId="6"), aborted, document(PAGE, 20.0, _connectionId="7")])
+    assert fired(reused, "watch-aborted-by-navigation") == []
+
+
+def test_duplicate_requests() -> None:
+    result = run([request(GET_URL, 0.0), request(GET_URL, 0.3), request(GET_URL, 5.0)])
+    (finding,) = fired(result, "duplicate-requests")
+    assert finding.evidence == (0, 1) and finding.resource == KEY
+
+
+def test_capture_omits_unfinished_only_for_writers_that_omit() -> None:
+    entries = [document(PAGE, 0.0), request(GET_URL, 0.2), watch("1", 0.3)]
+    (finding,) = fired(run(entries), "capture-omits-unfinished")
+    assert finding.evidence == (2,) and finding.severity == "info"
+    assert fired(run(entries, creator={"name": "Playwright", "version": "1.65"}), "capture-omits-unfinished") == []
+
+
+def test_http1_saturation_finding() -> None:
+    watches = [watch(str(n), 1.0, _connectionId=str(20 + n)) for n in range(7)]
+    queued = request(GET_URL, 2.0, timings={"blocked": 3_000.0, "send": 0.1, "wait": 30.0, "receive": 1.0})
+    (finding,) = fired(run([document(PAGE, 0.0), *watches, queued]), "http1-connection-saturation")
+    assert finding.resource == "console.example.com" and 8 in finding.evidence and "7 long-lived" in finding.summary
+
+
+def test_polling_instead_of_watch() -> None:
+    (finding,) = fired(run([request(LIST_URL, 5.0 * n) for n in range(5)]), "polling-instead-of-watch")
+    assert finding.severity == "warning" and finding.evidence == (0, 1, 2, 3, 4)
+
+
+@pytest.mark.parametrize("frames_from", ["headlamp"])
+def test_multiplexed_websocket_watches_are_decoded(frames_from: str) -> None:
+    sent = {"clusterId": "main", "path": "/api/v1/namespaces/a/pods", "query": "watch=1&resourceVersion=5",
+            "userId": "u", "type": "REQUEST"}  # fmt: skip
+    frames = [{"type": "send", "time": 1793527201.0, "opcode": 1, "data": json.dumps(sent)}]
+    socket = request("wss://headlamp.example/wsMultiplexer", 1.0, _resourceType="websocket",
+                     _webSocketMessages=frames, **{"response.status": 101})  # fmt: skip
+    result = run([request("https://headlamp.example/clusters/main/api/v1/namespaces/a/pods", 0.5), socket])
+    (verdict,) = result.verdicts
+    assert verdict.key == "main/core/v1/a/pods" and verdict.mode == "watch" and verdict.watches == (1,)
