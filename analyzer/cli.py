@@ -397,3 +397,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def _register_record() -> None:
+    from analyzer.record import record
+
+    cli.add_command(record)
+
+
+_register_record()
