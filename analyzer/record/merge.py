@@ -14,9 +14,10 @@ Chrome's `requestWillBeSent` both mark when the page asked). For each matched en
 A request Playwright marks failed (`_failureText`) for which Chrome reported no end is one the page cut off
 by navigating away (Chromium sends no `loadingFailed` for it): its `receive` runs to the next main-frame
 document request, and `timings.comment` says so. A request still streaming when the browser closed (an
-open watch) has its status, `receive` -1 and `time` up to its response headers (the sum of the timings
-that apply, as the HAR spec has it; Playwright wrote the wait alone); one still waiting for a connection
-then keeps Playwright's status -1 and time -1. Websocket entries are left as Playwright wrote them.
+open watch) keeps its status and gets `receive` -1 and `time` -1 — Playwright's mark of an unfinished
+request (it wrote the wait alone as `time` there, which reads as a stream that ended at once); one still
+waiting for a connection keeps Playwright's status -1 and time -1. Websocket entries are left as
+Playwright wrote them.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _apply(entry: dict[str, Any], request: CdpRequest, navigations: list[float])
     if not timings:
         return
     entry["timings"] = {**timings, "comment": comment} if comment else timings
-    entry["time"] = total_time(timings)  # for a request still open: up to its response headers
+    entry["time"] = total_time(timings) if end is not None else -1  # -1: still open, as Playwright marks it
 
 
 def _without_fragment(url: str) -> str:
