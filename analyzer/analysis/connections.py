@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -158,22 +158,57 @@ def find_saturations(frame: pd.DataFrame, streams: Sequence[Stream], capture_end
     for stream in streams:
         if stream.transport == "http" and stream.host and (stream.protocol or "HTTP/1.1") not in _MULTIPLEXED:
             by_host[stream.host].append(stream)
+    waited = _waited_ms(frame)
     for host, host_streams in by_host.items():
-        for start, end, members, peak in _intervals_at_or_above(host_streams, capture_end, settings.connection_limit):
-            queued = _queued(frame, host, start, end, {s.index for s in host_streams}, settings)
+        spans = _intervals_at_or_above(host_streams, capture_end, settings.connection_limit, waited)
+        for start, end, members, peak in spans:
+            queued = _queued(frame, host, start, end, {s.index for s in host_streams}, waited, settings)
             protocol = next((s.protocol for s in members if s.protocol), "HTTP/1.1")
-            saturations.append(Saturation(host=host, protocol=protocol, started=start, ended=end, open_streams=peak,
-                                          streams=tuple(s.index for s in members), queued=queued))  # fmt: skip
+            found = Saturation(host=host, protocol=protocol, started=start, ended=end, open_streams=peak,
+                               streams=tuple(s.index for s in members), queued=queued)  # fmt: skip
+            if saturations and _continues(saturations[-1], found):
+                found = _merge(saturations.pop(), found)
+            saturations.append(found)
     return saturations
 
 
-def _intervals_at_or_above(streams: Sequence[Stream], capture_end: datetime | None,
-                           limit: int) -> Iterable[tuple[datetime, datetime, list[Stream], int]]:  # fmt: skip
+_MERGE_GAP = timedelta(seconds=1)  # a slot freed and taken again at once: still the same saturation
+
+
+def _continues(previous: Saturation, following: Saturation) -> bool:
+    return previous.host == following.host and following.started - previous.ended <= _MERGE_GAP
+
+
+def _merge(first: Saturation, second: Saturation) -> Saturation:
+    return Saturation(
+        host=first.host,
+        protocol=first.protocol,
+        started=first.started,
+        ended=max(first.ended, second.ended),
+        open_streams=max(first.open_streams, second.open_streams),
+        streams=tuple(sorted(set(first.streams) | set(second.streams))),
+        queued=tuple(sorted(set(first.queued) | set(second.queued))),
+    )
+
+
+def _waited_ms(frame: pd.DataFrame) -> dict[int, float]:
+    """Per request, the time it spent in the browser's queue (`blocked`, or Chrome's `_blocked_queueing`)."""
+    waited = frame["blocked"].astype("Float64").fillna(0).combine(frame["queueing"].astype("Float64").fillna(0), max)
+    return {int(i): float(w) for i, w in zip(frame["index"], waited, strict=True)}
+
+
+def _intervals_at_or_above(
+    streams: Sequence[Stream], capture_end: datetime | None, limit: int, waited: dict[int, float]
+) -> Iterable[tuple[datetime, datetime, list[Stream], int]]:
     events = []
     for stream in streams:
         end = stream.ended or capture_end
-        if stream.started is not None and end is not None and end > stream.started:
-            events += [(stream.started, 1, stream), (end, -1, stream)]
+        if stream.started is None or end is None:
+            continue
+        # A stream holds a connection only once it left the queue: a queued watch holds none meanwhile.
+        holding = stream.started + timedelta(milliseconds=waited.get(stream.index, 0.0))
+        if end > holding:
+            events += [(holding, 1, stream), (end, -1, stream)]
     events.sort(key=lambda e: (e[0], e[1]))
     open_now: set[int] = set()
     members: dict[int, Stream] = {}
@@ -195,13 +230,21 @@ def _intervals_at_or_above(streams: Sequence[Stream], capture_end: datetime | No
 
 
 def _queued(frame: pd.DataFrame, host: str, start: datetime, end: datetime, streams: set[int],
-            settings: Settings) -> tuple[int, ...]:  # fmt: skip
-    rows = frame[(frame["host"] == host) & ~frame["index"].isin(list(streams))]
-    started = pd.to_datetime(rows["started"], utc=True)
-    inside = rows[(started >= pd.Timestamp(start)) & (started <= pd.Timestamp(end))]
-    waited = inside["blocked"].fillna(0).combine(inside["queueing"].fillna(0), max) >= settings.queued_min_ms
-    unfinished = inside["status"].isna() & inside["time_ms"].isna()  # Playwright: still in Chrome's queue
-    return tuple(int(i) for i in inside[(waited | unfinished).astype(bool)]["index"])
+            waited: dict[int, float], settings: Settings) -> tuple[int, ...]:  # fmt: skip
+    """Requests to the host (streams included) whose time in the queue overlaps the interval."""
+    queued = []
+    for row in rows_of(frame[frame["host"] == host][["index", "started", "status", "time_ms"]]):
+        began = as_datetime(row["started"])
+        if began is None or began > end:
+            continue
+        wait = waited.get(int(row["index"]), 0.0)
+        left_queue = began + timedelta(milliseconds=wait)
+        # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
+        no_answer = as_int(row["status"]) is None and as_float(row["time_ms"]) is None
+        unfinished = int(row["index"]) not in streams and no_answer
+        if (wait >= settings.queued_min_ms and left_queue >= start) or (unfinished and began >= start):
+            queued.append(int(row["index"]))
+    return tuple(queued)
 
 
 def _peak(spans: Iterable[tuple[datetime | None, datetime | None]]) -> tuple[int, datetime | None]:

@@ -23,8 +23,8 @@ from analyzer.settings import Settings
 
 _IFRAME_INITIATORS = frozenset({"parser", "script"})
 SINGLE_LOAD_HINT = (
-    "the capture holds a single page load; to compare loads before and after a refresh, record with "
-    'DevTools\' "Preserve log" on (it keeps earlier loads across reloads)'
+    "the capture holds a single page load; to compare loads before and after a refresh, keep recording across "
+    'a reload (DevTools: turn "Preserve log" on; har-analyzer record: --reload-after SECONDS)'
 )
 
 

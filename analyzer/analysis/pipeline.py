@@ -85,7 +85,7 @@ def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequenc
         reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, "navigation"),
         concurrency=concurrency(frame, connections, end, streams),
         latency=latency_table(frame, long_lived),
-        notes=_notes(capture, navigations),
+        notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
     )
 
 
@@ -94,10 +94,12 @@ def _capture_end(frame: pd.DataFrame) -> datetime | None:
     return None if ends.empty else as_datetime(ends.max())
 
 
-def _notes(capture: Capture, navigations: Sequence[Navigation]) -> list[str]:
+def _notes(capture: Capture, navigations: Sequence[Navigation], *, has_queueing: bool) -> list[str]:
     notes = []
     if len(navigations) == 1:
         notes.append(SINGLE_LOAD_HINT)
     creator = (capture.creator or "").lower()
-    notes += [text for writer, text in WRITER_BLIND_SPOTS.items() if writer in creator]
+    for writer, text in WRITER_BLIND_SPOTS.items():
+        if writer in creator and not (writer == "playwright" and has_queueing):
+            notes.append(text)  # `har-analyzer record` adds Chrome's queueing to Playwright's HAR
     return notes
