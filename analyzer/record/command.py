@@ -20,7 +20,14 @@ def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  har-analyzer record http://127.0.0.1:18080/console/detail -o detail.har --duration 20
+  har-analyzer record http://127.0.0.1:18080/console/detail -o brief.har --duration 30 \\
+      --reload-after 12 --set-local-storage downgradePolling=true
+  har-analyzer record https://127.0.0.1:18443/console/dashboard -o h2.har --ignore-certificate-errors"""
+)
 @click.argument("url")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HAR file to write."

@@ -62,7 +62,7 @@ def test_record_detail_page_watch_then_poll(tmp_path: Path, browser: Path, simul
 
 
 def test_record_over_http2_uses_one_connection(tmp_path: Path, browser: Path, simulator: Any) -> None:
-    frame = _record(f"{simulator.https_url}/console/list?timeout=30", tmp_path / "h2.har", browser, "--duration", "2")
+    frame = _record(f"{simulator.https_url}/console/list?timeout=30", tmp_path / "h2.har", browser, "--duration", "3")
     assert set(frame.http_version) == {"HTTP/2"}  # the open watch too (Playwright would say HTTP/1.1)
     assert frame.connection_id.nunique() == 1
     assert list(frame[frame.k8s.fillna(False)].verb) == ["list", "watch"]
