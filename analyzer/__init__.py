@@ -6,6 +6,9 @@ Library use:
     capture = load_capture("capture.har")
     frame = request_frame(capture)              # pandas DataFrame, one row per request
     frame[frame.verb == "watch"]
+
+    from analyzer import check_capture         # in a pytest E2E suite: AssertionError when a rule fails
+    check_capture("e2e.har", "policy.toml")
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ __all__ = [
     "InputError",
     "RequestInfo",
     "__version__",
+    "check_capture",
     "classify_request",
     "load_capture",
     "load_requests",
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from analyzer.errors import AnalyzerError, InputError
+    from analyzer.gate.check import check_capture
     from analyzer.har.loader import Capture, load_capture
     from analyzer.k8s import classify_request
     from analyzer.model import RequestInfo
@@ -41,6 +46,7 @@ _LAZY = {
     "InputError": "analyzer.errors",
     "Capture": "analyzer.har.loader",
     "load_capture": "analyzer.har.loader",
+    "check_capture": "analyzer.gate.check",
     "classify_request": "analyzer.k8s",
     "RequestInfo": "analyzer.model",
     "request_frame": "analyzer.table",

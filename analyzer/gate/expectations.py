@@ -1,0 +1,275 @@
+"""The expectations a policy rule can state, each judged over what the rule's selectors pick out of a report.
+
+Each returns the violations it found and how many things (resources, page loads, watches) it judged, so a rule
+that judged nothing is reported as skipped rather than passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.analysis.findings import SEVERITY_ORDER
+from analyzer.gate.facts import FindingFact, Load, Report, Request, Resource, Stream
+from analyzer.gate.metrics import asks_for_bookmarks, http1_long_lived_peaks, query_value
+from analyzer.gate.policy import Selector
+
+
+@dataclass(frozen=True)
+class Violation:
+    expectation: str  # the policy key that was not met
+    message: str  # one line
+    navigation: int | None
+    resource: str | None  # a resource key or a host
+    evidence: tuple[int, ...]  # request indices
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one rule's selectors pick out of one report."""
+
+    report: Report
+    loads: tuple[Load, ...]
+    resources: tuple[tuple[Load, Resource], ...]
+    watches: tuple[Request, ...]
+    streams: tuple[Stream, ...]
+    findings: tuple[FindingFact, ...]
+
+
+def select_scope(report: Report, select: Selector) -> Scope:
+    loads = tuple(load for load in report.loads if select.matches_load(load.url, load.trigger))
+    chosen = {load.index for load in loads}
+    resources = tuple((load, r) for load in loads for r in load.resources if select.matches_key(r.key))
+    watches = tuple(
+        r
+        for r in report.requests.values()
+        if r.verb == "watch" and r.navigation in chosen and select.matches_key(r.resource)
+    )
+    streams = tuple(
+        s
+        for s in report.streams
+        if s.navigation in chosen
+        and select.matches("host", s.host)
+        and select.matches_key(_request_key(report, s.index))
+    )
+    loadless = not any(name in select.globs for name in ("page", "trigger"))
+    findings = tuple(
+        f
+        for f in report.findings
+        if (f.navigation in chosen or (f.navigation is None and loadless)) and _finding_matches(f, select)
+    )
+    return Scope(report, loads, resources, watches, streams, findings)
+
+
+def _request_key(report: Report, index: int) -> str | None:
+    request = report.requests.get(index)
+    return request.resource if request else None
+
+
+def _finding_matches(finding: FindingFact, select: Selector) -> bool:
+    subject = finding.resource
+    is_key = subject is not None and subject.count("/") >= 4
+    return select.matches_key(subject if is_key else None) and select.matches("host", None if is_key else subject)
+
+
+def where(report: Report, navigation: int | None, subject: str | None = None) -> str:
+    load = report.load(navigation)
+    text = f"load {navigation} ({load.trigger})" if load else "capture"
+    return f"{text} {subject}" if subject else text
+
+
+def _modes(scope: Scope, modes: tuple[str, ...]) -> tuple[list[Violation], int]:
+    found = [
+        Violation(
+            "modes",
+            f"{where(scope.report, load.index, r.key)}: {describe_mode(r)}, expected {' or '.join(modes)}",
+            load.index,
+            r.key,
+            tuple(sorted({*r.reads, *r.watches})),
+        )
+        for load, r in scope.resources
+        if r.mode not in modes
+    ]
+    return found, len(scope.resources)
+
+
+def _min_poll_interval(scope: Scope, seconds: float) -> tuple[list[Violation], int]:
+    found = [
+        Violation(
+            "min_poll_interval_s",
+            f"{where(scope.report, load.index, r.key)}: polled every "
+            f"{r.poll_interval_s:g} s, faster than every {seconds:g} s",
+            load.index,
+            r.key,
+            r.reads,
+        )
+        for load, r in scope.resources
+        if r.poll_interval_s is not None and r.poll_interval_s < seconds
+    ]
+    return found, len(scope.resources)
+
+
+def _max_requests_per_min(scope: Scope, limit: float) -> tuple[list[Violation], int]:
+    found = []
+    for load in scope.loads:
+        chosen = [r for other, r in scope.resources if other.index == load.index]
+        rate = round(sum(r.requests_per_min for r in chosen), 2)
+        if rate > limit:
+            evidence = tuple(sorted({i for r in chosen for i in (*r.reads, *r.watches)}))
+            found.append(
+                Violation(
+                    "max_requests_per_min",
+                    f"{where(scope.report, load.index)} {load.url or ''}: "
+                    f"{rate:g} Kubernetes requests a minute, more than {limit:g}",
+                    load.index,
+                    None,
+                    evidence,
+                )
+            )
+    return found, len(scope.loads)
+
+
+def _watch_resource_version(scope: Scope, wanted: bool) -> tuple[list[Violation], int]:
+    if not wanted:
+        return [], 0
+    found = []
+    for watch in scope.watches:
+        version = query_value(watch.url, "resourceVersion")
+        if version in (None, "", "0"):
+            asked = "no resourceVersion" if not version else "resourceVersion=0 (any version)"
+            found.append(
+                Violation(
+                    "watch_resource_version",
+                    f"{where(scope.report, watch.navigation, watch.resource)}: watch #{watch.index} asks for {asked}",
+                    watch.navigation,
+                    watch.resource,
+                    (watch.index,),
+                )
+            )
+    return found, len(scope.watches)
+
+
+def _watch_bookmarks(scope: Scope, wanted: bool) -> tuple[list[Violation], int]:
+    if not wanted:
+        return [], 0
+    found = [
+        Violation(
+            "watch_bookmarks",
+            f"{where(scope.report, w.navigation, w.resource)}: watch #{w.index} does not ask "
+            "for allowWatchBookmarks=true",
+            w.navigation,
+            w.resource,
+            (w.index,),
+        )
+        for w in scope.watches
+        if not asks_for_bookmarks(w.url)
+    ]
+    return found, len(scope.watches)
+
+
+def _min_watch_lifetime(scope: Scope, seconds: float) -> tuple[list[Violation], int]:
+    # Only watches that ended while the capture ran, and not because the page went away: a watch still open at
+    # the end, or torn down by a reload, says nothing about how long the server lets it live.
+    closed = [
+        s
+        for s in scope.streams
+        if s.kind == "watch" and s.duration_ms is not None and s.ended_by != "open" and not s.aborted_by_navigation
+    ]
+    found = []
+    for stream in closed:
+        lived = (stream.duration_ms or 0.0) / 1000
+        if lived < seconds:
+            key = _request_key(scope.report, stream.index)
+            found.append(
+                Violation(
+                    "min_watch_lifetime_s",
+                    f"{where(scope.report, stream.navigation, key)}: watch "
+                    f"#{stream.index} lived {lived:.1f} s ({stream.ended_by}), less than {seconds:g} s",
+                    stream.navigation,
+                    key,
+                    (stream.index,),
+                )
+            )
+    return found, len(closed)
+
+
+def _max_http1_long_lived(scope: Scope, limit: int) -> tuple[list[Violation], int]:
+    found = []
+    for host, peak in http1_long_lived_peaks(scope.streams).items():
+        if peak.connections > limit:
+            navigation = next((s.navigation for s in scope.streams if s.index in peak.streams), None)
+            found.append(
+                Violation(
+                    "max_http1_long_lived_per_host",
+                    f"{host}: {peak.connections} HTTP/1.x connections "
+                    f"held by long-lived requests at once, more than {limit}",
+                    navigation,
+                    host,
+                    peak.streams,
+                )
+            )
+    return found, len(scope.loads)
+
+
+def _forbid_findings(scope: Scope, ids: tuple[str, ...]) -> tuple[list[Violation], int]:
+    return _findings(scope, "forbid_findings", [f for f in scope.findings if f.id in ids])
+
+
+def _forbid_severity(scope: Scope, severity: str) -> tuple[list[Violation], int]:
+    worst = SEVERITY_ORDER[severity]
+    return _findings(scope, "forbid_severity", [f for f in scope.findings if SEVERITY_ORDER[f.severity] <= worst])
+
+
+def _findings(scope: Scope, key: str, findings: list[FindingFact]) -> tuple[list[Violation], int]:
+    found = [
+        Violation(
+            key,
+            f"{where(scope.report, f.navigation, f.resource)}: {f.severity} {f.id}: {f.summary}",
+            f.navigation,
+            f.resource,
+            f.evidence,
+        )
+        for f in findings
+    ]
+    return found, max(len(scope.loads), 1)
+
+
+def required_violations(scope: Scope) -> list[Violation]:
+    if not scope.loads:
+        return [Violation("required", "no page load matches the rule's select", None, None, ())]
+    used = {load.index for load, _ in scope.resources}
+    return [
+        Violation(
+            "required",
+            f"{where(scope.report, load.index)} {load.url or ''}: reads or watches no selected resource",
+            load.index,
+            None,
+            (),
+        )
+        for load in scope.loads
+        if load.index not in used
+    ]
+
+
+def describe_mode(resource: Resource) -> str:
+    every = f" every {resource.poll_interval_s:g} s" if resource.poll_interval_s is not None else ""
+    return {
+        "watch": "watched",
+        "poll": f"polled{every}",
+        "watch+poll": f"watched and polled{every}",
+        "once": "read, neither watched nor polled",
+    }.get(resource.mode, resource.mode)
+
+
+EVALUATORS: dict[str, Callable[[Scope, Any], tuple[list[Violation], int]]] = {
+    "modes": _modes,
+    "min_poll_interval_s": _min_poll_interval,
+    "max_requests_per_min": _max_requests_per_min,
+    "watch_resource_version": _watch_resource_version,
+    "watch_bookmarks": _watch_bookmarks,
+    "min_watch_lifetime_s": _min_watch_lifetime,
+    "max_http1_long_lived_per_host": _max_http1_long_lived,
+    "forbid_findings": _forbid_findings,
+    "forbid_severity": _forbid_severity,
+}

@@ -1,0 +1,145 @@
+"""`diff --fail-on NAME[=THRESHOLD]`: the conditions that make a diff fail the build.
+
+A numeric threshold is a relative part (`20%`), an absolute part (`5`, `100ms`, `2s`) or both (`20%,5`): the
+value must get worse by more than the relative part *and* by at least the absolute part. Durations without
+a unit are in the metric's unit (ms for latency, s for poll intervals).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.analysis.findings import SEVERITY_ORDER
+from analyzer.errors import ConfigError
+from analyzer.gate.diff import Diff
+
+# name -> (what it means, the unit of a bare absolute threshold, or None when it takes no number)
+FAIL_ON: dict[str, tuple[str, str | None]] = {
+    "mode-regression": ("a resource watched in the baseline is polled, read once, or watched and polled now", None),
+    "new-finding": ("a finding the baseline does not have (=SEVERITY: of that severity or worse)", None),
+    "k8s-requests-per-min": ("a page load's Kubernetes requests a minute went up (=PCT%,N)", ""),
+    "latency-p50": ("a verb's median latency went up (=PCT%,DURATION)", "ms"),
+    "latency-p95": ("a verb's 95th-percentile latency went up (=PCT%,DURATION)", "ms"),
+    "poll-interval": ("a resource is polled more often: its poll interval went down (=PCT%,DURATION)", "s"),
+    "long-lived-connections": (
+        "a host's peak of HTTP/1.x connections held by long-lived requests went up (=PCT%,N)",
+        "",
+    ),
+}
+_PART = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>%|ms|s)?$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    percent: float | None = None
+    absolute: float | None = None  # in the metric's unit
+
+    def holds(self, worse_by: float, base: float) -> bool:
+        """Worse by `worse_by` from `base`: more than `percent` of it, and at least `absolute`."""
+        if worse_by <= 0:
+            return False
+        if self.percent is not None and base > 0 and worse_by / base * 100 <= self.percent:
+            return False
+        return self.absolute is None or worse_by >= self.absolute
+
+
+@dataclass(frozen=True)
+class Condition:
+    spec: str  # as given on the command line
+    name: str
+    threshold: Threshold | None = None
+    severity: str | None = None  # new-finding's minimum severity
+
+
+def parse_fail_on(spec: str) -> Condition:
+    """Raises ConfigError naming the condition and what is wrong."""
+    name, _, value = spec.partition("=")
+    name = name.strip()
+    if name not in FAIL_ON:
+        raise ConfigError(f"--fail-on {spec}: unknown condition {name!r} (known: {', '.join(FAIL_ON)})")
+    unit = FAIL_ON[name][1]
+    if name == "mode-regression":
+        if value:
+            raise ConfigError(f"--fail-on {spec}: mode-regression takes no threshold")
+        return Condition(spec, name)
+    if name == "new-finding":
+        if value and value not in SEVERITY_ORDER:
+            raise ConfigError(f"--fail-on {spec}: severity must be one of {', '.join(SEVERITY_ORDER)}")
+        return Condition(spec, name, severity=value or "info")
+    if not value:
+        example = "20%,5" if unit == "" else f"25%,100{unit}"
+        raise ConfigError(f"--fail-on {spec}: needs a threshold, like {name}={example}")
+    return Condition(spec, name, threshold=_threshold(spec, value, unit or ""))
+
+
+def _threshold(spec: str, value: str, unit: str) -> Threshold:
+    percent: float | None = None
+    absolute: float | None = None
+    for part in (p.strip() for p in value.split(",")):
+        match = _PART.match(part)
+        if match is None:
+            raise ConfigError(f"--fail-on {spec}: {part!r} is not a threshold like 20% or 5{unit}")
+        number, given = float(match["number"]), match["unit"]
+        if given == "%":
+            if percent is not None:
+                raise ConfigError(f"--fail-on {spec}: more than one relative part")
+            percent = number
+            continue
+        if absolute is not None:
+            raise ConfigError(f"--fail-on {spec}: more than one absolute part")
+        if given and not unit:
+            raise ConfigError(f"--fail-on {spec}: {part!r}: this condition counts, it takes no unit")
+        absolute = _in_unit(number, given or unit, unit)
+    return Threshold(percent, absolute)
+
+
+def _in_unit(number: float, given: str, unit: str) -> float:
+    if given == unit:
+        return number
+    return number * 1000 if (given, unit) == ("s", "ms") else number / 1000
+
+
+def tripped(diff: Diff, conditions: Iterable[Condition]) -> list[tuple[Condition, str]]:
+    """Each condition that holds, with one line per thing that made it hold."""
+    return [(condition, line) for condition in conditions for line in _lines(diff, condition)]
+
+
+def _lines(diff: Diff, condition: Condition) -> list[str]:
+    name = condition.name
+    if name == "mode-regression":
+        return [
+            f"{r.pair.label} {r.key}: {r.mode_before} -> {r.mode_after}" for r in diff.mode_changes if r.is_regression
+        ]
+    if name == "new-finding":
+        worst = SEVERITY_ORDER[condition.severity or "info"]
+        return [
+            f"new {f.severity} {f.id}: {f.summary}" for f in diff.new_findings if SEVERITY_ORDER[f.severity] <= worst
+        ]
+    assert condition.threshold is not None
+    if name == "poll-interval":
+        return [
+            f"{r.pair.label} {r.key}: polled every {r.before.poll_interval_s:g} s -> {r.after.poll_interval_s:g} s"
+            for r in diff.interval_changes
+            if r.before
+            and r.after
+            and r.before.poll_interval_s
+            and r.after.poll_interval_s is not None
+            and condition.threshold.holds(r.before.poll_interval_s - r.after.poll_interval_s, r.before.poll_interval_s)
+        ]
+    changes, what = {
+        "k8s-requests-per-min": ([c for _, c in diff.rates], "Kubernetes requests a minute"),
+        "latency-p50": (diff.latency_p50, "latency p50 ms"),
+        "latency-p95": (diff.latency_p95, "latency p95 ms"),
+        "long-lived-connections": (diff.http1_peaks, "HTTP/1.x connections held by long-lived requests"),
+    }[name]
+    # A host new in the current capture starts from 0 connections; a verb new in it has no latency to compare.
+    from_zero = name == "long-lived-connections"
+    return [
+        f"{c.name}: {what} {c.before or 0:g} -> {c.after:g}"
+        for c in changes
+        if c.after is not None
+        and (c.before is not None or from_zero)
+        and condition.threshold.holds(c.after - (c.before or 0.0), c.before or 0.0)
+    ]

@@ -1,0 +1,68 @@
+"""JUnit XML for `check --junit`: one test suite per capture, one test case per rule, failures with evidence.
+
+The layout CI test reporters read (Jenkins' junit-10 schema, GitLab, the GitHub test-report actions):
+`testsuites > testsuite(name, tests, failures, errors, skipped, time) > testcase(name, classname, time)` with a
+`failure(message, type)` holding the evidence as text, or `skipped(message)`. Built with ElementTree.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import PurePath
+
+from analyzer.gate.check import FAIL, SKIP, CaptureResult, CheckResult, RuleResult
+from analyzer.gate.text import evidence_text
+
+# XML 1.0 cannot carry most control characters, not even as references; a URL in a message could hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render_junit(result: CheckResult) -> bytes:
+    root = ET.Element("testsuites", _counts(result.captures, "har-analyzer check"))
+    for capture in result.captures:
+        suite = ET.SubElement(root, "testsuite", _counts((capture,), capture.source))
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", {"name": "policy", "value": _clean(result.policy.source)})
+        for rule_result in capture.results:
+            _testcase(suite, capture, rule_result)
+    ET.indent(root)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"
+
+
+def _counts(captures: tuple[CaptureResult, ...], name: str) -> dict[str, str]:
+    results = [r for c in captures for r in c.results]
+    return {
+        "name": _clean(name),
+        "tests": str(len(results)),
+        "failures": str(sum(r.status == FAIL for r in results)),
+        "errors": "0",
+        "skipped": str(sum(r.status == SKIP for r in results)),
+        "time": "0",
+    }
+
+
+def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult) -> None:
+    name = PurePath(capture.source).name.split(".")[0] or capture.source
+    case = ET.SubElement(
+        suite, "testcase", {"name": _clean(result.rule.name), "classname": _clean(f"har-analyzer.{name}"), "time": "0"}
+    )
+    if result.status == SKIP:
+        ET.SubElement(case, "skipped", {"message": "the rule selected nothing to judge in this capture"})
+        return
+    if result.status != FAIL:
+        return
+    first = result.violations[0].message
+    more = f" (and {len(result.violations) - 1} more)" if len(result.violations) > 1 else ""
+    kinds = sorted({v.expectation for v in result.violations})
+    failure = ET.SubElement(case, "failure", {"message": _clean(first + more), "type": ",".join(kinds)})
+    lines = [f"{result.rule.name}: {result.rule.description}".rstrip(": "), f"capture: {capture.source}"]
+    for violation in result.violations:
+        evidence = evidence_text(violation.evidence, limit=50)
+        lines.append(f"- {violation.expectation}: {violation.message}" + (f"; {evidence}" if evidence else ""))
+    failure.text = _clean("\n".join(lines))
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)

@@ -1,0 +1,97 @@
+"""Markdown for `check --markdown` and `diff --format markdown`: for `$GITHUB_STEP_SUMMARY` or a PR comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analyzer.gate.check import FAIL, PASS, CheckResult
+from analyzer.gate.diff import Change, Diff
+from analyzer.gate.fail_on import Condition
+from analyzer.gate.text import evidence_text
+
+_MARK = {PASS: "✅ pass", FAIL: "❌ fail", "skip": "⏭️ skip"}
+
+
+def render_check_markdown(result: CheckResult) -> str:
+    checks = [r for c in result.captures for r in c.results]
+    failed = sum(r.status == FAIL for r in checks)
+    head = f"❌ {failed} of {len(checks)} rule checks failed" if failed else f"✅ all {len(checks)} rule checks passed"
+    lines = [
+        f"### har-analyzer check: {head}",
+        "",
+        f"Policy: {_code(result.policy.source)}",
+        "",
+        "| capture | rule | result | details |",
+        "|---|---|---|---|",
+    ]
+    for capture in result.captures:
+        for r in capture.results:
+            details = f"{len(r.violations)} failures" if r.violations else f"{r.examined} judged" if r.examined else ""
+            lines.append(f"| {_code(capture.source)} | {_code(r.rule.name)} | {_MARK[r.status]} | {details} |")
+    for capture in result.captures:
+        for r in capture.results:
+            if r.status != FAIL:
+                continue
+            lines += ["", f"#### ❌ {_code(r.rule.name)} in {_code(capture.source)}", ""]
+            if r.rule.description:
+                lines += [_escape(r.rule.description), ""]
+            for v in r.violations:
+                evidence = evidence_text(v.evidence)
+                lines.append(f"- **{v.expectation}**: {_escape(v.message)}" + (f" ({evidence})" if evidence else ""))
+    return "\n".join(lines) + "\n"
+
+
+def render_diff_markdown(
+    diff: Diff, conditions: Sequence[Condition] = (), tripped: Sequence[tuple[Condition, str]] = ()
+) -> str:
+    held = {c.spec for c, _ in tripped}
+    title = (
+        "❌ fail-on condition holds"
+        if held
+        else "mode regression"
+        if any(r.is_regression for r in diff.mode_changes)
+        else "no mode regression"
+    )
+    lines = [f"### har-analyzer diff: {title}", "", f"{_code(diff.baseline.source)} → {_code(diff.current.source)}", ""]
+    if diff.mode_changes:
+        lines += ["| page load | resource | before | after |", "|---|---|---|---|"]
+        lines += [
+            f"| {r.pair.label} {_escape(r.pair.page or '')} | {_code(r.key)} | {r.mode_before} | "
+            f"{'**' if r.is_regression else ''}{r.mode_after}{'**' if r.is_regression else ''} |"
+            for r in diff.mode_changes
+        ]
+    else:
+        lines.append("No mode changes.")
+    lines += ["", f"Findings: {len(diff.new_findings)} new, {len(diff.gone_findings)} gone."]
+    lines += [f"- new {f.severity} {_code(f.id)}: {_escape(f.summary)}" for f in diff.new_findings]
+    lines += [f"- gone {f.severity} {_code(f.id)}: {_escape(f.summary)}" for f in diff.gone_findings]
+    lines += _table("Kubernetes requests per verb", diff.verbs)
+    lines += _table("Kubernetes requests a minute per page load", [c for _, c in diff.rates])
+    lines += _table("HTTP/1.x connections held by long-lived requests at once, per host", diff.http1_peaks)
+    lines += _table("Latency p50 (ms)", diff.latency_p50)
+    lines += _table("Latency p95 (ms)", diff.latency_p95)
+    if conditions:
+        lines += ["", "| fail-on | result |", "|---|---|"]
+        for c in conditions:
+            details = "<br>".join(_escape(text) for other, text in tripped if other.spec == c.spec)
+            lines.append(f"| {_code(c.spec)} | {'❌ holds' if c.spec in held else '✅ ok'} {details} |")
+    return "\n".join(lines) + "\n"
+
+
+def _table(title: str, changes: Sequence[Change]) -> list[str]:
+    if not changes:
+        return []
+    rows = [f"| {_escape(c.name)} | {_number(c.before)} | {_number(c.after)} |" for c in changes]
+    return ["", f"**{title}**", "", "| | before | after |", "|---|---:|---:|", *rows]
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"

@@ -1,0 +1,188 @@
+"""The terminal views of `check` and `diff`, and the message of `check_capture`'s AssertionError.
+
+Each view is a list of (text, rich style) lines: the CLI prints them with colour on a terminal, the
+AssertionError and the tests take the text alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analyzer.gate.check import FAIL, PASS, CheckResult, RuleResult
+from analyzer.gate.diff import Change, Diff, ResourceDiff
+from analyzer.gate.facts import FindingFact, Resource
+from analyzer.gate.fail_on import Condition
+
+Line = tuple[str, str]  # text, rich style ("" for none)
+_STATUS = {PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), "skip": ("SKIP", "yellow")}
+EVIDENCE_SHOWN = 12
+
+
+def evidence_text(indices: Sequence[int], limit: int = EVIDENCE_SHOWN) -> str:
+    """`requests #4, #5 … (17)`, or "" when there is none."""
+    if not indices:
+        return ""
+    shown = ", ".join(f"#{i}" for i in indices[:limit])
+    more = f" … ({len(indices)})" if len(indices) > limit else ""
+    return f"requests {shown}{more}"
+
+
+def check_lines(result: CheckResult, *, failures_only: bool = False) -> list[Line]:
+    lines: list[Line] = []
+    for capture in result.captures:
+        failed = capture.count(FAIL)
+        verdict = f"FAILED, {failed} of {len(capture.results)} rules failed" if failed else "passed"
+        lines.append((f"{capture.source}: {verdict} ({result.policy.source})", "bold"))
+        for rule_result in capture.results:
+            if not failures_only or rule_result.status == FAIL:
+                lines += _rule_lines(rule_result)
+    rules = [r for c in result.captures for r in c.results]
+    counts = {status: sum(r.status == status for r in rules) for status in _STATUS}
+    lines.append(
+        (
+            f"{len(result.captures)} captures, {len(rules)} rule checks: {counts[PASS]} passed, "
+            f"{counts[FAIL]} failed, {counts['skip']} skipped",
+            "bold red" if counts[FAIL] else "bold green",
+        )
+    )
+    return lines
+
+
+def _rule_lines(result: RuleResult) -> list[Line]:
+    word, style = _STATUS[result.status]
+    description = f"  {result.rule.description}" if result.rule.description else ""
+    lines: list[Line] = [(f"  {word}  {result.rule.name}{description}", style)]
+    if result.status == "skip":
+        lines.append(("        selected nothing to judge", "dim"))
+    for violation in result.violations:
+        evidence = evidence_text(violation.evidence)
+        lines.append(
+            (f"        {violation.expectation}: {violation.message}" + (f"; {evidence}" if evidence else ""), "")
+        )
+    return lines
+
+
+def failure_text(result: CheckResult) -> str:
+    return "\n".join(text for text, _ in check_lines(result, failures_only=True))
+
+
+def diff_lines(
+    diff: Diff, tripped: Sequence[tuple[Condition, str]] = (), conditions: Sequence[Condition] = ()
+) -> list[Line]:
+    lines: list[Line] = [(f"{diff.baseline.source} -> {diff.current.source}", "bold")]
+    lines += _mode_lines(diff)
+    lines += _load_lines(diff)
+    lines += _section(
+        "poll intervals",
+        [
+            f"{r.pair.label} {r.key}: every {r.before.poll_interval_s:g} s -> {r.after.poll_interval_s:g} s"
+            for r in diff.interval_changes
+            if r.before and r.after and r.before.poll_interval_s is not None and r.after.poll_interval_s is not None
+        ],
+    )
+    lines += _section("Kubernetes requests per verb", _changes(diff.verbs))
+    lines += _section("Kubernetes requests a minute per page load", _changes([c for _, c in diff.rates]))
+    lines += _finding_lines(diff)
+    lines += _section(
+        "long-lived connections per host (all / HTTP/1.x peak at once)",
+        [
+            f"{a.name}: {_number(a.before)} -> {_number(a.after)} / {_number(b.before)} -> {_number(b.after)}"
+            for a, b in _by_name(diff.long_lived_connections, diff.http1_peaks)
+        ],
+    )
+    lines += _section(
+        "latency ms, long-lived requests left out (p50 / p95)",
+        [
+            f"{a.name}: {_number(a.before)} -> {_number(a.after)}{_percent(a)} / {_number(b.before)} -> "
+            f"{_number(b.after)}{_percent(b)}"
+            for a, b in _by_name(diff.latency_p50, diff.latency_p95)
+        ],
+    )
+    if conditions:
+        lines.append(("fail-on:", "bold"))
+        held = {c.spec for c, _ in tripped}
+        for condition in conditions:
+            state = "HOLDS" if condition.spec in held else "ok"
+            lines.append((f"  {state:5}  {condition.spec}", "bold red" if state == "HOLDS" else "green"))
+            lines += [(f"         {text}", "") for c, text in tripped if c.spec == condition.spec]
+    return lines
+
+
+def _mode_lines(diff: Diff) -> list[Line]:
+    changes = diff.mode_changes
+    if not changes:
+        return [("no mode changes", "green")]
+    lines: list[Line] = [(f"mode changes ({len(changes)}):", "bold")]
+    for r in changes:
+        every = f" (every {r.after.poll_interval_s:g} s)" if r.after and r.after.poll_interval_s is not None else ""
+        lines.append(
+            (
+                f"  {r.mode_before} -> {r.mode_after}{every}  {r.pair.label} {r.pair.page or ''}  {r.key}",
+                "bold red" if r.is_regression else "green",
+            )
+        )
+    return lines
+
+
+def _load_lines(diff: Diff) -> list[Line]:
+    before = len(diff.baseline.loads)
+    after = len(diff.current.loads)
+    matched = sum(1 for p in diff.pairs if p.before and p.after)
+    lines: list[Line] = [(f"page loads: {before} -> {after} ({matched} matched)", "bold")]
+    lines += [
+        (f"  {'new' if p.before is None else 'gone'}: {p.label} {p.page or ''}", "")
+        for p in diff.pairs
+        if p.before is None or p.after is None
+    ]
+    resources = [r for r in diff.resources if r.before is None or r.after is None or r.before != r.after]
+    return lines + _section(
+        "resources that changed (mode get/list/watch req/min)", [_resource_text(r) for r in resources]
+    )
+
+
+def _resource_text(r: ResourceDiff) -> str:
+    def side(resource: Resource | None) -> str:
+        if resource is None:
+            return "(none)"
+        counts = resource.counts
+        return (
+            f"{resource.mode} {counts.get('get', 0)}/{counts.get('list', 0)}/{counts.get('watch', 0)} "
+            f"{resource.requests_per_min:g}/min"
+        )
+
+    return f"{r.pair.label} {r.key}: {side(r.before)} -> {side(r.after)}"
+
+
+def _finding_lines(diff: Diff) -> list[Line]:
+    lines: list[Line] = [(f"findings: {len(diff.new_findings)} new, {len(diff.gone_findings)} gone", "bold")]
+    lines += [(f"  + {_finding_text(f)}", "red" if f.severity == "error" else "") for f in diff.new_findings]
+    lines += [(f"  - {_finding_text(f)}", "green") for f in diff.gone_findings]
+    return lines
+
+
+def _finding_text(f: FindingFact) -> str:
+    where = " ".join(part for part in (f"load {f.navigation}" if f.navigation is not None else "", f.resource) if part)
+    return f"{f.severity} {f.id} {where}: {f.summary}"
+
+
+def _section(title: str, rows: Sequence[str]) -> list[Line]:
+    return [(f"{title}:", "bold"), *((f"  {row}", "") for row in rows)] if rows else []
+
+
+def _changes(changes: Sequence[Change]) -> list[str]:
+    return [f"{c.name}: {_number(c.before)} -> {_number(c.after)}{_percent(c)}" for c in changes]
+
+
+def _by_name(first: Sequence[Change], second: Sequence[Change]) -> list[tuple[Change, Change]]:
+    other = {c.name: c for c in second}
+    return [(c, other.get(c.name, Change(c.name, None, None))) for c in first]
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _percent(change: Change) -> str:
+    if not change.before or not change.delta:
+        return ""
+    return f" ({change.delta / change.before * 100:+.0f}%)"
