@@ -153,7 +153,7 @@ def find_saturations(frame: pd.DataFrame, streams: Sequence[Stream], capture_end
     waited meanwhile are named; Playwright writes no `blocked` and writes still-queued requests like
     unfinished ones (status -1), so those count there. HTTP/2 and HTTP/3 multiplex and do not saturate.
     """
-    saturations = []
+    saturations: list[Saturation] = []
     by_host: dict[str, list[Stream]] = defaultdict(list)
     for stream in streams:
         if stream.transport == "http" and stream.host and (stream.protocol or "HTTP/1.1") not in _MULTIPLEXED:

@@ -59,20 +59,19 @@ def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequenc
     frame = request_frame(capture, prefixes)
     navigations = find_navigations(frame, capture.pages, settings)
     navigation_of = assign_navigations(frame, [n.started for n in navigations])
-    streams = find_streams(capture, frame, navigations, navigation_of, settings)
+    outcomes = request_outcomes(capture, frame, navigations, settings)
+    frame = frame.assign(ended_by=outcomes["ended_by"], aborted_by_navigation=outcomes["aborted_by_navigation"])
+    streams = find_streams(capture, frame, navigation_of, settings)
     connection_of = assign_connections(frame)
     long_lived = frame["index"].isin([s.index for s in streams])
     kinds = {s.index: s.kind for s in streams}
     end = _capture_end(frame)
     connections = build_connections(frame, connection_of, navigation_of, streams)
-    outcomes = request_outcomes(capture, frame, navigations, settings)
     derived = frame.assign(
         navigation=navigation_of,
         connection=connection_of,
         stream=frame["index"].map(kinds),
         long_lived=long_lived,
-        ended_by=outcomes["ended_by"],
-        aborted_by_navigation=outcomes["aborted_by_navigation"],
     )
     return Traffic(
         capture=capture,

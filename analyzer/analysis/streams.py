@@ -61,22 +61,14 @@ def _long_polls(frame: pd.DataFrame, streams: pd.Series, settings: Settings) -> 
     return (held & pollable).fillna(False)
 
 
-def find_streams(
-    capture: Capture,
-    frame: pd.DataFrame,
-    navigations: Sequence[Navigation],
-    navigation_of: pd.Series,
-    settings: Settings,
-) -> list[Stream]:
-    """Every long-lived request of the table, in start order."""
+def find_streams(capture: Capture, frame: pd.DataFrame, navigation_of: pd.Series, settings: Settings) -> list[Stream]:
+    """Every long-lived request of the table, in start order; `frame` carries `request_outcomes` columns."""
     kinds = stream_kinds(frame, settings)
-    starts = sorted(n.started for n in navigations if n.started is not None)
-    writer = _writer(capture)
     streams = []
     selected = frame.assign(kind=kinds, navigation=navigation_of)[kinds.notna()]
     for record in rows_of(selected):
         record["navigation"] = int(record["navigation"])
-        streams.append(_stream(capture, record, starts, settings, writer))
+        streams.append(_stream(capture, record))
     return streams
 
 
@@ -86,27 +78,37 @@ def request_outcomes(
     """`ended_by` and `aborted_by_navigation` for every request (websocket frames are read for websockets)."""
     starts = sorted(n.started for n in navigations if n.started is not None)
     writer = _writer(capture)
+    superseded = _superseded_websockets(frame)
     ended_by, by_navigation = [], []
     for row in rows_of(frame):
         frames = capture.websocket_frames(int(row["index"])) if row["websocket"] else []
-        outcome = _ended_by(row, frames, bool(row["websocket"]), writer)
+        outcome = _ended_by(row, frames, writer, superseded=int(row["index"]) in superseded)
         moment = as_datetime(row.get("ended")) or as_datetime(row.get("started"))
         ended_by.append(outcome)
         by_navigation.append(outcome == "aborted" and _near_navigation(moment, starts, settings))
     return pd.DataFrame({"ended_by": ended_by, "aborted_by_navigation": by_navigation}, index=frame.index)
 
 
+def _superseded_websockets(frame: pd.DataFrame) -> set[int]:
+    """Websockets followed by another one to the same host and path: the client reconnected, so each closed."""
+    sockets = frame[frame["websocket"].fillna(False).astype(bool)].sort_values(["started", "index"])
+    superseded: set[int] = set()
+    for _, group in sockets.groupby([sockets["host"].fillna(""), sockets["path"].fillna("")], sort=False):
+        superseded.update(int(i) for i in group["index"].iloc[:-1])
+    return superseded
+
+
 def _writer(capture: Capture) -> str:
     return (capture.creator or "").lower()
 
 
-def _stream(capture: Capture, row: dict[str, Any], starts: list[datetime], settings: Settings, writer: str) -> Stream:
+def _stream(capture: Capture, row: dict[str, Any]) -> Stream:
     index = int(row["index"])
     websocket = bool(row["websocket"])
     frames = capture.websocket_frames(index) if websocket else []
     times = [f.time for f in frames if f.time is not None]
     started = as_datetime(row["started"])
-    ended_by = _ended_by(row, frames, websocket, writer)
+    ended_by = str(row["ended_by"])
     ended = _end(row, started, times, ended_by)
     # An open stream's true length is unknown: report what was observed (to its last frame) as a lower bound.
     last_seen = ended or (max(times) if times else None)
@@ -119,7 +121,7 @@ def _stream(capture: Capture, row: dict[str, Any], starts: list[datetime], setti
         ended=ended,
         duration_ms=duration,
         ended_by=ended_by,
-        aborted_by_navigation=ended_by == "aborted" and _near_navigation(ended or started, starts, settings),
+        aborted_by_navigation=bool(row["aborted_by_navigation"]),
         navigation=row["navigation"],
         connection=as_text(row.get("connection_id")),
         host=as_text(row.get("host")),
@@ -131,17 +133,19 @@ def _stream(capture: Capture, row: dict[str, Any], starts: list[datetime], setti
     )
 
 
-def _ended_by(row: dict[str, Any], frames: Sequence[Any], websocket: bool, writer: str) -> str:
+def _ended_by(row: dict[str, Any], frames: Sequence[Any], writer: str, *, superseded: bool) -> str:
     status, error = as_int(row.get("status")), (as_text(row.get("error")) or "").lower()
     if error:
         return "aborted" if any(word in error for word in _ABORT_WORDS) else "error"
-    if status is None and as_float(row.get("time_ms")) is None:
-        return "open"  # Playwright's -1: the request had not finished when the context closed
+    if row["websocket"] and status in (None, 101):
+        # No writer marks a socket's end but by a close frame; mitmproxy writes sockets only once closed, and
+        # a socket the page replaced by a new one to the same place had closed.
+        closed = any(f.opcode == _CLOSE_OPCODE for f in frames) or "mitmproxy" in writer or superseded
+        return "complete" if closed else "open"
+    if as_float(row.get("time_ms")) is None and (status is None or "playwright" in writer):
+        return "open"  # Playwright's time -1: not finished when the context closed (status too if no headers)
     if status == 0:
         return "aborted"  # Firefox writes 0 ("arbitrary value if it's aborted") and no reason
-    if websocket:
-        closed = any(f.opcode == _CLOSE_OPCODE for f in frames)
-        return "complete" if closed or "mitmproxy" in writer else "open"
     streaming = row.get("verb") == "watch" or row.get("resource_type") == "eventsource"
     if "webinspector" in writer and streaming and status == 200 and as_float(row.get("receive")) == 0:
         return "open"  # older Chrome: headers in, body still streaming at export

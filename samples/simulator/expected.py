@@ -143,7 +143,9 @@ def _navigations(events: list[dict[str, Any]], requests: list[PageRequest], star
             if event["interval_s"] is not None:
                 known["poll_interval_s"] = event["interval_s"]
         for resource in modes.values():
-            verbs = Counter(r.verb for r in requests if r.navigation == index and r.key == resource["key"])
+            # A paged list is one logical read: its later pages (a `continue` token) are not counted again.
+            verbs = Counter(r.verb for r in requests if r.navigation == index and r.key == resource["key"]
+                            and not (r.verb == "list" and "continue=" in urlsplit(r.url).query))  # fmt: skip
             resource["counts"] = {verb: verbs.get(verb, 0) for verb in ("get", "list", "watch")}
         started = datetime.fromtimestamp(starts[index], UTC).isoformat(timespec="milliseconds")
         navigations.append({"index": index, "trigger": load["trigger"], "url": load["href"], "started": started,
