@@ -52,6 +52,27 @@ class Traffic:
     latency: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
 
+    def navigations_frame(self) -> pd.DataFrame:
+        """The page loads as a DataFrame (one row each), for notebooks."""
+        return _records_frame(self.navigations)
+
+    def streams_frame(self) -> pd.DataFrame:
+        return _records_frame(self.streams)
+
+    def connections_frame(self) -> pd.DataFrame:
+        return _records_frame(self.connections)
+
+    def saturations_frame(self) -> pd.DataFrame:
+        return _records_frame(self.saturations)
+
+
+def _records_frame(records: Sequence[Any]) -> pd.DataFrame:
+    import dataclasses
+
+    if not records:
+        return pd.DataFrame()
+    return pd.DataFrame([dataclasses.asdict(r) for r in records])
+
 
 def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequence[Prefix] = ()) -> Traffic:
     """Classify and derive; pure: reads nothing but the capture (bodies and frames lazily)."""

@@ -86,3 +86,11 @@ def test_concurrency_peak_per_host() -> None:
                       request(GET_URL, 2.0, time_ms=10.0)])  # fmt: skip
     (host,) = result.concurrency
     assert host["max_open_requests"] == 2 and host["at"].isoformat() == "2026-11-01T10:00:00.500000+00:00"
+
+
+def test_facts_are_dataframes_for_notebooks() -> None:
+    result = _eight_watches("HTTP/1.1")
+    assert list(result.navigations_frame()["trigger"]) == ["initial"]
+    assert len(result.streams_frame()) == 8 and set(result.streams_frame()["kind"]) == {"watch"}
+    assert result.connections_frame()["id"].tolist()[0] == "19"
+    assert result.saturations_frame()["open_streams"].tolist() == [8]
