@@ -169,12 +169,17 @@ def _watch_bookmarks(scope: Scope, wanted: bool) -> tuple[list[Violation], int]:
 
 
 def _min_watch_lifetime(scope: Scope, seconds: float) -> tuple[list[Violation], int]:
-    # Only watches that ended while the capture ran, and not because the page went away: a watch still open at
-    # the end, or torn down by a reload, says nothing about how long the server lets it live.
+    # Only watches that ended while the capture ran, and not because the page went away or the version expired:
+    # a watch still open at the end, torn down by a reload, or answered with 410 Gone (the protocol's way to ask
+    # for a re-list) says nothing about how long the server and the proxies let a watch live.
     closed = [
         s
         for s in scope.streams
-        if s.kind == "watch" and s.duration_ms is not None and s.ended_by != "open" and not s.aborted_by_navigation
+        if s.kind == "watch"
+        and s.duration_ms is not None
+        and s.ended_by != "open"
+        and not s.aborted_by_navigation
+        and s.index not in scope.report.expired_watches
     ]
     found = []
     for stream in closed:
@@ -236,8 +241,8 @@ def _findings(scope: Scope, key: str, findings: list[FindingFact]) -> tuple[list
 
 
 def required_violations(scope: Scope) -> list[Violation]:
-    if not scope.loads:
-        return [Violation("required", "no page load matches the rule's select", None, None, ())]
+    """A selected page load that reads or watches none of the selected resources (a capture of another page,
+    with no load selected, is left to the rule's skip)."""
     used = {load.index for load, _ in scope.resources}
     return [
         Violation(

@@ -108,6 +108,7 @@ class Report:
     findings: tuple[FindingFact, ...]
     verbs: Mapping[str, int]  # Kubernetes requests per verb
     latency: Mapping[str, Latency]  # per verb, long-lived requests left out
+    expired_watches: frozenset[int] = frozenset()  # watches answered with 410 Gone (resourceVersion expired)
 
     def load(self, index: int | None) -> Load | None:
         return next((load for load in self.loads if load.index == index), None)
@@ -164,6 +165,12 @@ def _report(payload: Mapping[str, Any], source: str) -> Report:
             str(verb): Latency(int(v["requests"]), float(v["p50_ms"]), float(v["p95_ms"]))
             for verb, v in summary["latency"].items()
         },
+        expired_watches=frozenset(
+            int(link["index"])
+            for chain in payload.get("watch_chains", ())
+            for link in chain["watches"]
+            if link.get("expired")
+        ),
     )
 
 

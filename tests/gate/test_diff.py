@@ -1,0 +1,109 @@
+"""`diff` between pairs of samples, and from a saved analysis.json: page loads matched, modes compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.gate.diff import diff_reports, pair_loads
+from analyzer.gate.facts import Load, read_report, report_from_payload
+from tests.gate.support import SAMPLES, expected_modes, sample_report
+
+MICROSERVICES = "calico3/asm.alauda.io/v1beta3/testhl/microservices"
+ASM_CAL3 = f"{MICROSERVICES}/asm-cal3"
+
+
+def test_healthy_vs_polling_is_watch_to_poll() -> None:
+    changes = diff_reports(sample_report("list-watch-healthy"), sample_report("poll-list"))
+    assert expected_modes("list-watch-healthy")[(0, MICROSERVICES)] == "watch"
+    assert expected_modes("poll-list")[(0, MICROSERVICES)] == "poll"
+    (change,) = changes.mode_changes
+    assert (change.pair.label, change.key, change.mode_before, change.mode_after) == (
+        "load 0→0",
+        MICROSERVICES,
+        "watch",
+        "poll",
+    )
+    assert change.is_regression
+    assert [f.id for f in changes.new_findings] == ["polling-instead-of-watch"]
+    verbs = {c.name: (c.before, c.after) for c in changes.verbs}
+    assert verbs["watch"][1] == 0 and verbs["watch"][0] > 0  # the watches are gone
+    assert {c.name: c.after for c in changes.http1_peaks} == {"127.0.0.1": 0}
+
+
+def test_the_regressed_detail_page_loses_its_watch_after_the_reload() -> None:
+    changes = diff_reports(sample_report("detail-reload-mid-watch"), sample_report("detail-watch-then-poll"))
+    truth = {
+        (n, key): (before, expected_modes("detail-watch-then-poll")[(n, key)])
+        for (n, key), before in expected_modes("detail-reload-mid-watch").items()
+        if before != expected_modes("detail-watch-then-poll").get((n, key))
+    }
+    assert truth == {(1, ASM_CAL3): ("watch", "poll")}
+    assert [(r.pair.before and r.pair.before.index, r.key, r.mode_before, r.mode_after)
+            for r in changes.mode_changes] == [(1, ASM_CAL3, "watch", "poll")]  # fmt: skip
+    assert [f.id for f in changes.new_findings] == ["watch-replaced-by-polling"]
+    # Both pages are /console/detail with another ?timeout: matched by path, in order.
+    assert [p.label for p in changes.pairs] == ["load 0→0", "load 1→1"]
+
+
+def test_a_capture_against_itself_changes_nothing() -> None:
+    report = sample_report("http1-saturation")
+    changes = diff_reports(report, report)
+    assert not changes.mode_changes and not changes.new_findings and not changes.gone_findings
+    assert all(c.before == c.after for c in (*changes.verbs, *changes.latency_p95, *changes.http1_peaks))
+    assert all(r.before == r.after for r in changes.resources)
+
+
+def test_http2_to_http1_shows_the_long_lived_connections() -> None:
+    changes = diff_reports(sample_report("http2-multiplexed"), sample_report("http1-saturation"))
+    assert {c.name: (c.before, c.after) for c in changes.http1_peaks} == {"127.0.0.1": (0, 6)}
+    assert "http1-connection-saturation" in {f.id for f in changes.new_findings}
+    assert not changes.mode_changes
+
+
+def test_a_saved_analysis_json_diffs_like_its_har(tmp_path: Path) -> None:
+    from analyzer.analysis.analyze import analyze
+    from analyzer.har.loader import load_capture
+    from analyzer.render.report import analysis_payload, encode
+
+    saved = tmp_path / "analysis.json"
+    har = SAMPLES / "list-watch-healthy.har"
+    saved.write_bytes(encode(analysis_payload(analyze(load_capture(har)))))
+    from_json = read_report(str(saved))
+    from_har = read_report(str(har))
+    assert from_json.loads == from_har.loads and from_json.findings == from_har.findings
+    assert from_json.streams == from_har.streams and from_json.latency == from_har.latency
+    changes = diff_reports(from_json, sample_report("poll-list"))
+    assert [(r.mode_before, r.mode_after) for r in changes.mode_changes] == [("watch", "poll")]
+
+
+def load(index: int, url: str) -> Load:
+    return Load(index=index, url=url, trigger="initial" if index == 0 else "reload", resources=())
+
+
+PAIRS = [
+    pytest.param(["http://a/x?p=1", "http://a/x?p=1"], ["http://b:8/x?p=1", "http://b:8/x?p=1"],
+                 ["0→0", "1→1"], id="same-url-other-host-in-order"),
+    pytest.param(["http://a/list", "http://a/detail"], ["http://a/detail", "http://a/list"],
+                 ["1→0", "0→1"], id="by-url-not-position"),
+    pytest.param(["http://a/x?t=5"], ["http://a/x?t=8", "http://a/x?t=8"], ["0→0", "-→1"], id="by-path-then-new"),
+    pytest.param(["http://a/x", "http://a/y"], ["http://a/x"], ["0→0", "1→-"], id="gone"),
+    pytest.param(["http://a/x?q", "http://a/x"], ["http://a/x", "http://a/x?q"], ["1→0", "0→1"],
+                 id="exact-url-before-path"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("before", "after", "labels"), PAIRS)
+def test_page_loads_pair_by_url_then_path_in_order(before: list[str], after: list[str], labels: list[str]) -> None:
+    pairs = pair_loads([load(i, u) for i, u in enumerate(before)], [load(i, u) for i, u in enumerate(after)])
+    assert [p.label.removeprefix("load ") for p in pairs] == labels
+
+
+def test_reports_of_another_schema_are_refused() -> None:
+    from analyzer.errors import InputError
+
+    with pytest.raises(InputError, match=r"^x\.json: unsupported report schema 'har-analyzer/analysis/v2'"):
+        report_from_payload({"schema": "har-analyzer/analysis/v2"}, "x.json")
+    with pytest.raises(InputError, match=r"^x\.json: not a valid analysis report: missing key 'capture'$"):
+        report_from_payload({"schema": "har-analyzer/analysis/v1"}, "x.json")
