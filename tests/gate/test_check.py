@@ -96,7 +96,8 @@ CASES = [
     # poll interval
     pytest.param("poll-list", 'name = "x"\nexpect = { min_poll_interval_s = 10 }', FAIL,
                  {("min_poll_interval_s", 0, MICROSERVICES)}, id="poll-faster-than-10s"),
-    pytest.param("poll-list", 'name = "x"\nexpect = { min_poll_interval_s = 4 }', PASS, set(), id="poll-slower-than-4s"),
+    pytest.param("poll-list", 'name = "x"\nexpect = { min_poll_interval_s = 4 }', PASS, set(),
+                 id="poll-slower-than-4s"),
     pytest.param("list-watch-healthy", 'name = "x"\nexpect = { min_poll_interval_s = 10 }', PASS, set(),
                  id="poll-nothing-polled-passes"),
     # requests a minute

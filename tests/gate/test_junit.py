@@ -44,7 +44,7 @@ def test_junit_counts_cases_and_failures(result: CheckResult) -> None:
 
 def test_a_failure_carries_its_evidence(result: CheckResult) -> None:
     root = ET.fromstring(render_junit(result))
-    suite = root.find("testsuite[@name='%s']" % result.captures[0].source)
+    suite = root.find(f"testsuite[@name='{result.captures[0].source}']")
     assert suite is not None
     failure = suite.find("testcase[@name='detail-page-watches-its-object']/failure")
     assert failure is not None and failure.get("type") == "modes"
