@@ -25,6 +25,7 @@ import msgspec
 from analyzer.render.verdicts import verdict_rows
 
 _SEVERITIES = ("error", "warning", "info")
+EVIDENCE_LINKS = 24  # per finding; "show its N requests" selects them all
 
 
 @functools.cache
@@ -130,7 +131,9 @@ def _findings(payload: dict[str, Any]) -> str:
         where = " · ".join(
             p for p in (f"load {f['navigation']}" if f["navigation"] is not None else "", f["resource"] or "") if p
         )
-        links = " ".join(f'<a href="#request-{i}" data-request="{i}">#{i}</a>' for i in f["evidence"])
+        links = " ".join(f'<a href="#request-{i}" data-request="{i}">#{i}</a>' for i in f["evidence"][:EVIDENCE_LINKS])
+        if len(f["evidence"]) > EVIDENCE_LINKS:
+            links += f" … {len(f['evidence']) - EVIDENCE_LINKS} more"
         items.append(
             f'<li class="finding" id="finding-{position}"><span class="badge {escape(f["severity"])}">'
             f"{escape(f['severity'])}</span> <code>{escape(f['id'])}</code> {escape(f['summary'])}"

@@ -195,7 +195,7 @@ def render_markdown(payload: dict[str, Any]) -> str:
         lines += ["| load | resource | mode | every (s) | get/list/watch | req/min |", "|---|---|---|---:|---|---:|"]
         lines += [f"| {r['load']} | `{_code(r['resource'])}` | **{r['mode']}** | {_num(r['every_s'])} | "
                   f"{r['get/list/watch']} | {_num(r['req/min'])} |" for r in rows[:MARKDOWN_ROWS]]  # fmt: skip
-        lines += [_more(len(rows), "verdicts"), ""]
+        lines += [*_more(len(rows), "verdicts"), ""]
     findings = payload["findings"][:MARKDOWN_ROWS]
     if findings:
         lines += ["| severity | rule | load | resource | summary | requests |", "|---|---|---:|---|---|---|"]
@@ -204,7 +204,7 @@ def render_markdown(payload: dict[str, Any]) -> str:
             resource = f"`{_code(f['resource'])}`" if f["resource"] else ""
             lines.append(f"| {_BADGES[f['severity']]} | `{f['id']}` | {load} | {resource} | {_md(f['summary'])} | "
                          f"{_indices(f['evidence'])} |")  # fmt: skip
-        lines += [_more(len(payload["findings"]), "findings"), "", "<details><summary>Recommendations</summary>", ""]
+        lines += [*_more(len(payload["findings"]), "findings"), "", "<details><summary>Recommendations</summary>", ""]
         lines += [f"- `{f['id']}` (`{_code(f['resource'] or '-')}`): {_md(f['recommendation'])}" for f in findings]
         lines += ["", "</details>", ""]
     timeline = timeline_lines(payload, MARKDOWN_WIDTH)
@@ -213,11 +213,11 @@ def render_markdown(payload: dict[str, Any]) -> str:
         lines += [t.plain.replace("`", "'").rstrip() for t in timeline] + [TIMELINE_LEGEND]
         lines += ["```", "", "</details>", ""]
     lines += [f"> {_md(note)}" for note in payload["notes"]]
-    return "\n".join(line for line in lines if line is not None).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + "\n"
 
 
-def _more(total: int, what: str) -> str:
-    return "" if total <= MARKDOWN_ROWS else f"\n… and {total - MARKDOWN_ROWS} more {what}: see analysis.json"
+def _more(total: int, what: str) -> list[str]:
+    return [] if total <= MARKDOWN_ROWS else ["", f"… and {total - MARKDOWN_ROWS} more {what}: see analysis.json"]
 
 
 def _span_s(payload: dict[str, Any]) -> float | None:

@@ -162,7 +162,8 @@ def _connection_label(connection: str | None, connections: dict[str, Any]) -> st
     known = connections.get(connection)
     if known is None:
         return f"conn {connection}"
-    parts = [f"conn {connection}" if not known.inferred else connection, known.protocol, known.host]
+    # an inferred id already names the host: inferred:<host>:<port>#<n>
+    parts = [connection, known.protocol] if known.inferred else [f"conn {connection}", known.protocol, known.host]
     return " · ".join(p for p in parts if p)
 
 
@@ -229,8 +230,8 @@ def _overview(rows: list[dict[str, Any]], origin: Any, end_s: float, bins: int) 
     series = {}
     for kind in ("get", "list", "watch", "other", "web"):
         counts, _ = np.histogram(starts[kinds == kind], bins=edges)
-        series[kind] = [round(float(c) / width, 2) for c in counts]
-    return {"t": [round(float(e), 3) for e in edges[:-1]], "width": width, "per_second": series}
+        series[kind] = [int(c) for c in counts]
+    return {"t": [round(float(e), 3) for e in edges[:-1]], "width": width, "counts": series}
 
 
 def _seconds(moment: datetime | None, origin: datetime | None) -> float | None:

@@ -117,11 +117,17 @@
     const order = DATA.lanes[state.lanes];
     const used = new Set(drawn.map(laneOf));
     const lanes = order.filter((l) => used.has(l));
-    Plotly.react("timeline", timelineTraces(drawn, lanes), timelineLayout(lanes), CONFIG);
+    Plotly.react("timeline", timelineTraces(drawn, lanes), timelineLayout(lanes), CONFIG).then(alignOverview);
     const s = DATA.sampling;
     $("timeline-note").textContent = s.drawn < s.total
       ? s.drawn + " of " + s.total + " requests drawn (sampled, see the note above)"
       : drawn.length + " requests, one bar each, in " + lanes.length + " lanes";
+  }
+
+  function alignOverview() {
+    // the strip's time axis sits exactly above the timeline's, whatever room the lane labels take
+    const left = $("timeline")._fullLayout.margin.l;
+    if ($("overview") && $("overview")._fullLayout.margin.l !== left) Plotly.relayout("overview", { "margin.l": left });
   }
 
   function drawOverview() {
@@ -131,7 +137,7 @@
     $("timeline-box").before(box);
     const o = DATA.overview;
     const traces = KINDS.map((k) => ({ type: "scatter", mode: "lines", stackgroup: "all", name: KIND_NAMES[k],
-      x: o.t.map((t) => t + o.width / 2), y: o.per_second[k], line: { width: 0.5, color: COLORS[k] },
+      x: o.t.map((t) => t + o.width / 2), y: o.counts[k].map((c) => c / o.width), line: { width: 0.5, color: COLORS[k] },
       hovertemplate: "%{y:.1f} req/s<extra>" + esc(KIND_NAMES[k]) + "</extra>", showlegend: false }));
     Plotly.newPlot("overview", traces, { height: 130, margin: { l: 60, r: 20, t: 10, b: 30 },
       xaxis: { range: [0, DATA.end_s * 1.01] }, yaxis: { title: { text: "req/s" } } }, CONFIG);
