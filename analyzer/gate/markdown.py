@@ -74,7 +74,8 @@ def render_diff_markdown(
         lines += ["", "| fail-on | result |", "|---|---|"]
         for c in conditions:
             details = "<br>".join(_escape(text) for other, text in tripped if other.spec == c.spec)
-            lines.append(f"| {_code(c.spec)} | {'❌ holds' if c.spec in held else '✅ ok'} {details} |")
+            status = "❌ holds" if c.spec in held else "✅ ok"
+            lines.append(f"| {_code(c.spec)} | {status}{'<br>' + details if details else ''} |")
     return "\n".join(lines) + "\n"
 
 
