@@ -406,3 +406,14 @@ def _register_record() -> None:
 
 
 _register_record()
+
+
+def _uniform_help() -> None:
+    # click caches each command's help option the first time it is built; give every command the same names so
+    # that the help (and docs/cli.md) does not depend on whether it was first invoked through the group.
+    for command in cli.commands.values():
+        command.context_settings.setdefault("help_option_names", ["-h", "--help"])
+        command.context_settings.setdefault("max_content_width", 100)
+
+
+_uniform_help()
