@@ -119,3 +119,12 @@ def connection_id(raw: str | None, explicit: str | None, *, connection_is_port: 
     if fiddler:
         return fiddler.group(1)  # Fiddler's client port: unique per TCP connection while it is open
     return raw.strip() or None
+
+
+def raw_text(raw: msgspec.Raw) -> str | None:
+    """A raw JSON value that should be a string (a body, a frame's data), or None."""
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    return value if isinstance(value, str) else None

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import msgspec
-
 from analyzer.har import schema
+from analyzer.har.fields import raw_text
 from analyzer.model import WebSocketFrame
 
 _MILLISECONDS_ABOVE = 1e11
@@ -32,15 +31,7 @@ def to_frames(frames: list[schema.Frame]) -> list[WebSocketFrame]:
             direction=f.type,
             time=frame_time(f.time),
             opcode=None if f.opcode is None else int(f.opcode),
-            data=_text(f.data),
+            data=raw_text(f.data),
         )
         for f in frames
     ]
-
-
-def _text(raw: msgspec.Raw) -> str | None:
-    try:
-        value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return None
-    return value if isinstance(value, str) else None

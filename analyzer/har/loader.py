@@ -18,7 +18,7 @@ import msgspec
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.decode import Document, decode_document, decode_entries
-from analyzer.har.fields import decode_headers
+from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
 
@@ -61,7 +61,7 @@ class Capture:
     def body(self, index: int) -> Body | None:
         """The response body of entry `index` (position as written), or None when the writer kept none."""
         content = self._lazy(index).response.content
-        text = _raw_text(content.text)
+        text = raw_text(content.text)
         if text is None and content._file and self._source and self._source.read_member:
             try:
                 text = self._source.read_member(content._file).decode("utf-8", "replace")
@@ -158,11 +158,3 @@ def _pages(document: Document) -> tuple[Page, ...]:
 def _join(*parts: str | None) -> str | None:
     text = " ".join(p for p in parts if p)
     return text or None
-
-
-def _raw_text(raw: msgspec.Raw) -> str | None:
-    try:
-        value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return None
-    return value if isinstance(value, str) else None
