@@ -50,7 +50,7 @@ def render_html(payload: dict[str, Any], page: dict[str, Any]) -> str:
     capture = payload["capture"]
     return Template(_asset("report.html")).substitute(
         title=escape(f"{Path(capture['path']).name} · har-analyzer report"),
-        csp=escape(_csp(scripts)),
+        csp=escape(_csp(scripts), quote=False),  # the policy holds no double quote; its single quotes stay readable
         style=_asset("report.css"),
         header=_header(payload),
         facts=_facts(payload, page),

@@ -1,0 +1,62 @@
+"""The HTML page as text: self-contained, locked down by its Content-Security-Policy, capture text escaped."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+
+from analyzer.analysis.analyze import analyze
+from analyzer.har.loader import load_bytes, load_capture
+from analyzer.render.html import plotly_js, render_html
+from analyzer.render.report import analysis_payload
+from analyzer.report.page import page_data
+from tests.report.conftest import NAME_PAYLOAD, PAYLOAD, SAMPLES, hostile_har
+
+
+def _html(capture: object) -> str:
+    analysis = analyze(capture)  # type: ignore[arg-type]
+    payload = analysis_payload(analysis)
+    return render_html(payload, page_data(analysis, payload))
+
+
+@pytest.fixture(scope="module")
+def sample_html() -> str:
+    return _html(load_capture(SAMPLES / "detail-watch-then-poll.har"))
+
+
+@pytest.fixture(scope="module")
+def hostile_html() -> str:
+    return _html(load_bytes(json.dumps(hostile_har()).encode(), "hostile.har"))
+
+
+def test_inlines_plotly_and_loads_nothing_from_outside(sample_html: str) -> None:
+    assert plotly_js() in sample_html
+    assert not re.search(r"""<(script|img|link|iframe)[^>]*\s(src|href)=""", sample_html)
+    assert "connect-src 'none'" in sample_html and "default-src 'none'" in sample_html
+
+
+def test_csp_allows_exactly_the_page_scripts(sample_html: str) -> None:
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', sample_html)
+    assert csp is not None
+    allowed = set(re.findall(r"'sha256-([^']+)'", csp.group(1)))
+    scripts = re.findall(r"<script>(.*?)</script>\n", sample_html, flags=re.S)
+    assert len(scripts) == 2
+    assert allowed == {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() for s in scripts}
+
+
+def test_capture_text_is_escaped(hostile_html: str) -> None:
+    assert PAYLOAD not in hostile_html and NAME_PAYLOAD not in hostile_html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in hostile_html  # the title in the facts
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', hostile_html, re.S)
+    assert data is not None and "<" not in data.group(1)
+    assert PAYLOAD in json.dumps(json.loads(data.group(1)), ensure_ascii=False)  # intact once parsed
+
+
+def test_page_is_one_self_contained_file_of_known_size(sample_html: str) -> None:
+    # Plotly's bundle is most of the page; the rest grows with the capture (see reports/README.md).
+    size = len(sample_html.encode())
+    assert len(plotly_js()) < size < len(plotly_js()) + 200_000
