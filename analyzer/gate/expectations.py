@@ -35,6 +35,9 @@ class Scope:
     watches: tuple[Request, ...]
     streams: tuple[Stream, ...]
     findings: tuple[FindingFact, ...]
+    # What a findings rule judged: the selected loads, or the whole capture (even one without a page load)
+    # when the rule selects no page.
+    finding_scopes: int
 
 
 def select_scope(report: Report, select: Selector) -> Scope:
@@ -59,7 +62,7 @@ def select_scope(report: Report, select: Selector) -> Scope:
         for f in report.findings
         if (f.navigation in chosen or (f.navigation is None and loadless)) and _finding_matches(f, select)
     )
-    return Scope(report, loads, resources, watches, streams, findings)
+    return Scope(report, loads, resources, watches, streams, findings, max(len(loads), 1) if loadless else len(loads))
 
 
 def _request_key(report: Report, index: int) -> str | None:
@@ -237,7 +240,7 @@ def _findings(scope: Scope, key: str, findings: list[FindingFact]) -> tuple[list
         )
         for f in findings
     ]
-    return found, max(len(scope.loads), 1)
+    return found, scope.finding_scopes
 
 
 def required_violations(scope: Scope) -> list[Violation]:

@@ -119,6 +119,8 @@ CASES = [
                  {("forbid_severity", 0, "127.0.0.1")}, id="connection-finding-by-host"),
     pytest.param("http1-saturation", 'name = "x"\nselect = { host = "api.example" }\n'
                  'expect = { forbid_severity = "error" }', PASS, set(), id="connection-finding-other-host"),
+    pytest.param("poll-list", 'name = "x"\nselect = { page = "*/console/detail*" }\n'
+                 'expect = { forbid_severity = "info" }', SKIP, set(), id="findings-of-another-page-skip"),
     # HTTP/1.x connections held by long-lived requests
     pytest.param("http1-saturation", 'name = "x"\nexpect = { max_http1_long_lived_per_host = 4 }', FAIL,
                  {("max_http1_long_lived_per_host", 0, "127.0.0.1")}, id="http1-six-connections-held"),
