@@ -1,21 +1,22 @@
 """`har-analyzer report`: one folder per capture with an HTML page, Markdown, JSON, CSV and Parquet.
 
 `build_report(analysis)` is pure (bytes per file name); the click command `report` loads, builds and writes.
-The command is imported lazily so that `analyzer.cli` can import this package while it is still loading.
+Importing this package (as the CLI does to register `report`) stays cheap: the builder, and with it pandas
+and Plotly's bundle, loads on first use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from analyzer.report.build import REPORT_FILES, Report, build_report
+from analyzer.report.command import report
 
 __all__ = ["REPORT_FILES", "Report", "build_report", "report"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "report":
-        from analyzer.report.command import report
+    if name in ("REPORT_FILES", "Report", "build_report"):
+        from analyzer.report import build
 
-        return report
+        return getattr(build, name)
     raise AttributeError(name)

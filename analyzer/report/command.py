@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from analyzer.cli_options import ExitCode, config_from, progress_for, shared_options, write_text
+
 # Suffixes dropped from a capture's file name to name its default folder (reports/<name>/).
 _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
 
@@ -41,13 +43,13 @@ Examples:
               help="Exit 1 when a finding of this severity or worse is found (after writing the folder).")  # fmt: skip
 @click.option("--users", type=click.IntRange(min=1), default=None, metavar="N",
               help="Also estimate the request rate N open pages would put on the API server.")  # fmt: skip
+@shared_options
 @click.pass_context
 def report(
     ctx: click.Context, capture: str, output: Path | None, fmt: str, fail_on: str | None, users: int | None
 ) -> None:
     """Write a report folder for CAPTURE: index.html (a self-contained page with the verdicts, findings, a
     timeline and a filterable request table), summary.md, analysis.json, requests.csv and requests.parquet."""
-    from analyzer import cli as shared
     from analyzer.analysis.analyze import analyze
     from analyzer.analysis.findings import SEVERITY_ORDER
     from analyzer.har.loader import load_capture
@@ -56,14 +58,14 @@ def report(
     from analyzer.report.build import build_report
 
     folder = output or default_folder(capture)
-    loaded = load_capture(capture, progress=shared._progress(capture))
+    loaded = load_capture(capture, progress=progress_for(capture))
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
-    result = analyze(loaded, prefixes=shared._config(ctx).prefixes)
+    result = analyze(loaded, prefixes=config_from(ctx).prefixes)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), users=users)
     write_folder(folder, built.files)
     if fmt == "table":
-        shared._write_text(ctx, None, lambda console: verdicts.render_terminal(built.payload, console))
+        write_text(ctx, None, lambda console: verdicts.render_terminal(built.payload, console))
     elif fmt == "markdown":
         click.echo(verdicts.render_markdown(built.payload), nl=False)
     elif fmt == "json":
@@ -71,7 +73,7 @@ def report(
     sizes = ", ".join(f"{name} {_size(len(data))}" for name, data in built.files.items())
     click.echo(f"wrote {folder}/ ({sizes})", err=True)
     if fail_on is not None and any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in result.findings):
-        ctx.exit(shared.ExitCode.GATE_FAILED)
+        ctx.exit(ExitCode.GATE_FAILED)
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:
@@ -92,17 +94,3 @@ def _size(count: int) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1000  # type: ignore[assignment]
     return f"{count} B"
-
-
-def _register_shared_options() -> None:
-    """Add the options every command shares (--prefix, --config, --show-secrets, --color).
-
-    Done after `report` exists, so that `analyzer.cli` may import this module while it is itself loading
-    (to register the command), and this module may be imported first (then it loads `analyzer.cli`).
-    """
-    from analyzer.cli import shared_options
-
-    shared_options(report)
-
-
-_register_shared_options()
