@@ -140,7 +140,7 @@ def _findings(payload: dict[str, Any]) -> str:
             f'<div class="where">{escape(where)}</div>'
             f'<div class="rec">→ {escape(f["recommendation"])}</div>'
             f'<div class="evidence"><a href="#requests" class="show-evidence" data-finding="{position}">'
-            f"show its {len(f['evidence'])} requests</a> {links}</div></li>"
+            f"{_its(len(f['evidence']))}</a> {links}</div></li>"
         )
     return f'<ol class="findings">{"".join(items)}</ol>'
 
@@ -148,6 +148,10 @@ def _findings(payload: dict[str, Any]) -> str:
 def _notes(payload: dict[str, Any], page: dict[str, Any]) -> str:
     notes = [*payload["notes"], *page["sampling"]["notes"]]
     return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
+
+
+def _its(count: int) -> str:
+    return "show its request" if count == 1 else f"show its {count} requests"
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -163,7 +163,8 @@ def _connection_label(connection: str | None, connections: dict[str, Any]) -> st
     if known is None:
         return f"conn {connection}"
     # an inferred id already names the host: inferred:<host>:<port>#<n>
-    parts = [connection, known.protocol] if known.inferred else [f"conn {connection}", known.protocol, known.host]
+    inferred = known.inferred or connection.startswith("inferred:")
+    parts = [connection, known.protocol] if inferred else [f"conn {connection}", known.protocol, known.host]
     return " · ".join(p for p in parts if p)
 
 
