@@ -5,26 +5,38 @@ This is the only module that touches argv, stdout/stderr, isatty, output files a
 
 from __future__ import annotations
 
-import enum
-import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any
 
 import click
 
 from analyzer import __version__
+from analyzer.cli_options import (
+    ExitCode,
+    config_from,
+    open_binary,
+    output_options,
+    progress_for,
+    shared_options,
+    write_bytes,
+    write_text,
+)
 from analyzer.errors import AnalyzerError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    GATE_FAILED = 1  # only a command's own gate (check rules, --fail-on)
-    BAD_INPUT = 2  # usage, configuration, unreadable capture
+__all__ = [
+    "ExitCode",
+    "InputError",
+    "cli",
+    "config_from",
+    "main",
+    "output_options",
+    "shared_options",
+    "write_bytes",
+    "write_text",
+]
 
 
 class InputError(click.ClickException):
@@ -51,51 +63,6 @@ class _Group(click.Group):
             if ctx.meta.get("traceback"):
                 raise
             raise InputError(f"internal error: {type(exc).__name__}: {exc} (rerun with --traceback)") from None
-
-
-def _set_meta(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        if value is not None and value != ():
-            ctx.meta[key] = value
-        return value
-
-    return callback
-
-
-def shared_options(func: F) -> F:
-    """Options every command accepts (also before the command name): prefixes, config, secrets, colour."""
-    options = [
-        click.option("--prefix", "prefixes", multiple=True, metavar="PATTERN", expose_value=False,
-                     callback=_set_meta("prefixes"),
-                     help="Extra console prefix in front of the Kubernetes API, e.g. '/my-proxy/{cluster}/' "
-                     "(repeatable)."),
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
-                     callback=_set_meta("config"),
-                     help="Configuration file (default: ./har-analyzer.toml, else [tool.har-analyzer] in "
-                     "./pyproject.toml)."),
-        click.option("--show-secrets", is_flag=True, default=None, expose_value=False,
-                     callback=_set_meta("show_secrets"),
-                     help="Do not redact tokens in URLs or credential headers."),
-        click.option("--color/--no-color", default=None, expose_value=False, callback=_set_meta("color"),
-                     help="Force colour on or off (default: on for a terminal, off under NO_COLOR)."),
-        click.option("--traceback", is_flag=True, default=None, expose_value=False, hidden=True,
-                     callback=_set_meta("traceback"), help="Show the Python traceback of an error."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def output_options(formats: Sequence[str], default: str = "table") -> Callable[[F], F]:
-    """The shared `--format` and `-o/--output` options; each command lists the formats it supports."""
-
-    def decorate(func: F) -> F:
-        func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                            help="Write to FILE instead of standard output.")(func)  # fmt: skip
-        return click.option("--format", "fmt", type=click.Choice(list(formats)), default=default,
-                            show_default=True, help="Output format.")(func)  # fmt: skip
-
-    return decorate
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -134,8 +101,8 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
 
     if fmt == "parquet" and output is None and sys.stdout.isatty():
         raise click.UsageError("parquet is binary: give -o FILE or redirect standard output")
-    config = _config(ctx)
-    loaded = load_capture(capture, progress=_progress(capture))
+    config = config_from(ctx)
+    loaded = load_capture(capture, progress=progress_for(capture))
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     table = request_table(loaded, config.prefixes)
@@ -167,17 +134,17 @@ def classify(
     from analyzer.k8s import Classifier
     from analyzer.redact import redact_url
 
-    classifier = Classifier(_config(ctx).prefixes)
+    classifier = Classifier(config_from(ctx).prefixes)
     infos = [classifier.classify(method, url, websocket) for url in urls]
     if not ctx.meta.get("show_secrets"):
         infos = [_with_url(info, redact_url(info.url)) for info in infos]
     if fmt == "json":
         payload = msgspec.json.format(msgspec.json.encode([i.to_json() for i in infos]), indent=2)
-        _write_bytes(payload + b"\n", output)
+        write_bytes(payload + b"\n", output)
         return
     from analyzer.render.terminal import render_classification
 
-    _write_text(ctx, output, lambda console: render_classification(infos, console))
+    write_text(ctx, output, lambda console: render_classification(infos, console))
 
 
 @cli.command(
@@ -215,17 +182,17 @@ def analyze(
     from analyzer.har.loader import load_capture
     from analyzer.render import report, verdicts
 
-    loaded = load_capture(capture, progress=_progress(capture))
+    loaded = load_capture(capture, progress=progress_for(capture))
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
-    result = run_analysis(loaded, prefixes=_config(ctx).prefixes)
+    result = run_analysis(loaded, prefixes=config_from(ctx).prefixes)
     payload = report.analysis_payload(result, users=users, redact=not ctx.meta.get("show_secrets"))
     if fmt == "json":
-        _write_bytes(report.encode(payload), output)
+        write_bytes(report.encode(payload), output)
     elif fmt == "markdown":
-        _write_bytes(verdicts.render_markdown(payload).encode("utf-8"), output)
+        write_bytes(verdicts.render_markdown(payload).encode("utf-8"), output)
     else:
-        _write_text(ctx, output, lambda console: verdicts.render_terminal(payload, console))
+        write_text(ctx, output, lambda console: verdicts.render_terminal(payload, console))
     if fail_on is not None and any(
         SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in result.findings
     ):  # fmt: skip
@@ -248,17 +215,17 @@ def _traffic_command(what: str, summary: str, examples: str) -> None:
         from analyzer.har.loader import load_capture
         from analyzer.render import traffic as views
 
-        loaded = load_capture(capture, progress=_progress(capture))
+        loaded = load_capture(capture, progress=progress_for(capture))
         for warning in loaded.warnings:
             click.echo(f"warning: {warning}", err=True)
-        derived = derive(loaded, prefixes=_config(ctx).prefixes)
+        derived = derive(loaded, prefixes=config_from(ctx).prefixes)
         payload = views.PAYLOADS[what](derived, k8s_only=k8s_only, redact=not ctx.meta.get("show_secrets"))
         if fmt == "json":
-            _write_bytes(views.render_json(payload), output)
+            write_bytes(views.render_json(payload), output)
         elif fmt == "csv":
-            _write_bytes(views.render_csv(payload[views.MAIN_LIST[what]]).encode("utf-8"), output)
+            write_bytes(views.render_csv(payload[views.MAIN_LIST[what]]).encode("utf-8"), output)
         else:
-            _write_text(ctx, output, lambda console: views.render_table(what, payload, console))
+            write_text(ctx, output, lambda console: views.render_table(what, payload, console))
 
 
 _traffic_command(
@@ -296,13 +263,6 @@ def _with_url(info: Any, url: str) -> Any:
     return dataclasses.replace(info, url=url)
 
 
-def _config(ctx: click.Context) -> Any:
-    from analyzer.config import load_config, with_prefixes
-
-    config = load_config(ctx.meta.get("config"))
-    return with_prefixes(config, ctx.meta.get("prefixes", ()))
-
-
 def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None) -> None:
     from analyzer.render.tables import TABLE_WRITERS, redact_table
 
@@ -311,81 +271,10 @@ def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None) 
     if fmt == "table":
         from analyzer.render.terminal import render_requests
 
-        _write_text(ctx, output, lambda console: render_requests(table, console))
+        write_text(ctx, output, lambda console: render_requests(table, console))
         return
-    with _open_binary(output) as out:
+    with open_binary(output) as out:
         TABLE_WRITERS[fmt](table, out)
-
-
-def _write_text(ctx: click.Context, output: Path | None, draw: Callable[[Any], None]) -> None:
-    from analyzer.render.terminal import make_console
-
-    if output is not None:
-        buffer = io.StringIO()
-        draw(make_console(buffer, color=False, width=200))
-        _write_bytes(buffer.getvalue().encode("utf-8"), output)
-        return
-    color = _use_color(ctx, sys.stdout)
-    draw(make_console(None, color=color))
-
-
-def _use_color(ctx: click.Context, stream: Any) -> bool:
-    explicit = ctx.meta.get("color")
-    if explicit is not None:
-        return bool(explicit)
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-class _open_binary:
-    def __init__(self, output: Path | None) -> None:
-        self.output = output
-        self.handle: BinaryIO | None = None
-
-    def __enter__(self) -> BinaryIO:
-        if self.output is None:
-            return sys.stdout.buffer
-        try:
-            self.handle = open(self.output, "wb")
-        except OSError as exc:
-            raise AnalyzerError(f"{self.output}: cannot write: {exc.strerror or exc}") from None
-        return self.handle
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
-        else:
-            sys.stdout.buffer.flush()
-
-
-def _write_bytes(data: bytes, output: Path | None) -> None:
-    with _open_binary(output) as out:
-        out.write(data)
-
-
-def _progress(capture: str) -> Callable[[int, int], None] | None:
-    """A progress bar on stderr for big captures read from a terminal session."""
-    try:
-        big = capture != "-" and os.path.getsize(capture) > 50_000_000
-    except OSError:
-        big = False
-    if not big or not sys.stderr.isatty():
-        return None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
-    task = bar.add_task("reading entries", total=None)
-    bar.start()
-
-    def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-        if done >= total:
-            bar.stop()
-
-    return update
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -399,13 +288,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(0)
 
 
-def _register_record() -> None:
+def _register_commands() -> None:
+    from analyzer.gate.commands import check, diff
     from analyzer.record import record
+    from analyzer.report import report
 
-    cli.add_command(record)
+    for command in (report, record, check, diff):
+        cli.add_command(command)
 
 
-_register_record()
+_register_commands()
 
 
 def _uniform_help() -> None:

@@ -126,7 +126,25 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert done.returncode == 0 and json.loads(done.stdout)[0]["verb"] == "list"
 
 
-@pytest.mark.parametrize("command", ["requests", "classify", "navigations", "connections", "streams", "analyze", "record"])
+COMMANDS = [
+    "requests",
+    "classify",
+    "navigations",
+    "connections",
+    "streams",
+    "analyze",
+    "record",
+    "check",
+    "diff",
+    "report",
+]
+
+
+def test_every_command_is_listed() -> None:
+    assert sorted(cli.commands) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Examples:" in out and f"har-analyzer {command}" in out

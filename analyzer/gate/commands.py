@@ -1,99 +1,18 @@
 """The `check` and `diff` click commands (registered on the `har-analyzer` group by `analyzer.cli`).
 
-`analyzer.cli` imports this module to register the commands, so this module must not import `analyzer.cli` at
-import time (importing it first would then fail on the cycle): the shared options are declared here the same
-way, and the output helpers of `analyzer.cli` are imported inside the command functions.
+The shared options and output helpers come from `analyzer.cli_options`, which `analyzer.cli` uses too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from analyzer.cli_options import ExitCode, config_from, output_options, shared_options, write_bytes, write_text
 from analyzer.errors import ConfigError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _set_meta(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        if value is not None and value != ():
-            ctx.meta[key] = value
-        return value
-
-    return callback
-
-
-def shared_options(func: F) -> F:
-    """The options every command accepts, as `analyzer.cli.shared_options` declares them."""
-    options = [
-        click.option(
-            "--prefix",
-            "prefixes",
-            multiple=True,
-            metavar="PATTERN",
-            expose_value=False,
-            callback=_set_meta("prefixes"),
-            help="Extra console prefix in front of the Kubernetes API, e.g. '/my-proxy/{cluster}/' (repeatable).",
-        ),
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            expose_value=False,
-            callback=_set_meta("config"),
-            help="Configuration file (default: ./har-analyzer.toml, else [tool.har-analyzer] in ./pyproject.toml).",
-        ),
-        click.option(
-            "--show-secrets",
-            is_flag=True,
-            default=None,
-            expose_value=False,
-            callback=_set_meta("show_secrets"),
-            help="Do not redact tokens in URLs or credential headers.",
-        ),
-        click.option(
-            "--color/--no-color",
-            default=None,
-            expose_value=False,
-            callback=_set_meta("color"),
-            help="Force colour on or off (default: on for a terminal, off under NO_COLOR).",
-        ),
-        click.option(
-            "--traceback",
-            is_flag=True,
-            default=None,
-            expose_value=False,
-            hidden=True,
-            callback=_set_meta("traceback"),
-            help="Show the Python traceback of an error.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def output_options(formats: Sequence[str], default: str = "table") -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        func = click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write to FILE instead of standard output.",
-        )(func)
-        return click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(list(formats)),
-            default=default,
-            show_default=True,
-            help="Output format.",
-        )(func)
-
-    return decorate
 
 
 @click.command(
@@ -139,7 +58,6 @@ def check(
 ) -> None:
     """Check each CAPTURE (a HAR, or a saved `analyze --format json` report) against a policy: every rule passes,
     fails with the requests that prove it, or is skipped when it selects nothing. Exit 1 when a rule fails."""
-    from analyzer.cli import ExitCode, _config, _write_bytes, _write_text
     from analyzer.gate.check import read_and_check
     from analyzer.gate.facts import read_report
     from analyzer.gate.junit import render_junit
@@ -149,21 +67,21 @@ def check(
     from analyzer.gate.text import check_lines
 
     chosen = default_policy() if policy is None else load_policy(policy)
-    prefixes = _config(ctx).prefixes
+    prefixes = config_from(ctx).prefixes
     redact = not ctx.meta.get("show_secrets")
     result = read_and_check(captures, chosen, lambda path: read_report(path, prefixes, redact=redact, warn=_warn))
     if junit is not None:
-        _write_bytes(render_junit(result), junit)
+        write_bytes(render_junit(result), junit)
     if markdown is not None:
         _append(markdown, render_check_markdown(result))
     if fmt == "json":
-        _write_bytes(encode(check_payload(result)), output)
+        write_bytes(encode(check_payload(result)), output)
     elif fmt == "markdown":
-        _write_bytes(render_check_markdown(result).encode("utf-8"), output)
+        write_bytes(render_check_markdown(result).encode("utf-8"), output)
     elif fmt == "junit":
-        _write_bytes(render_junit(result), output)
+        write_bytes(render_junit(result), output)
     else:
-        _write_text(ctx, output, lambda console: _draw(check_lines(result), console))
+        write_text(ctx, output, lambda console: _draw(check_lines(result), console))
     if not result.passed:
         ctx.exit(ExitCode.GATE_FAILED)
 
@@ -204,7 +122,6 @@ def diff(ctx: click.Context, baseline: str, current: str, fail_on: list[Any], fm
     """What changed from BASELINE to CURRENT (each a HAR or a saved `analyze --format json` report): mode
     changes (watch -> poll first), poll intervals, requests per verb, new and gone findings, long-lived
     connections and latency per verb. Page loads are matched by order and URL, resources by key."""
-    from analyzer.cli import ExitCode, _config, _write_bytes, _write_text
     from analyzer.gate.diff import diff_reports
     from analyzer.gate.facts import read_report
     from analyzer.gate.fail_on import tripped
@@ -212,16 +129,16 @@ def diff(ctx: click.Context, baseline: str, current: str, fail_on: list[Any], fm
     from analyzer.gate.payloads import diff_payload, encode
     from analyzer.gate.text import diff_lines
 
-    prefixes = _config(ctx).prefixes
+    prefixes = config_from(ctx).prefixes
     redact = not ctx.meta.get("show_secrets")
     changes = diff_reports(*(read_report(p, prefixes, redact=redact, warn=_warn) for p in (baseline, current)))
     held = tripped(changes, fail_on)
     if fmt == "json":
-        _write_bytes(encode(diff_payload(changes, fail_on, held)), output)
+        write_bytes(encode(diff_payload(changes, fail_on, held)), output)
     elif fmt == "markdown":
-        _write_bytes(render_diff_markdown(changes, fail_on, held).encode("utf-8"), output)
+        write_bytes(render_diff_markdown(changes, fail_on, held).encode("utf-8"), output)
     else:
-        _write_text(ctx, output, lambda console: _draw(diff_lines(changes, held, fail_on), console))
+        write_text(ctx, output, lambda console: _draw(diff_lines(changes, held, fail_on), console))
     if held:
         ctx.exit(ExitCode.GATE_FAILED)
 

@@ -72,7 +72,7 @@ def test_requests_streams_and_events(name: str) -> None:
         row = frame.loc[index]
         assert int(row["navigation"]) == ref["navigation"] and row["ended_by"] == ref["ended_by"], ref["url"]
         assert (None if row["verb"] is None or row["verb"] is pd_na() else row["verb"]) == ref["verb"]
-        if ref.get("key") and row["continue"] is None or ref.get("key") and row["continue"] is pd_na():
+        if ref.get("key") and (row["continue"] is None or row["continue"] is pd_na()):
             assert keys.get(index) == ref["key"]  # a paged list's later pages are part of its first read
         if ref.get("events") and index in links and links[index].events.has_body:
             counts = {k: v for k, v in links[index].events.counts.items() if v}

@@ -1,0 +1,150 @@
+"""What every command shares: the common options, exit codes, configuration, and writing output.
+
+`analyzer.cli` and the commands defined in other packages (`record`, `check`, `diff`, `report`) all import
+from here, so none of them needs to import `analyzer.cli` (which imports them to register them).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import click
+
+from analyzer.errors import AnalyzerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    GATE_FAILED = 1  # only a command's own gate (check rules, --fail-on)
+    BAD_INPUT = 2  # usage, configuration, unreadable capture
+
+
+def _set_meta(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None and value != ():
+            ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def shared_options(func: F) -> F:
+    """Options every command accepts (also before the command name): prefixes, config, secrets, colour."""
+    options = [
+        click.option("--prefix", "prefixes", multiple=True, metavar="PATTERN", expose_value=False,
+                     callback=_set_meta("prefixes"),
+                     help="Extra console prefix in front of the Kubernetes API, e.g. '/my-proxy/{cluster}/' "
+                     "(repeatable)."),
+        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
+                     callback=_set_meta("config"),
+                     help="Configuration file (default: ./har-analyzer.toml, else [tool.har-analyzer] in "
+                     "./pyproject.toml)."),
+        click.option("--show-secrets", is_flag=True, default=None, expose_value=False,
+                     callback=_set_meta("show_secrets"),
+                     help="Do not redact tokens in URLs or credential headers."),
+        click.option("--color/--no-color", default=None, expose_value=False, callback=_set_meta("color"),
+                     help="Force colour on or off (default: on for a terminal, off under NO_COLOR)."),
+        click.option("--traceback", is_flag=True, default=None, expose_value=False, hidden=True,
+                     callback=_set_meta("traceback"), help="Show the Python traceback of an error."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def output_options(formats: Sequence[str], default: str = "table") -> Callable[[F], F]:
+    """The shared `--format` and `-o/--output` options; each command lists the formats it supports."""
+
+    def decorate(func: F) -> F:
+        func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                            help="Write to FILE instead of standard output.")(func)  # fmt: skip
+        return click.option("--format", "fmt", type=click.Choice(list(formats)), default=default,
+                            show_default=True, help="Output format.")(func)  # fmt: skip
+
+    return decorate
+
+
+def config_from(ctx: click.Context) -> Any:
+    from analyzer.config import load_config, with_prefixes
+
+    config = load_config(ctx.meta.get("config"))
+    return with_prefixes(config, ctx.meta.get("prefixes", ()))
+
+
+def write_text(ctx: click.Context, output: Path | None, draw: Callable[[Any], None]) -> None:
+    from analyzer.render.terminal import make_console
+
+    if output is not None:
+        buffer = io.StringIO()
+        draw(make_console(buffer, color=False, width=200))
+        write_bytes(buffer.getvalue().encode("utf-8"), output)
+        return
+    color = use_color(ctx, sys.stdout)
+    draw(make_console(None, color=color))
+
+
+def use_color(ctx: click.Context, stream: Any) -> bool:
+    explicit = ctx.meta.get("color")
+    if explicit is not None:
+        return bool(explicit)
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class open_binary:
+    def __init__(self, output: Path | None) -> None:
+        self.output = output
+        self.handle: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if self.output is None:
+            return sys.stdout.buffer
+        try:
+            self.handle = open(self.output, "wb")
+        except OSError as exc:
+            raise AnalyzerError(f"{self.output}: cannot write: {exc.strerror or exc}") from None
+        return self.handle
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        else:
+            sys.stdout.buffer.flush()
+
+
+def write_bytes(data: bytes, output: Path | None) -> None:
+    with open_binary(output) as out:
+        out.write(data)
+
+
+def progress_for(capture: str) -> Callable[[int, int], None] | None:
+    """A progress bar on stderr for big captures read from a terminal session."""
+    try:
+        big = capture != "-" and os.path.getsize(capture) > 50_000_000
+    except OSError:
+        big = False
+    if not big or not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    task = bar.add_task("reading entries", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if done >= total:
+            bar.stop()
+
+    return update
