@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import pandas as pd
 
@@ -43,6 +44,12 @@ class Evidence:
     verdicts: Sequence[ResourceVerdict]
     chains: Sequence[WatchChain]
     settings: VerdictSettings
+
+    @cached_property
+    def starts(self) -> dict[int, datetime | None]:
+        """Request index -> start time, looked up by several rules."""
+        frame = self.traffic.frame
+        return {int(i): as_datetime(t) for i, t in zip(frame["index"], frame["started"], strict=True)}
 
 
 def find_findings(evidence: Evidence) -> list[Finding]:
@@ -271,8 +278,7 @@ def _load_ends(traffic: Traffic) -> dict[int, datetime | None]:
 
 
 def _started(e: Evidence, index: int) -> datetime | None:
-    rows = e.traffic.frame.loc[e.traffic.frame["index"] == index, "started"]
-    return None if rows.empty else as_datetime(rows.iloc[0])
+    return e.starts.get(index)
 
 
 def _navigation_at(traffic: Traffic, moment: datetime) -> int | None:
