@@ -11,7 +11,6 @@ from analyzer.analysis.accesses import kubernetes_accesses
 from analyzer.analysis.chains import WatchChain, find_chains
 from analyzer.analysis.findings import Evidence, find_findings
 from analyzer.analysis.pipeline import Traffic, derive
-from analyzer.analysis.values import as_datetime
 from analyzer.analysis.verdicts import find_verdicts
 from analyzer.har.loader import Capture
 from analyzer.k8s import Classifier
@@ -47,9 +46,7 @@ def analyze_traffic(
     settings = settings or AnalysisSettings()
     capture = traffic.capture
     accesses = kubernetes_accesses(capture, traffic.frame, Classifier(prefixes))
-    ends = pd.concat([traffic.frame["ended"], traffic.frame["started"]]).dropna()
-    capture_end = None if ends.empty else as_datetime(ends.max())
-    verdicts = find_verdicts(accesses, traffic.navigations, capture_end, settings.verdicts)
+    verdicts = find_verdicts(accesses, traffic, settings.verdicts)
     chains = find_chains(capture, accesses, settings.verdicts)
     findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings.verdicts))
     return Analysis(traffic=traffic, accesses=accesses, verdicts=verdicts, chains=chains, findings=findings)

@@ -240,12 +240,11 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
     writer = (e.traffic.capture.creator or "").lower()
     if not any(name in writer for name in OMITTING_WRITERS):
         return []
-    ends = _load_ends(e.traffic)
     chains = {(c.navigation, c.key): c for c in e.chains}
     findings = []
     for verdict in e.verdicts:
         chain = chains.get((verdict.navigation, verdict.key))
-        end = ends.get(verdict.navigation)
+        end = e.traffic.navigation_end(verdict.navigation)
         last_watch_closed = chain is not None and chain.links[-1].ended_by == "complete"
         late_read = (
             verdict.mode == "once"
@@ -266,15 +265,6 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
             "until the watches cycle",
         ))  # fmt: skip
     return findings
-
-
-def _load_ends(traffic: Traffic) -> dict[int, datetime | None]:
-    ends: dict[int, datetime | None] = {}
-    last = as_datetime(pd.concat([traffic.frame["ended"], traffic.frame["started"]]).dropna().max())
-    for navigation in traffic.navigations:
-        later = [n.started for n in traffic.navigations if n.index == navigation.index + 1]
-        ends[navigation.index] = later[0] if later else last
-    return ends
 
 
 def _started(e: Evidence, index: int) -> datetime | None:

@@ -50,7 +50,13 @@ class Traffic:
     reuse_by_navigation: list[dict[str, Any]]
     concurrency: list[dict[str, Any]]
     latency: list[dict[str, Any]]
+    capture_end: datetime | None = None  # the last moment any request was seen
     notes: list[str] = field(default_factory=list)
+
+    def navigation_end(self, index: int) -> datetime | None:
+        """When page load `index` ended: the next load's start, or the end of the capture."""
+        later = [n.started for n in self.navigations if n.index == index + 1 and n.started is not None]
+        return later[0] if later else self.capture_end
 
     def navigations_frame(self) -> pd.DataFrame:
         """The page loads as a DataFrame (one row each), for notebooks."""
@@ -105,6 +111,7 @@ def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequenc
         reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, "navigation"),
         concurrency=concurrency(frame, connections, end, streams),
         latency=latency_table(frame, long_lived),
+        capture_end=end,
         notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
     )
 

@@ -18,25 +18,21 @@ from datetime import datetime
 
 import pandas as pd
 
+from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import as_datetime
 from analyzer.model import Navigation, ResourceVerdict
 from analyzer.settings import VerdictSettings
 
 
-def find_verdicts(
-    accesses: pd.DataFrame,
-    navigations: Sequence[Navigation],
-    capture_end: datetime | None,
-    settings: VerdictSettings,
-) -> list[ResourceVerdict]:
+def find_verdicts(accesses: pd.DataFrame, traffic: Traffic, settings: VerdictSettings) -> list[ResourceVerdict]:
     """One verdict per page load and resource key, ordered by load then key."""
     verdicts = []
-    for navigation in navigations:
+    for navigation in traffic.navigations:
         rows = accesses[accesses["navigation"] == navigation.index]
         if rows.empty:
             continue
-        minutes = _minutes(navigation, navigations, capture_end)
+        minutes = _minutes(navigation, traffic.navigation_end(navigation.index))
         watching = rows[rows["verb"] == "watch"].groupby("key")
         watches_by_key = {str(key): tuple(int(i) for i in group["index"]) for key, group in watching}
         for key, group in rows.groupby("key", sort=True):
@@ -99,9 +95,7 @@ def poll_statistics(starts: Sequence[object], settings: VerdictSettings) -> tupl
     return round(statistics.median(gaps), 3), round(cv, 3)
 
 
-def _minutes(navigation: Navigation, navigations: Sequence[Navigation], capture_end: datetime | None) -> float:
-    later = [n.started for n in navigations if n.index == navigation.index + 1 and n.started is not None]
-    end = later[0] if later else capture_end
+def _minutes(navigation: Navigation, end: datetime | None) -> float:
     if navigation.started is None or end is None:
         return 1.0
     return max((end - navigation.started).total_seconds(), 1.0) / 60

@@ -6,7 +6,6 @@ report against it. Absent values are null, never "". Secrets in URLs are redacte
 
 from __future__ import annotations
 
-import dataclasses
 from importlib import resources
 from typing import Any
 
@@ -18,7 +17,7 @@ from analyzer.analysis.analyze import Analysis
 from analyzer.analysis.findings import RULES
 from analyzer.analysis.resources import split_key
 from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
-from analyzer.redact import redact_url
+from analyzer.render.records import as_record, shown_url
 
 SCHEMA_ID = "har-analyzer/analysis/v1"
 # Assumed cost of watching one resource instead of polling it: one watch request a minute (a watch lives
@@ -39,10 +38,10 @@ def analysis_payload(analysis: Analysis, *, users: int | None = None, redact: bo
         "capture": _capture(analysis),
         "navigations": _navigations(analysis, redact),
         "requests": _requests(analysis, redact),
-        "connections": [_record(c) for c in traffic.connections],
-        "streams": [_record(s) for s in traffic.streams],
+        "connections": [as_record(c) for c in traffic.connections],
+        "streams": [as_record(s) for s in traffic.streams],
         "watch_chains": [_chain(c) for c in analysis.chains],
-        "findings": [_record(f) for f in analysis.findings],
+        "findings": [as_record(f) for f in analysis.findings],
         "summary": _summary(analysis, frame, users),
         "notes": traffic.notes,
     }
@@ -55,7 +54,6 @@ def encode(payload: dict[str, Any]) -> bytes:
 def _capture(analysis: Analysis) -> dict[str, Any]:
     capture, frame = analysis.traffic.capture, analysis.traffic.frame
     starts = frame["started"].dropna()
-    ends = pd.concat([frame["ended"], frame["started"]]).dropna()
     return {
         "path": capture.name,
         "creator": capture.creator,
@@ -63,7 +61,7 @@ def _capture(analysis: Analysis) -> dict[str, Any]:
         "browser": capture.browser,
         "entries": len(capture),
         "started": None if starts.empty else as_datetime(starts.min()),
-        "ended": None if ends.empty else as_datetime(ends.max()),
+        "ended": analysis.traffic.capture_end,
         "truncated": capture.truncated,
         "warnings": capture.warnings,
     }
@@ -72,8 +70,8 @@ def _capture(analysis: Analysis) -> dict[str, Any]:
 def _navigations(analysis: Analysis, redact: bool) -> list[dict[str, Any]]:
     result = []
     for navigation in analysis.traffic.navigations:
-        record = _record(navigation)
-        record["url"] = _url(record["url"], redact)
+        record = as_record(navigation)
+        record["url"] = shown_url(record["url"], redact)
         record["resources"] = [
             {"key": v.key, **split_key(v.key), "mode": v.mode, "counts": v.counts,
              "poll_interval_s": v.poll_interval_s, "poll_regularity": v.poll_regularity,
@@ -96,7 +94,7 @@ def _requests(analysis: Analysis, redact: bool) -> list[dict[str, Any]]:
         k8s = bool(row["k8s"]) if row["k8s"] is not pd.NA else False
         rows.append({
             "index": index, "started": as_datetime(row["started"]), "method": as_text(row["method"]),
-            "url": _url(as_text(row["url"]), redact), "status": as_int(row["status"]),
+            "url": shown_url(as_text(row["url"]), redact), "status": as_int(row["status"]),
             "verb": as_text(row["verb"]) if k8s else None, "resource": keys.get(index),
             "navigation": int(row["navigation"]), "connection": as_text(row["connection"]),
             "long_lived": bool(row["long_lived"]), "ended_by": row["ended_by"],
@@ -166,15 +164,3 @@ def _cost(analysis: Analysis, users: int | None) -> dict[str, Any]:
         per_navigation.append(entry)
     return {"per_navigation": per_navigation, "users": users,
             "watch_assumption": f"a watched resource costs {WATCH_REQUESTS_PER_MIN:g} request a minute"}  # fmt: skip
-
-
-def _record(item: Any) -> dict[str, Any]:
-    return {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _url(url: Any, redact: bool) -> Any:
-    return redact_url(url) if redact and isinstance(url, str) else url

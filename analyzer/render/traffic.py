@@ -4,7 +4,6 @@ tables. Payloads are plain data; every renderer takes the same `Traffic` and ret
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -15,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzer.analysis.pipeline import Traffic
-from analyzer.redact import redact_url
+from analyzer.render.records import as_record, shown_url
 
 
 def navigations_payload(traffic: Traffic, *, k8s_only: bool = False, redact: bool = True) -> dict[str, Any]:
-    rows = [_record(n) for n in traffic.navigations]
+    rows = [as_record(n) for n in traffic.navigations]
     for row in rows:
-        row["url"] = _url(row["url"], redact)
+        row["url"] = shown_url(row["url"], redact)
     return {"capture": _capture(traffic), "navigations": rows, "notes": traffic.notes}
 
 
@@ -32,10 +31,10 @@ def connections_payload(traffic: Traffic, *, k8s_only: bool = False, redact: boo
         connections = [c for c in connections if k8s.intersection(c.requests)]
     return {
         "capture": _capture(traffic),
-        "connections": [_record(c) for c in connections],
+        "connections": [as_record(c) for c in connections],
         "reuse": {"by_host": traffic.reuse_by_host, "by_navigation": traffic.reuse_by_navigation},
         "concurrency": traffic.concurrency,
-        "saturation": [_record(s) for s in traffic.saturations],
+        "saturation": [as_record(s) for s in traffic.saturations],
         "notes": traffic.notes,
     }
 
@@ -47,8 +46,8 @@ def streams_payload(traffic: Traffic, *, k8s_only: bool = False, redact: bool = 
     for stream in traffic.streams:
         if k8s_only and not k8s.get(stream.index):
             continue
-        row = _record(stream)
-        row["url"] = _url(urls.get(stream.index), redact)
+        row = as_record(stream)
+        row["url"] = shown_url(urls.get(stream.index), redact)
         rows.append(row)
     return {
         "capture": _capture(traffic),
@@ -141,17 +140,9 @@ def _print_secondary(console: Console, title: str, rows: Sequence[dict[str, Any]
     console.print(view)
 
 
-def _record(item: Any) -> dict[str, Any]:
-    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
-
-
 def _capture(traffic: Traffic) -> dict[str, Any]:
     capture = traffic.capture
     return {"path": capture.name, "creator": capture.creator, "browser": capture.browser, "entries": len(capture)}
-
-
-def _url(url: Any, redact: bool) -> Any:
-    return redact_url(url) if redact and isinstance(url, str) else url
 
 
 def _cell(value: Any, short: bool = False) -> str:
