@@ -12,9 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from analyzer.har.loader import Capture
 
 from analyzer.errors import AnalyzerError
 
@@ -128,6 +131,17 @@ def write_bytes(data: bytes, output: Path | None) -> None:
         out.write(data)
 
 
+def read_capture(capture: str) -> Capture:
+    """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr."""
+    from analyzer.har.loader import load_capture
+    from analyzer.har.workers import available_workers
+
+    loaded = load_capture(capture, progress=progress_for(capture), workers=available_workers())
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return loaded
+
+
 def progress_for(capture: str) -> Callable[[int, int], None] | None:
     """A progress bar on stderr for big captures read from a terminal session."""
     try:
@@ -138,12 +152,13 @@ def progress_for(capture: str) -> Callable[[int, int], None] | None:
         return None
     from rich.progress import Progress
 
-    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
-    task = bar.add_task("reading entries", total=None)
+    # No refresh thread: the loader forks worker processes only from a single-threaded process.
+    bar = Progress(transient=True, auto_refresh=False, console=__import__("rich.console").console.Console(stderr=True))
+    task = bar.add_task("reading the capture", total=None)
     bar.start()
 
     def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
+        bar.update(task, completed=done, total=total, refresh=True)
         if done >= total:
             bar.stop()
 

@@ -1,7 +1,8 @@
 """Flatten typed HAR entries into the loader's columns: Python lists of values exactly as written.
 
-Per-value clean-up (negative timings, status -1, HTTP version spellings) happens later on whole Arrow
-arrays, so this module does nothing per value but fetch attributes: it runs for every entry of the capture.
+Per-value clean-up (negative timings, status -1, HTTP version spellings, connection ids) happens later on
+whole Arrow arrays, so this module does nothing per value but fetch attributes: it runs for every entry of
+the capture.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from operator import attrgetter
 from typing import Any
 
 from analyzer.har import schema
-from analyzer.har.fields import PORT_CONNECTION_WRITERS, connection_id
 
 Columns = dict[str, list[Any]]
 
@@ -50,7 +50,7 @@ ENTRY_FIELDS: dict[str, str] = {
     "from_cache": "_fromCache",
     "frames": "_webSocketMessages",
 }
-_GETTERS = {column: attrgetter(path) for column, path in ENTRY_FIELDS.items()}
+_ROW = attrgetter(*ENTRY_FIELDS.values())  # one C call per entry fetches every field of its row
 
 
 def empty_columns() -> Columns:
@@ -58,13 +58,15 @@ def empty_columns() -> Columns:
 
 
 def append_entries(columns: Columns, entries: list[schema.Entry]) -> None:
-    """Append one chunk of entries: one C-level `map` per column, nothing per value in Python."""
-    for column, getter in _GETTERS.items():
-        columns[column].extend(map(getter, entries))
+    """Append one chunk of entries: a row tuple per entry (C), transposed into the columns (C).
+
+    An empty chunk transposes to no columns at all, hence the outer `strict=False`."""
+    for column, values in zip(columns.values(), zip(*map(_ROW, entries), strict=True), strict=False):
+        column.extend(values)
 
 
-def finish_columns(columns: Columns, creator: str | None) -> Columns:
-    """Resolve what needs several fields or the whole file; returns the loader's final raw columns."""
+def finish_columns(columns: Columns) -> Columns:
+    """Resolve the columns that need several fields of an entry; returns the loader's raw columns."""
     initiators = columns.pop("initiator")
     chrome_har_types = columns.pop("initiator_type")
     columns["initiator_type"] = [
@@ -72,15 +74,4 @@ def finish_columns(columns: Columns, creator: str | None) -> Columns:
     ]
     frames = columns.pop("frames")
     columns["websocket_messages"] = [None if f is None else len(f) for f in frames]
-    explicit = columns.pop("connection_explicit")
-    name = (creator or "").lower()
-    # Whether `connection` is the server port is a file-wide fact: new Chrome writes `_connectionId` beside it.
-    is_port = any(writer in name for writer in PORT_CONNECTION_WRITERS) or any(explicit)
-    if not any(columns["connection"]) and not any(explicit):
-        columns["connection_id"] = explicit
-    else:
-        columns["connection_id"] = [
-            connection_id(raw, given, connection_is_port=is_port)
-            for raw, given in zip(columns["connection"], explicit, strict=True)
-        ]
     return columns

@@ -4,6 +4,11 @@ A Capture holds the log's metadata, its pages, and one Arrow table of entries so
 `index` column keeps each entry's position in `log.entries` as written). Bodies, headers and websocket
 frames are not copied into Python objects: `Capture.body(index)` and friends decode them on demand from the
 raw spans of the capture.
+
+Two paths read the entries. The fast one (`chunks`) decodes well-formed captures chunk by chunk, in worker
+processes when asked to; the careful one (`decode`) scans the whole document for each entry's span first,
+repairs entries field by field and salvages cut-off files. The careful one runs whenever the fast one
+declines, and its scan is what finds the spans of bodies later, on the first body asked for.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 
@@ -21,6 +26,9 @@ from analyzer.har.decode import Document, decode_document, decode_entries
 from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
+
+if TYPE_CHECKING:
+    from analyzer.har.table import Part
 
 CHUNK = 4096
 Progress = Callable[[int, int], None]  # (entries done, entries in all)
@@ -52,11 +60,11 @@ class Capture:
     entries: object  # pyarrow.Table (kept untyped so that importing this module stays cheap)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
-    _raws: list[msgspec.Raw] = field(default_factory=list, repr=False)
+    _raws: list[msgspec.Raw] | None = field(default=None, repr=False)  # each entry's span, found on demand
     _source: Source | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
-        return len(self._raws)
+        return int(self.entries.num_rows)  # type: ignore[attr-defined]
 
     def body(self, index: int) -> Body | None:
         """The response body of entry `index` (position as written), or None when the writer kept none."""
@@ -85,32 +93,74 @@ class Capture:
 
     def _lazy(self, index: int) -> _Lazy:
         try:
-            return _LAZY.decode(self._raws[index])
+            return _LAZY.decode(self._spans()[index])
         except msgspec.ValidationError:
             return _Lazy()
+
+    def _spans(self) -> list[msgspec.Raw]:
+        if self._raws is None:
+            self._raws = decode_document(self._source).entries if self._source is not None else []
+        return self._raws
 
 
 _LAZY = msgspec.json.Decoder(_Lazy, strict=False)
 
 
-def load_capture(path: str | Path, *, stdin: BinaryIO | None = None, progress: Progress | None = None) -> Capture:
+def load_capture(
+    path: str | Path, *, stdin: BinaryIO | None = None, progress: Progress | None = None, workers: int = 1
+) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
+
+    Args:
+        workers: how many processes may decode a big capture (forked, Linux only; the CLI uses every CPU).
+            A library caller with threads of its own should keep the default: only a single-threaded
+            process forks anyway.
 
     Raises:
         InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
     """
-    return _load(open_source(path, stdin), progress)
+    return _load(open_source(path, stdin), progress, workers)
 
 
 def load_bytes(data: bytes, name: str = "<memory>") -> Capture:
     """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
     from analyzer.har.source import decode_container
 
-    return _load(decode_container(name, data), None)
+    return _load(decode_container(name, data), None, 1)
 
 
-def _load(source: Source, progress: Progress | None) -> Capture:
-    document = decode_document(source)
+def _load(source: Source, progress: Progress | None, workers: int) -> Capture:
+    from analyzer.har.chunks import read_chunked
+    from analyzer.har.table import assemble
+
+    fast = read_chunked(source, workers=workers, progress=progress)
+    if fast is not None:
+        log, parts, raws, warnings, truncated = fast.log, fast.parts, None, [], False
+    else:
+        document = decode_document(source)
+        log, raws, warnings, truncated = document.log, document.entries, document.warnings, document.truncated
+        parts = [_careful_part(document, source, progress)]
+    creator = _decode_meta(log.creator, schema.Creator)
+    entries, time_warnings = assemble(parts, creator=creator.name if creator else None, name=source.name)
+    browser = _decode_meta(log.browser, schema.Creator)
+    return Capture(
+        name=source.name,
+        creator=creator.name if creator else None,
+        creator_version=creator.version if creator else None,
+        browser=_join(browser.name, browser.version) if browser else None,
+        har_version=_decode_meta(log.version, str),
+        pages=_pages(log),
+        entries=entries,
+        warnings=warnings + time_warnings,
+        truncated=truncated,
+        _raws=raws,
+        _source=source,
+    )
+
+
+def _careful_part(document: Document, source: Source, progress: Progress | None) -> Part:
+    from analyzer.har.table import build_part
+
     columns = cols.empty_columns()
     total = len(document.entries)
     for first in range(0, total, CHUNK):
@@ -119,26 +169,7 @@ def _load(source: Source, progress: Progress | None) -> Capture:
         source.release_span(raws[0], raws[-1])  # the columns hold what we need; drop these pages from RSS
         if progress is not None:
             progress(min(first + CHUNK, total), total)
-    creator = _decode_meta(document.log.creator, schema.Creator)
-    columns = cols.finish_columns(columns, creator.name if creator else None)
-
-    from analyzer.har.table import build_entries_table
-
-    entries, time_warnings = build_entries_table(columns, source.name)
-    browser = _decode_meta(document.log.browser, schema.Creator)
-    return Capture(
-        name=source.name,
-        creator=creator.name if creator else None,
-        creator_version=creator.version if creator else None,
-        browser=_join(browser.name, browser.version) if browser else None,
-        har_version=_decode_meta(document.log.version, str),
-        pages=_pages(document),
-        entries=entries,
-        warnings=document.warnings + time_warnings,
-        truncated=document.truncated,
-        _raws=document.entries,
-        _source=source,
-    )
+    return build_part(cols.finish_columns(columns))
 
 
 def _decode_meta(raw: msgspec.Raw, kind: Any) -> Any:
@@ -148,10 +179,10 @@ def _decode_meta(raw: msgspec.Raw, kind: Any) -> Any:
         return None
 
 
-def _pages(document: Document) -> tuple[Page, ...]:
+def _pages(log: schema.Log) -> tuple[Page, ...]:
     from analyzer.har.times import parse_time
 
-    pages = _decode_meta(document.log.pages, list[schema.Page | None]) or []
+    pages = _decode_meta(log.pages, list[schema.Page | None]) or []
     return tuple(Page(id=p.id, title=p.title, started=parse_time(p.startedDateTime)) for p in pages if p is not None)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gzip
 import mmap
+import os
 import re
 import sys
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -36,6 +38,24 @@ class Source:
     # Reads a sidecar file of a zip capture (Playwright `content._file`); None when the capture is no zip.
     read_member: Callable[[str], bytes] | None = None
     _mapping: mmap.mmap | None = field(default=None, repr=False)
+    _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file, for `read_into`
+    _file_offset: int = field(default=0, repr=False)  # where `data` starts in that file (after a BOM, JSONP)
+
+    def read_into(self, offset: int, view: memoryview) -> None:
+        """Copy `data[offset : offset + len(view)]` into `view`.
+
+        A mapped file is read with pread rather than through the mapping: the bytes are copied from the page
+        cache without mapping its pages into this process (no page faults, no growth of RSS).
+        """
+        if self._file is None:
+            view[:] = self.data[offset : offset + len(view)]
+            return
+        done, position = 0, self._file_offset + offset
+        while done < len(view):
+            count = os.preadv(self._file, [view[done:]], position + done)
+            if count <= 0:
+                raise OSError(f"{self.name}: the file shrank while it was read")
+            done += count
 
     def release_span(self, first: Buffer, last: Buffer) -> None:
         """Drop the mapped pages from `first` to the end of `last` (two views into `data`) from our RSS.
@@ -75,6 +95,7 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
             if _is_compressed(head):
                 return decode_container(name, head + handle.read(), None)
             mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            descriptor = os.dup(handle.fileno())
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -83,7 +104,13 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    return decode_container(name, memoryview(mapping), mapping)
+    source = decode_container(name, memoryview(mapping), mapping)
+    if source._mapping is mapping:
+        source._file = descriptor
+        weakref.finalize(source, os.close, descriptor)
+    else:
+        os.close(descriptor)
+    return source
 
 
 def _is_compressed(head: bytes) -> bool:
@@ -139,6 +166,7 @@ def _text_source(
     read_member: Callable[[str], bytes] | None = None,
 ) -> Source:
     head = bytes(data[:4])
+    offset = 0
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             data = bytes(data).decode("utf-16").encode("utf-8")
@@ -147,22 +175,32 @@ def _text_source(
             raise InputError(f"{name}: not valid UTF-16 text: {exc.reason}") from None
     elif head[:3] == b"\xef\xbb\xbf":
         data = data[3:]
-    data = _strip_jsonp(data)
-    return Source(name=name, data=data, read_member=read_member, _mapping=mapping)
+        offset = 3
+    start = _jsonp_start(data)
+    if start:
+        data = _strip_jsonp(data, start)
+        offset += start
+    return Source(name=name, data=data, read_member=read_member, _mapping=mapping, _file_offset=offset)
 
 
-def _strip_jsonp(data: Buffer) -> Buffer:
-    """`onInputData({...});` (Firebug/HAR Viewer `.harp`) -> `{...}`."""
+def _jsonp_start(data: Buffer) -> int:
+    """Where the JSON of `onInputData({...});` (Firebug/HAR Viewer `.harp`) starts; 0 for plain JSON."""
     start = bytes(data[:256])
     stripped = start.lstrip()
     if not stripped or stripped[:1] in b"{[":
-        return data
+        return 0
     match = _JSONP.match(start)
-    if match is None:
-        return data
-    tail = bytes(data[-256:]) if len(data) > 256 else start
+    if match is None or _jsonp_end(data) < 0:
+        return 0
+    return match.end()
+
+
+def _jsonp_end(data: Buffer) -> int:
+    tail = bytes(data[-256:])
     close = tail.rfind(b")")
-    if close < 0:
-        return data
-    end = len(data) - len(tail) + close
-    return data[match.end() : end]
+    return len(data) - len(tail) + close if close >= 0 else -1
+
+
+def _strip_jsonp(data: Buffer, start: int) -> Buffer:
+    """`onInputData({...});` -> `{...}`."""
+    return data[start : _jsonp_end(data)]

@@ -1,18 +1,26 @@
 """Build the Arrow table of entries from the raw columns: typed arrays, clean values, URL parts, sorted order.
 
 Everything here works on whole arrays (Arrow compute), or on the few distinct values of a column (HTTP
-versions, MIME types), never per entry in Python.
+versions, MIME types, connections), never per entry in Python. A big capture is built in parts (one per
+worker process, see `chunks`), put together by `assemble`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.har.fields import RESOURCE_TYPES, infer_resource_type, normalize_http_version
+from analyzer.har.fields import (
+    PORT_CONNECTION_WRITERS,
+    RESOURCE_TYPES,
+    connection_id,
+    infer_resource_type,
+    normalize_http_version,
+)
 from analyzer.har.times import TIMESTAMP, parse_started
 
 # RE2 (Arrow's regex engine): scheme, authority (userinfo, host or [IPv6], port), path, query; no fragment.
@@ -22,15 +30,29 @@ _URL = (
     r"(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
 )
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
-_STRINGS = ("status_text", "page_ref", "connection", "connection_id", "initiator_type", "frame_ref", "from_cache")
+_STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
+_ORDER = [
+    "index", "started", "ended", "time_ms", "method", "url", "scheme", "host", "port", "path", "query", "status",
+    "status_text", "http_version", "http_version_raw", "resource_type", "mime_type", "transfer_size",
+    "content_size", "error", "websocket", "websocket_messages", "server_ip", "server_port", *_TIMINGS, "page_ref",
+    "connection", "connection_id", "initiator_type", "frame_ref", "from_cache",
+]  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
-def build_entries_table(columns: dict[str, list[Any]], name: str) -> tuple[pa.Table, list[str]]:
-    """The entries as an Arrow table sorted by start time, and warnings about their times."""
+@dataclass(frozen=True)
+class Part:
+    """The entries of one stretch of `log.entries`, in file order, before the file-wide columns."""
+
+    table: pa.Table
+    naive: list[int]  # positions (within the part) of start times read as UTC for lack of a zone
+    unreadable: list[int]  # positions of start times that are no date at all
+
+
+def build_part(columns: dict[str, list[Any]]) -> Part:
+    """Typed, cleaned Arrow columns for the raw columns of some consecutive entries."""
     times = parse_started(columns["started_text"])
-    count = len(times.values)
-    arrays: dict[str, pa.Array] = {"index": pa.array(range(count), type=pa.int64()), "started": times.values}
+    arrays: dict[str, pa.Array] = {"started": times.values}
     time_ms = _not_negative(pa.array(columns["time_ms"], type=pa.float64()))
     arrays["ended"] = _ended(times.values, time_ms)
     arrays["time_ms"] = time_ms
@@ -48,10 +70,46 @@ def build_entries_table(columns: dict[str, list[Any]], name: str) -> tuple[pa.Ta
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(pa.array(columns["queued"], pa.float64())))
     for column in _STRINGS:
         arrays[column] = _blank_to_null(pa.array(columns[column], type=pa.string()))
-    table = pa.table(arrays)
-    if count:
+    return Part(table=pa.table(arrays), naive=times.naive, unreadable=times.unreadable)
+
+
+def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.Table, list[str]]:
+    """The entries of a capture as one Arrow table sorted by start time, and warnings about their times.
+
+    `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
+    whether `connection` is a server port is a fact of the whole file.
+    """
+    table = pa.concat_tables([part.table for part in parts]) if len(parts) != 1 else parts[0].table
+    table = table.combine_chunks()
+    count = table.num_rows
+    table = table.append_column("index", pa.array(range(count), type=pa.int64()))
+    explicit = table.column("connection_explicit")
+    table = table.append_column("connection_id", _connection_ids(table.column("connection"), explicit, creator))
+    table = table.select(_ORDER)
+    started = table.column("started")
+    if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return table, _time_warnings(name, times.naive, times.unreadable)
+    naive, unreadable, offset = [], [], 0
+    for part in parts:
+        naive += [offset + position for position in part.naive]
+        unreadable += [offset + position for position in part.unreadable]
+        offset += part.table.num_rows
+    return table, _time_warnings(name, naive, unreadable)
+
+
+def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:
+    # New Chrome writes `_connectionId` beside `connection` (then the server port); Firefox writes the port.
+    writer = (creator or "").lower()
+    is_port = any(name in writer for name in PORT_CONNECTION_WRITERS) or pc.any(pc.is_valid(explicit)).as_py()
+    from_raw = _per_distinct(raw.combine_chunks(), lambda r: connection_id(r, None, connection_is_port=bool(is_port)))
+    return pc.coalesce(explicit.combine_chunks(), from_raw)
+
+
+def _is_sorted(started: pa.ChunkedArray) -> bool:
+    values = started.combine_chunks()
+    if values.null_count:
+        return False
+    return bool(pc.all(pc.greater_equal(values[1:], values[:-1])).as_py())
 
 
 def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.Array]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.record.session import DEFAULT_BROWSER, WAIT_UNTIL, RecordError, RecordPlan, record_capture
+from analyzer.record.defaults import DEFAULT_BROWSER, WAIT_UNTIL
 
 
 def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
@@ -100,6 +100,8 @@ def record(url: str, output: Path, duration: float, reload_after: tuple[float, .
     Requests still open then are written unfinished (time -1). Needs `pip install 'har-analyzer[record]'`
     and a Chromium (`apt-get install chromium`).
     """
+    from analyzer.record.session import RecordError, RecordPlan, record_capture
+
     plan = RecordPlan(
         url=url, output=output, browser_path=browser_path, duration=duration, reload_after=tuple(reload_after),
         cookies=_pairs(cookies, "--cookie"), local_storage_before_reload=_pairs(local_storage, "--set-local-storage"),

@@ -9,7 +9,6 @@ back in the result, with the times of the reloads, so a caller can tell what the
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import tempfile
@@ -19,15 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import AnalyzerError
+from analyzer.record.defaults import DEFAULT_BROWSER, INSTALL_HINT, WAIT_UNTIL
 from analyzer.record.merge import MergeStats, add_chrome_fields
 from analyzer.record.network import NetworkLog
 
-DEFAULT_BROWSER = Path("/usr/bin/chromium")
-INSTALL_HINT = "install Chromium (apt-get install chromium) or pass --browser-path"
 # What this machine needs (no sandbox as root, no GPU, no QUIC, no calls home on a closed network).
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")  # fmt: skip
-WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
 
 
 class RecordError(AnalyzerError):
@@ -77,6 +74,8 @@ def record_capture(plan: RecordPlan) -> RecordResult:
         RecordError: no browser at `plan.browser_path`, Playwright missing, or the URL does not answer.
     """
     _check(plan)
+    import asyncio  # here, not at the top: the CLI imports this module on every command
+
     return asyncio.run(_record(plan))
 
 
@@ -141,12 +140,12 @@ async def _run(plan: RecordPlan, context: Any, network: NetworkLog, result: Reco
     except PlaywrightError as error:
         raise RecordError(f"{plan.url}: does not answer: {_first_line(error)}") from None
     for number, at in enumerate(sorted(plan.reload_after)):
-        await asyncio.sleep(max(clock + at - time.monotonic(), 0))
+        await _sleep(max(clock + at - time.monotonic(), 0))
         if number == 0:
             await _write_settings(plan, context, page)
         result.reloads.append(time.time())
         await page.reload(wait_until=plan.wait_until, timeout=timeout_ms)
-    await asyncio.sleep(max(clock + plan.duration - time.monotonic(), 0))
+    await _sleep(max(clock + plan.duration - time.monotonic(), 0))
     result.ended = time.time()
     await context.close()  # Playwright writes the HAR here
 
@@ -162,3 +161,9 @@ def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     line = text[0] if text else type(error).__name__
     return line.removeprefix("Page.goto: ").removeprefix("BrowserType.launch: ")
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)

@@ -34,9 +34,25 @@ def write_csv(table: pa.Table, out: BinaryIO) -> None:
 
 
 def write_parquet(table: pa.Table, out: BinaryIO) -> None:
+    """zstd; dictionary pages for repetitive strings; min/max statistics for numbers and times.
+
+    A dictionary for a column of unique strings (URLs, queries) and string statistics cost a third of the
+    write time and give nothing back (about 55 ms instead of 75 for an 80,000-row request table, and a smaller
+    file).
+    """
     import pyarrow.parquet as pq
 
-    pq.write_table(table, out, compression="zstd")
+    strings = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    pq.write_table(
+        table,
+        out,
+        compression="zstd",
+        use_dictionary=[name for name in strings if name not in _MOSTLY_UNIQUE],
+        write_statistics=[f.name for f in table.schema if f.name not in strings],
+    )
+
+
+_MOSTLY_UNIQUE = frozenset({"url", "path", "query", "resource_version", "continue", "started_text"})
 
 
 def write_jsonl(table: pa.Table, out: BinaryIO) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.cli_options import ExitCode, config_from, progress_for, shared_options, write_text
+from analyzer.cli_options import ExitCode, config_from, read_capture, shared_options, write_text
 
 # Suffixes dropped from a capture's file name to name its default folder (reports/<name>/).
 _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
@@ -52,15 +52,12 @@ def report(
     timeline and a filterable request table), summary.md, analysis.json, requests.csv and requests.parquet."""
     from analyzer.analysis.analyze import analyze
     from analyzer.analysis.findings import SEVERITY_ORDER
-    from analyzer.har.loader import load_capture
     from analyzer.render import report as json_report
     from analyzer.render import verdicts
     from analyzer.report.build import build_report
 
     folder = output or default_folder(capture)
-    loaded = load_capture(capture, progress=progress_for(capture))
-    for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    loaded = read_capture(capture)
     result = analyze(loaded, prefixes=config_from(ctx).prefixes)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), users=users)
     write_folder(folder, built.files)

@@ -1,0 +1,85 @@
+"""Where `log.entries` lies in a HAR document, cut into chunks at entry boundaries, found without parsing it.
+
+The chunks let the loader decode a big capture in one pass per chunk (and in parallel processes) instead of
+first scanning the whole document for each entry's span. Every offset found here is a guess from the bytes
+around it; `chunks.decode_chunk` proves or refutes it: a chunk `[` + bytes + `]` decodes as a list of entries
+only when both of its cuts sit between two entries of `log.entries`, outside any string or nested value (a
+cut anywhere else leaves a bracket or a string open). The envelope (the document with `log.entries` replaced
+by `[]`) must decode as a HAR whose `log.entries` is that empty list, which proves the first `[` and the last
+`]` are the array's own. When a guess is refuted, the loader falls back to its scan of the whole document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# The key of log.entries: a quote can only open or close a string, so `"entries"` followed by a colon is a key.
+_ENTRIES = re.compile(rb'"entries"\s*:\s*\[')
+# log.entries is the last member of log, and log the last of the document (Chrome, Firefox, Safari,
+# Playwright, mitmproxy, Charles, Fiddler ... all write it so): `] } }` and nothing else to the end.
+_TAIL = re.compile(rb"\]\s*\}\s*\}\s*$")
+# Between two entries: `},` then `{` and an entry's first key (as the corpus's writers order them). Inner
+# arrays of objects (headers, cookies, query strings, call frames, websocket frames) start with other keys.
+_ENTRY_KEYS = rb"pageref|cache|startedDateTime|request|response|timings|serverIPAddress|connection|time|index|_\w+"
+_BETWEEN = re.compile(rb'\}\s*(,)\s*\{\s*"(?:' + _ENTRY_KEYS + rb')"')
+_HEAD_WINDOW = 1 << 20
+_TAIL_WINDOW = 256
+_PROBE_WINDOW = 1 << 18
+
+Reader = Callable[[int, int], bytes]  # (offset, length) -> those bytes of the document
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Offsets into the document: `cuts[0]` is the `[` of log.entries, `cuts[-1]` its `]`, and every cut
+    between is the comma between two entries."""
+
+    cuts: tuple[int, ...]
+
+    @property
+    def chunks(self) -> list[tuple[int, int]]:
+        """(first byte, end) of each chunk's entries, commas and brackets excluded."""
+        return [(start + 1, end) for start, end in zip(self.cuts, self.cuts[1:], strict=False)]
+
+    def envelope(self, read: Reader, size: int) -> bytes:
+        """The document with log.entries replaced by an empty list."""
+        start, end = self.cuts[0], self.cuts[-1]
+        return read(0, start) + b"[]" + read(end + 1, size - end - 1)
+
+
+def find_layout(read: Reader, size: int, chunk_bytes: int) -> Layout | None:
+    """Guess where log.entries and its chunks of about `chunk_bytes` lie; None when the document is not laid
+    out as the fast path expects (log.entries not last, a cut-off file, an entries key past the first MB)."""
+    tail_start = max(0, size - _TAIL_WINDOW)
+    tail = _TAIL.search(read(tail_start, size - tail_start))
+    head = _ENTRIES.search(read(0, min(size, _HEAD_WINDOW)))
+    if tail is None or head is None:
+        return None
+    start, end = head.end() - 1, tail_start + tail.start()
+    if end <= start:
+        return None
+    cuts = [start]
+    target = start + chunk_bytes
+    while target < end - chunk_bytes // 4:
+        cut = _next_cut(read, target, end)
+        if cut is None:
+            break
+        cuts.append(cut)
+        target = cut + chunk_bytes
+    cuts.append(end)
+    return Layout(tuple(cuts))
+
+
+def _next_cut(read: Reader, offset: int, end: int) -> int | None:
+    if offset >= end:
+        return None
+    while True:
+        length = min(_PROBE_WINDOW, end - offset)
+        match = _BETWEEN.search(read(offset, length))
+        if match is not None:
+            return offset + match.start(1)
+        if offset + length >= end:
+            return None
+        offset += length - 64  # overlap: a boundary may straddle two windows

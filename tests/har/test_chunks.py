@@ -1,0 +1,158 @@
+"""The loader's fast path (chunked decode, forked workers) gives exactly what the careful path gives, on every
+real capture, and declines whatever it cannot prove; the careful path then reads the capture."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from analyzer.errors import InputError
+from analyzer.har import chunks, load_capture
+from analyzer.har.loader import Capture
+from analyzer.har.source import open_source
+from analyzer.table import request_table
+from tests.conftest import CORPUS, REPO, require_shared
+from tests.factories import make_entry, make_har
+
+SAMPLES = sorted((REPO / "samples").glob("*.har"))
+
+
+def _corpus_files() -> list[str]:
+    path = CORPUS / "MANIFEST.tsv"
+    if not path.exists():
+        return []
+    with open(path, newline="") as handle:
+        return [row["file"] for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def _careful(monkeypatch: pytest.MonkeyPatch, path: Path) -> Capture:
+    with monkeypatch.context() as patch:
+        patch.setattr(chunks, "read_chunked", lambda *args, **kwargs: None)
+        return load_capture(path)
+
+
+def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture, bool]:
+    """Chunks of 4 kB decoded by two processes whatever the size: every cut and the worker plumbing get used."""
+    taken: list[bool] = []
+    read = functools.partial(chunks.read_chunked, chunk_bytes=4096, parallel_bytes=0)
+
+    def counting(*args: Any, **kwargs: Any) -> chunks.Chunked | None:
+        result = read(*args, **kwargs)
+        taken.append(result is not None)
+        return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(chunks, "read_chunked", counting)
+        return load_capture(path, workers=2), taken == [True]
+
+
+def _same(fast: Capture, careful: Capture) -> None:
+    assert request_table(fast).equals(request_table(careful))
+    assert (fast.warnings, fast.truncated, fast.pages, len(fast)) == (
+        careful.warnings,
+        careful.truncated,
+        careful.pages,
+        len(careful),
+    )
+    assert (fast.creator, fast.creator_version, fast.browser, fast.har_version) == (
+        careful.creator,
+        careful.creator_version,
+        careful.browser,
+        careful.har_version,
+    )
+    for index in {0, len(fast) // 2, len(fast) - 1} if len(fast) else set():
+        assert fast.body(index) == careful.body(index)
+        assert fast.request_headers(index) == careful.request_headers(index)
+        assert fast.response_headers(index) == careful.response_headers(index)
+        assert fast.websocket_frames(index) == careful.websocket_frames(index)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_samples_read_fast_the_same(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    fast, taken = _tiny_parallel(monkeypatch, path)
+    assert taken, "the fast path declined a capture this project wrote itself"
+    _same(fast, _careful(monkeypatch, path))
+    _same(load_capture(path), _careful(monkeypatch, path))
+
+
+def test_corpus_reads_fast_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_shared(CORPUS / "MANIFEST.tsv")
+    fast_count = readable = 0
+    for name in _corpus_files():
+        path = CORPUS / name
+        try:
+            careful = _careful(monkeypatch, path)
+        except InputError as error:
+            with pytest.raises(InputError) as again:
+                _tiny_parallel(monkeypatch, path)
+            assert str(again.value) == str(error)
+            continue
+        readable += 1
+        fast, taken = _tiny_parallel(monkeypatch, path)
+        fast_count += taken
+        _same(fast, careful)
+    # Most writers put log.entries last (the fast path's condition); Polly and a few others do not.
+    assert fast_count >= 0.8 * readable, (fast_count, readable)
+
+
+def _write(tmp_path: Path, document: Any, *, indent: int | None = 2) -> Path:
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(document, indent=indent), encoding="utf-8")
+    return path
+
+
+def _read(path: Path, chunk_bytes: int = 64) -> chunks.Chunked | None:
+    return chunks.read_chunked(open_source(path), chunk_bytes=chunk_bytes, parallel_bytes=0, workers=2)
+
+
+def _entries(count: int) -> list[dict[str, Any]]:
+    return [make_entry(**{"request.url": f"https://k8s.example/api/v1/pods?i={i}"}) for i in range(count)]
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "indented"])
+def test_chunks_cover_every_entry_once(tmp_path: Path, indent: int | None) -> None:
+    read = _read(_write(tmp_path, make_har(_entries(40)), indent=indent))
+    assert read is not None
+    assert sum(part.table.num_rows for part in read.parts) == 40
+    urls = pa.concat_tables([part.table for part in read.parts]).column("url").to_pylist()
+    assert urls == [f"https://k8s.example/api/v1/pods?i={i}" for i in range(40)]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({"log": {"entries": _entries(3), "pages": []}}, id="entries-not-last"),
+        pytest.param({"log": {"entries": _entries(3)}, "comment": "x"}, id="log-not-last"),
+        pytest.param({"log": {"entries": [*_entries(3), {"request": 5}]}}, id="entry-needs-repair"),
+        pytest.param({"log": {"entries": [*_entries(3), None]}}, id="entry-not-an-object"),
+        pytest.param({"log": {"pages": [{"entries": []}], "x": {"entries": [1]}}}, id="no-log-entries"),
+        pytest.param({"log": {"x": {"entries": _entries(2)}, "entries": _entries(2)}}, id="nested-entries-key"),
+    ],
+)
+def test_what_the_fast_path_declines(tmp_path: Path, document: Any) -> None:
+    assert _read(_write(tmp_path, document)) is None
+
+
+def test_a_cut_inside_an_entry_is_refuted(tmp_path: Path) -> None:
+    """Objects inside an entry that start with an entry's key look like entry boundaries to `layout`."""
+    entries = _entries(6)
+    for entry in entries:
+        entry["_children"] = [{"pageref": f"p{i}", "request": {"url": "x"}} for i in range(8)]
+    path = _write(tmp_path, make_har(entries))
+    read = _read(path, chunk_bytes=32)
+    assert read is None or sum(part.table.num_rows for part in read.parts) == 6
+    assert len(load_capture(path, workers=2)) == 6
+
+
+def test_a_cut_off_file_is_left_to_the_careful_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, make_har(_entries(5)))
+    path.write_bytes(path.read_bytes()[:-40])
+    assert _read(path) is None
+    capture = load_capture(path)
+    assert capture.truncated and 0 < len(capture) < 5
