@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import BinaryIO
 
 import msgspec
 
@@ -67,8 +68,8 @@ def read_chunked(
         if len(groups) == 1:
             parts = [_read_group(source, groups[0], progress)]
         else:
-            work = partial(_group_bytes, source, groups[0], progress)
-            parts = [_part_from_bytes(payload) for payload in map_forked(work, groups)]
+            run = partial(_read_first_group, source, groups[0], progress)
+            parts = map_forked(run, _send_part, _receive_part, groups)
     except ChunkRejected:
         return None
     except WorkerError as exc:
@@ -140,26 +141,27 @@ def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> lis
         raise ChunkRejected(str(exc)) from None
 
 
-def _group_bytes(source: Source, first: Sequence[Chunk], progress: Progress | None, chunks: Sequence[Chunk]) -> bytes:
+def _read_first_group(
+    source: Source, first: Sequence[Chunk], progress: Progress | None, chunks: Sequence[Chunk]
+) -> Part:
     # Only the caller's own group (the first) reports progress: the children have no terminal to draw on.
-    return _part_to_bytes(_read_group(source, chunks, progress if chunks is first else None))
+    return _read_group(source, chunks, progress if chunks is first else None)
 
 
-def _part_to_bytes(part: Part) -> bytes:
+def _send_part(part: Part, out: BinaryIO) -> None:
+    """The part as an Arrow IPC stream, written straight from its buffers (its positions in the metadata)."""
     import pyarrow as pa
 
     positions = {b"naive": msgspec.json.encode(part.naive), b"unreadable": msgspec.json.encode(part.unreadable)}
     table = part.table.replace_schema_metadata(positions)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    with pa.ipc.new_stream(pa.PythonFile(out, mode="w"), table.schema) as writer:
         writer.write_table(table)
-    return bytes(sink.getvalue())
 
 
-def _part_from_bytes(payload: bytes) -> Part:
+def _receive_part(stream: BinaryIO) -> Part:
     import pyarrow as pa
 
-    table = pa.ipc.open_stream(payload).read_all()
+    table = pa.ipc.open_stream(pa.PythonFile(stream, mode="r")).read_all()
     positions = table.schema.metadata or {}
     return Part(
         table=table.replace_schema_metadata(None),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
 
 import pytest
 
@@ -17,8 +18,20 @@ def _pid_and_sum(group: Sequence[int]) -> bytes:
     return f"{os.getpid()} {sum(group)}".encode()
 
 
+def _send(result: bytes, out: BinaryIO) -> None:
+    out.write(result)
+
+
+def _receive(stream: BinaryIO) -> bytes:
+    return stream.read()
+
+
+def _map(run: Callable[[Sequence[int]], bytes], groups: list[list[int]]) -> list[bytes]:
+    return map_forked(run, _send, _receive, groups)
+
+
 def test_groups_run_in_their_own_processes_in_order() -> None:
-    results = [r.decode().split() for r in map_forked(_pid_and_sum, [[1, 2], [3], [4, 5, 6]])]
+    results = [r.decode().split() for r in _map(_pid_and_sum, [[1, 2], [3], [4, 5, 6]])]
     assert [int(total) for _, total in results] == [3, 3, 15]
     pids = [int(pid) for pid, _ in results]
     assert pids[0] == os.getpid() and len(set(pids)) == 3
@@ -32,7 +45,7 @@ def _fail_in_children(group: Sequence[int]) -> bytes:
 
 def test_a_failing_worker_fails_the_call_with_its_message() -> None:
     with pytest.raises(WorkerError, match="ValueError: chunk 2 is not a list of entries"):
-        map_forked(_fail_in_children, [[1], [2], [3]])
+        _map(_fail_in_children, [[1], [2], [3]])
 
 
 def _parent_fails(group: Sequence[int]) -> bytes:
@@ -43,7 +56,7 @@ def _parent_fails(group: Sequence[int]) -> bytes:
 
 def test_when_the_caller_fails_no_worker_is_left_behind() -> None:
     with pytest.raises(KeyError):
-        map_forked(_parent_fails, [[1], [2]])
+        _map(_parent_fails, [[1], [2]])
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child of ours remains
 
