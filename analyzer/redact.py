@@ -26,6 +26,12 @@ _PARAMETER_NAMES = "|".join(sorted((re.escape(p) for p in SECRET_PARAMETERS), ke
 # RE2- and Python-compatible: a secret parameter's value after `?`, `&` or `;`, up to the next separator.
 QUERY_SECRET_PATTERN = rf"(?i)((?:^|[?&;])(?:{_PARAMETER_NAMES})=)[^&#;]*"
 QUERY_SECRET_REPLACEMENT = rf"\1{REDACTED}"
+# The same test on the reversed text (`^name=` or `[?&;]name=` reads `=eman` then `[?&;]` or `$`): it starts
+# with a literal `=`, which RE2 finds with memchr instead of trying the pattern at every position.
+_REVERSED_NAMES = "|".join(sorted((re.escape(p[::-1]) for p in SECRET_PARAMETERS), key=len, reverse=True))
+REVERSED_QUERY_SECRET_PATTERN = rf"(?i)=(?:{_REVERSED_NAMES})(?:[?&;]|$)"
+# Without the separator: found in the reversed text of many values joined, whenever one value has a secret.
+REVERSED_SECRET_NAME_PATTERN = rf"(?i)=(?:{_REVERSED_NAMES})"
 _QUERY_SECRET = re.compile(QUERY_SECRET_PATTERN)
 
 

@@ -21,10 +21,11 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.layout import Layout, find_layout
 from analyzer.har.source import Source
-from analyzer.har.table import Part, build_part
+from analyzer.har.table import Part, build_part, join_parts
 from analyzer.har.workers import WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
+PART_BYTES = 16 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
 Progress = Callable[[int, int], None]
 Chunk = tuple[int, int]
@@ -112,16 +113,25 @@ def _groups(chunks: list[Chunk], count: int) -> list[list[Chunk]]:
 
 
 def _read_group(source: Source, chunks: Sequence[Chunk], progress: Progress | None) -> Part:
-    columns = cols.empty_columns()
+    """Decode a run of chunks; every PART_BYTES their Python values become Arrow arrays and are freed, so
+    that the next ones reuse that memory instead of faulting in fresh pages (a fifth of the time, otherwise)."""
     buffer = bytearray(max(end - start for start, end in chunks) + 2)
+    parts: list[Part] = []
+    columns, pending = cols.empty_columns(), 0
     done, total = 0, sum(end - start for start, end in chunks)
     with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
         for start, end in chunks:
             cols.append_entries(columns, decode_chunk(source, start, end, buffer))
+            pending += end - start
+            if pending >= PART_BYTES:
+                parts.append(build_part(cols.finish_columns(columns)))
+                columns, pending = cols.empty_columns(), 0
             done += end - start
             if progress is not None:
                 progress(done, total)
-        return build_part(cols.finish_columns(columns))
+        if pending or not parts:
+            parts.append(build_part(cols.finish_columns(columns)))
+    return join_parts(parts)
 
 
 def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> list[schema.Entry]:

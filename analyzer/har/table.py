@@ -22,13 +22,8 @@ from analyzer.har.fields import (
     normalize_http_version,
 )
 from analyzer.har.times import TIMESTAMP, parse_started
+from analyzer.har.urls import blank_to_null, split_urls
 
-# RE2 (Arrow's regex engine): scheme, authority (userinfo, host or [IPv6], port), path, query; no fragment.
-_URL = (
-    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):)?"
-    r"(?://(?:[^/?#@]*@)?(?P<host>\[[^\]/?#]*\]|[^:/?#]*)(?::(?P<port>[0-9]*))?)?"
-    r"(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
-)
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _ORDER = [
@@ -37,7 +32,6 @@ _ORDER = [
     "content_size", "error", "websocket", "websocket_messages", "server_ip", "server_port", *_TIMINGS, "page_ref",
     "connection", "connection_id", "initiator_type", "frame_ref", "from_cache",
 ]  # fmt: skip
-_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
 @dataclass(frozen=True)
@@ -59,9 +53,9 @@ def build_part(columns: dict[str, list[Any]]) -> Part:
     urls = pa.array(columns["url"], type=pa.string())
     arrays["method"] = pc.utf8_upper(pa.array(columns["method"], type=pa.string()))
     arrays["url"] = urls
-    arrays.update(_url_parts(urls))
+    arrays.update(split_urls(urls))
     arrays.update(_response(columns, arrays["scheme"]))
-    arrays["server_ip"] = _blank_to_null(
+    arrays["server_ip"] = blank_to_null(
         pc.replace_substring_regex(pa.array(columns["server_ip"], type=pa.string()), r"^\[(.*)\]$", r"\1")
     )
     arrays["server_port"] = _int(columns["server_port"], pa.int32())
@@ -69,8 +63,22 @@ def build_part(columns: dict[str, list[Any]]) -> Part:
         arrays[column] = _not_negative(pa.array(columns[column], type=pa.float64()))
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(pa.array(columns["queued"], pa.float64())))
     for column in _STRINGS:
-        arrays[column] = _blank_to_null(pa.array(columns[column], type=pa.string()))
+        arrays[column] = blank_to_null(pa.array(columns[column], type=pa.string()))
     return Part(table=pa.table(arrays), naive=times.naive, unreadable=times.unreadable)
+
+
+def join_parts(parts: list[Part]) -> Part:
+    """Consecutive parts as one (the tables' chunks are kept, not copied)."""
+    if len(parts) == 1:
+        return parts[0]
+    naive: list[int] = []
+    unreadable: list[int] = []
+    offset = 0
+    for part in parts:
+        naive += [offset + position for position in part.naive]
+        unreadable += [offset + position for position in part.unreadable]
+        offset += part.table.num_rows
+    return Part(table=pa.concat_tables([part.table for part in parts]), naive=naive, unreadable=unreadable)
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.Table, list[str]]:
@@ -79,8 +87,8 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
     whether `connection` is a server port is a fact of the whole file.
     """
-    table = pa.concat_tables([part.table for part in parts]) if len(parts) != 1 else parts[0].table
-    table = table.combine_chunks()
+    joined = join_parts(parts)
+    table = joined.table.combine_chunks()
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -89,12 +97,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    naive, unreadable, offset = [], [], 0
-    for part in parts:
-        naive += [offset + position for position in part.naive]
-        unreadable += [offset + position for position in part.unreadable]
-        offset += part.table.num_rows
-    return table, _time_warnings(name, naive, unreadable)
+    return table, _time_warnings(name, joined.naive, joined.unreadable)
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:
@@ -123,10 +126,10 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
         False,
     )
     raw_version = pc.coalesce(
-        _blank_to_null(pa.array(columns["http_version_raw"], type=pa.string())),
-        _blank_to_null(pa.array(columns["request_http_version"], type=pa.string())),
+        blank_to_null(pa.array(columns["http_version_raw"], type=pa.string())),
+        blank_to_null(pa.array(columns["request_http_version"], type=pa.string())),
     )
-    mime = _blank_to_null(pa.array(columns["mime_type"], type=pa.string()))
+    mime = blank_to_null(pa.array(columns["mime_type"], type=pa.string()))
     inferred = _per_distinct(mime, lambda m: infer_resource_type(None, m, False))
     valid = pc.is_in(declared, pa.array(sorted(RESOURCE_TYPES)))
     known = pc.if_else(pc.is_null(declared), None, pc.if_else(valid, declared, "other"))
@@ -140,8 +143,8 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
         "transfer_size": _int(columns["transfer_size"], pa.int64()),
         "content_size": _int(columns["content_size"], pa.int64()),
         "error": pc.coalesce(
-            _blank_to_null(pa.array(columns["error"], type=pa.string())),
-            _blank_to_null(pa.array(columns["failure"], type=pa.string())),
+            blank_to_null(pa.array(columns["error"], type=pa.string())),
+            blank_to_null(pa.array(columns["failure"], type=pa.string())),
         ),
         "websocket": websocket,
         "websocket_messages": pa.array(columns["websocket_messages"], type=pa.int32()),
@@ -165,28 +168,9 @@ def _int(values: list[Any], kind: pa.DataType) -> pa.Array:
     return pc.cast(pc.floor(floats), kind)
 
 
-def _blank_to_null(values: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(values, ""), None, values)
-
-
 def _ended(started: pa.Array, time_ms: pa.Array) -> pa.Array:
     micros = pc.cast(pc.round(pc.multiply(time_ms, 1000.0)), pa.int64())
     return pc.add(started, pc.cast(micros, pa.duration("us"))).cast(TIMESTAMP)
-
-
-def _url_parts(urls: pa.Array) -> dict[str, pa.Array]:
-    parts = pc.extract_regex(pc.fill_null(urls, ""), _URL)
-    scheme = _blank_to_null(pc.utf8_lower(parts.field("scheme")))
-    written = _blank_to_null(parts.field("port"))
-    known = pc.index_in(scheme, value_set=pa.array(list(_DEFAULT_PORTS)))
-    default = pa.array(list(_DEFAULT_PORTS.values()), type=pa.int32()).take(known)
-    return {
-        "scheme": scheme,
-        "host": _blank_to_null(pc.utf8_lower(parts.field("host"))),
-        "port": pc.coalesce(pc.cast(written, pa.int32()), default),
-        "path": pc.if_else(pc.is_null(urls), None, parts.field("path")),
-        "query": _blank_to_null(parts.field("query")),
-    }
 
 
 def _time_warnings(name: str, naive: list[int], unreadable: list[int]) -> list[str]:

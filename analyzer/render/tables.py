@@ -10,7 +10,13 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.redact import QUERY_SECRET_PATTERN, QUERY_SECRET_REPLACEMENT
+from analyzer.buffers import whole_text
+from analyzer.redact import (
+    QUERY_SECRET_PATTERN,
+    QUERY_SECRET_REPLACEMENT,
+    REVERSED_QUERY_SECRET_PATTERN,
+    REVERSED_SECRET_NAME_PATTERN,
+)
 
 Writer = Callable[[pa.Table, BinaryIO], None]
 
@@ -20,11 +26,40 @@ def redact_table(table: pa.Table) -> pa.Table:
     for column in ("url", "query"):
         if column in table.column_names:
             position = table.column_names.index(column)
-            redacted = pc.replace_substring_regex(
-                table.column(column), pattern=QUERY_SECRET_PATTERN, replacement=QUERY_SECRET_REPLACEMENT
-            )
+            values = table.column(column)
+            # The chunks of a compute kernel's result: the same, less the empty ones.
+            redacted = pa.chunked_array([_redact(c) for c in values.chunks if len(c)], type=values.type)
             table = table.set_column(position, column, redacted)
     return table
+
+
+def _redact(strings: pa.Array) -> pa.Array:
+    """`replace_substring_regex` with QUERY_SECRET_PATTERN, run only on the rows it can change."""
+    if not _may_hold_secret(strings):
+        return strings
+    rows = _secret_rows(strings)
+    if not pc.any(rows).as_py():
+        return strings
+    found = pc.replace_substring_regex(
+        strings.filter(rows), pattern=QUERY_SECRET_PATTERN, replacement=QUERY_SECRET_REPLACEMENT
+    )
+    return pc.replace_with_mask(strings, rows, found)
+
+
+def _may_hold_secret(strings: pa.Array) -> bool:
+    """False when no row has a secret parameter: one search of all the rows' text, reversed (ASCII only)."""
+    whole = whole_text(strings)
+    if whole is None or not pc.string_is_ascii(whole)[0].as_py():
+        return True
+    return bool(pc.match_substring_regex(pc.ascii_reverse(whole), REVERSED_SECRET_NAME_PATTERN)[0].as_py())
+
+
+def _secret_rows(strings: pa.Array) -> pa.Array:
+    """The rows QUERY_SECRET_PATTERN matches (tested on each ASCII row reversed), and the non-ASCII rows."""
+    is_ascii = pc.fill_null(pc.string_is_ascii(strings), True)
+    texts = strings if pc.all(is_ascii).as_py() else pc.if_else(is_ascii, strings, "")
+    found = pc.match_substring_regex(pc.ascii_reverse(texts), REVERSED_QUERY_SECRET_PATTERN)
+    return pc.fill_null(pc.or_(found, pc.invert(is_ascii)), False)
 
 
 def write_csv(table: pa.Table, out: BinaryIO) -> None:
