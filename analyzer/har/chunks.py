@@ -117,20 +117,20 @@ def _read_group(source: Source, chunks: Sequence[Chunk], progress: Progress | No
     that the next ones reuse that memory instead of faulting in fresh pages (a fifth of the time, otherwise)."""
     buffer = bytearray(max(end - start for start, end in chunks) + 2)
     parts: list[Part] = []
-    columns, pending = cols.empty_columns(), 0
+    rows, pending = cols.Rows(), 0
     done, total = 0, sum(end - start for start, end in chunks)
     with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
         for start, end in chunks:
-            cols.append_entries(columns, decode_chunk(source, start, end, buffer))
+            rows.append(decode_chunk(source, start, end, buffer))
             pending += end - start
             if pending >= PART_BYTES:
-                parts.append(build_part(cols.finish_columns(columns)))
-                columns, pending = cols.empty_columns(), 0
+                parts.append(build_part(rows.to_arrays()))
+                rows, pending = cols.Rows(), 0
             done += end - start
             if progress is not None:
                 progress(done, total)
         if pending or not parts:
-            parts.append(build_part(cols.finish_columns(columns)))
+            parts.append(build_part(rows.to_arrays()))
     return join_parts(parts)
 
 

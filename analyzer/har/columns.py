@@ -1,20 +1,21 @@
-"""Flatten typed HAR entries into the loader's columns: Python lists of values exactly as written.
+"""Flatten typed HAR entries into the loader's Arrow columns, values exactly as written.
 
 Per-value clean-up (negative timings, status -1, HTTP version spellings, connection ids) happens later on
-whole Arrow arrays, so this module does nothing per value but fetch attributes: it runs for every entry of
-the capture.
+whole Arrow arrays (`table`), so this module does nothing per value but fetch attributes, in C: a row tuple
+per entry, and one conversion of all rows into a struct array whose fields are the columns.
 """
 
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.har import schema
 
-Columns = dict[str, list[Any]]
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-# column name -> attribute path in schema.Entry
+# column name -> attribute path in schema.Entry (a number, or else a string; see NUMBERS)
 ENTRY_FIELDS: dict[str, str] = {
     "started_text": "startedDateTime",
     "time_ms": "time",
@@ -44,34 +45,46 @@ ENTRY_FIELDS: dict[str, str] = {
     "content_size": "response.content.size",
     "error": "response._error",
     "failure": "response._failureText",
-    "initiator": "_initiator",
-    "initiator_type": "_initiator_type",
     "frame_ref": "_frameref",
     "from_cache": "_fromCache",
-    "frames": "_webSocketMessages",
 }
+NUMBERS = frozenset({"time_ms", "status", "server_port", "blocked", "queueing", "queued", "dns", "connect", "ssl",
+                     "send", "wait", "receive", "transfer_size", "content_size"})  # fmt: skip
 _ROW = attrgetter(*ENTRY_FIELDS.values())  # one C call per entry fetches every field of its row
+# Fields that are not one value: an initiator (an object in Chrome, a URL in chrome-har), websocket frames.
+_OBJECTS = attrgetter("_initiator", "_initiator_type", "_webSocketMessages")
 
 
-def empty_columns() -> Columns:
-    return {name: [] for name in ENTRY_FIELDS}
+class Rows:
+    """The rows of consecutive entries, as tuples, until `to_arrays` turns them into columns."""
+
+    def __init__(self) -> None:
+        self.values: list[tuple[Any, ...]] = []
+        self.objects: list[tuple[Any, Any, Any]] = []
+
+    def append(self, entries: list[schema.Entry]) -> None:
+        self.values.extend(map(_ROW, entries))
+        self.objects.extend(map(_OBJECTS, entries))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def to_arrays(self) -> dict[str, pa.Array]:
+        """One array per column of ENTRY_FIELDS, plus `initiator_type` and `websocket_messages`."""
+        import pyarrow as pa
+
+        rows = pa.array(self.values, type=_row_type())
+        arrays: dict[str, pa.Array] = dict(zip(ENTRY_FIELDS, rows.flatten(), strict=True))
+        arrays["initiator_type"] = pa.array(
+            [i.type if isinstance(i, schema.Initiator) else t for i, t, _ in self.objects], type=pa.string()
+        )
+        arrays["websocket_messages"] = pa.array(
+            [None if f is None else len(f) for _, _, f in self.objects], type=pa.int32()
+        )
+        return arrays
 
 
-def append_entries(columns: Columns, entries: list[schema.Entry]) -> None:
-    """Append one chunk of entries: a row tuple per entry (C), transposed into the columns (C).
+def _row_type() -> pa.DataType:
+    import pyarrow as pa
 
-    An empty chunk transposes to no columns at all, hence the outer `strict=False`."""
-    for column, values in zip(columns.values(), zip(*map(_ROW, entries), strict=True), strict=False):
-        column.extend(values)
-
-
-def finish_columns(columns: Columns) -> Columns:
-    """Resolve the columns that need several fields of an entry; returns the loader's raw columns."""
-    initiators = columns.pop("initiator")
-    chrome_har_types = columns.pop("initiator_type")
-    columns["initiator_type"] = [
-        i.type if isinstance(i, schema.Initiator) else t for i, t in zip(initiators, chrome_har_types, strict=True)
-    ]
-    frames = columns.pop("frames")
-    columns["websocket_messages"] = [None if f is None else len(f) for f in frames]
-    return columns
+    return pa.struct([(name, pa.float64() if name in NUMBERS else pa.string()) for name in ENTRY_FIELDS])

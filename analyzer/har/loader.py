@@ -161,15 +161,15 @@ def _load(source: Source, progress: Progress | None, workers: int) -> Capture:
 def _careful_part(document: Document, source: Source, progress: Progress | None) -> Part:
     from analyzer.har.table import build_part
 
-    columns = cols.empty_columns()
+    rows = cols.Rows()
     total = len(document.entries)
     for first in range(0, total, CHUNK):
         raws = document.entries[first : first + CHUNK]
-        cols.append_entries(columns, decode_entries(document, raws, first))
+        rows.append(decode_entries(document, raws, first))
         source.release_span(raws[0], raws[-1])  # the columns hold what we need; drop these pages from RSS
         if progress is not None:
             progress(min(first + CHUNK, total), total)
-    return build_part(cols.finish_columns(columns))
+    return build_part(rows.to_arrays())
 
 
 def _decode_meta(raw: msgspec.Raw, kind: Any) -> Any:

@@ -43,27 +43,25 @@ class Part:
     unreadable: list[int]  # positions of start times that are no date at all
 
 
-def build_part(columns: dict[str, list[Any]]) -> Part:
-    """Typed, cleaned Arrow columns for the raw columns of some consecutive entries."""
+def build_part(columns: dict[str, pa.Array]) -> Part:
+    """Typed, cleaned Arrow columns for the raw columns (`columns.Rows.to_arrays`) of some consecutive entries."""
     times = parse_started(columns["started_text"])
     arrays: dict[str, pa.Array] = {"started": times.values}
-    time_ms = _not_negative(pa.array(columns["time_ms"], type=pa.float64()))
+    time_ms = _not_negative(columns["time_ms"])
     arrays["ended"] = _ended(times.values, time_ms)
     arrays["time_ms"] = time_ms
-    urls = pa.array(columns["url"], type=pa.string())
-    arrays["method"] = pc.utf8_upper(pa.array(columns["method"], type=pa.string()))
+    urls = columns["url"]
+    arrays["method"] = pc.utf8_upper(columns["method"])
     arrays["url"] = urls
     arrays.update(split_urls(urls))
     arrays.update(_response(columns, arrays["scheme"]))
-    arrays["server_ip"] = blank_to_null(
-        pc.replace_substring_regex(pa.array(columns["server_ip"], type=pa.string()), r"^\[(.*)\]$", r"\1")
-    )
+    arrays["server_ip"] = blank_to_null(pc.replace_substring_regex(columns["server_ip"], r"^\[(.*)\]$", r"\1"))
     arrays["server_port"] = _int(columns["server_port"], pa.int32())
     for column in _TIMINGS:
-        arrays[column] = _not_negative(pa.array(columns[column], type=pa.float64()))
-    arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(pa.array(columns["queued"], pa.float64())))
+        arrays[column] = _not_negative(columns[column])
+    arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(columns["queued"]))
     for column in _STRINGS:
-        arrays[column] = blank_to_null(pa.array(columns[column], type=pa.string()))
+        arrays[column] = blank_to_null(columns[column])
     return Part(table=pa.table(arrays), naive=times.naive, unreadable=times.unreadable)
 
 
@@ -115,9 +113,9 @@ def _is_sorted(started: pa.ChunkedArray) -> bool:
     return bool(pc.all(pc.greater_equal(values[1:], values[:-1])).as_py())
 
 
-def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.Array]:
+def _response(columns: dict[str, pa.Array], scheme: pa.Array) -> dict[str, pa.Array]:
     status = _int(columns["status"], pa.int32())
-    declared = pc.utf8_lower(pa.array(columns["declared_type"], type=pa.string()))
+    declared = pc.utf8_lower(columns["declared_type"])
     websocket = pc.fill_null(
         pc.or_kleene(
             pc.or_kleene(pc.equal(declared, "websocket"), pc.equal(status, 101)),
@@ -126,16 +124,16 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
         False,
     )
     raw_version = pc.coalesce(
-        blank_to_null(pa.array(columns["http_version_raw"], type=pa.string())),
-        blank_to_null(pa.array(columns["request_http_version"], type=pa.string())),
+        blank_to_null(columns["http_version_raw"]),
+        blank_to_null(columns["request_http_version"]),
     )
-    mime = blank_to_null(pa.array(columns["mime_type"], type=pa.string()))
+    mime = blank_to_null(columns["mime_type"])
     inferred = _per_distinct(mime, lambda m: infer_resource_type(None, m, False))
     valid = pc.is_in(declared, pa.array(sorted(RESOURCE_TYPES)))
     known = pc.if_else(pc.is_null(declared), None, pc.if_else(valid, declared, "other"))
     return {
         "status": status,
-        "status_text": pa.array(columns["status_text"], type=pa.string()),
+        "status_text": columns["status_text"],
         "http_version": _per_distinct(raw_version, normalize_http_version),
         "http_version_raw": raw_version,
         "resource_type": pc.coalesce(known, pc.if_else(websocket, "websocket", inferred)),
@@ -143,11 +141,11 @@ def _response(columns: dict[str, list[Any]], scheme: pa.Array) -> dict[str, pa.A
         "transfer_size": _int(columns["transfer_size"], pa.int64()),
         "content_size": _int(columns["content_size"], pa.int64()),
         "error": pc.coalesce(
-            blank_to_null(pa.array(columns["error"], type=pa.string())),
-            blank_to_null(pa.array(columns["failure"], type=pa.string())),
+            blank_to_null(columns["error"]),
+            blank_to_null(columns["failure"]),
         ),
         "websocket": websocket,
-        "websocket_messages": pa.array(columns["websocket_messages"], type=pa.int32()),
+        "websocket_messages": columns["websocket_messages"],
     }
 
 
@@ -163,9 +161,8 @@ def _not_negative(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.less(values, 0), None, values)
 
 
-def _int(values: list[Any], kind: pa.DataType) -> pa.Array:
-    floats = _not_negative(pa.array(values, type=pa.float64()))
-    return pc.cast(pc.floor(floats), kind)
+def _int(values: pa.Array, kind: pa.DataType) -> pa.Array:
+    return pc.cast(pc.floor(_not_negative(values)), kind)
 
 
 def _ended(started: pa.Array, time_ms: pa.Array) -> pa.Array:

@@ -24,9 +24,8 @@ class ParsedTimes:
     unreadable: list[int]  # positions that are no date at all
 
 
-def parse_started(texts: list[str | None]) -> ParsedTimes:
+def parse_started(strings: pa.Array) -> ParsedTimes:
     """Parse every `startedDateTime`; the fast path is one Arrow cast, the slow path runs only on failure."""
-    strings = pa.array(texts, type=pa.string())
     try:
         parsed = strings.cast(pa.timestamp("ns", tz="UTC")).cast(TIMESTAMP, safe=False)
         return ParsedTimes(values=parsed, naive=[], unreadable=[])
@@ -35,7 +34,7 @@ def parse_started(texts: list[str | None]) -> ParsedTimes:
     micros: list[int | None] = []
     naive: list[int] = []
     unreadable: list[int] = []
-    for position, text in enumerate(texts):
+    for position, text in enumerate(strings.to_pylist()):
         moment, is_naive = _parse_one(text)
         if moment is None:
             if text is not None:
