@@ -9,14 +9,18 @@ pandas", and pandas stays importable. A later `Table.to_pandas()` asks again, fi
 
 from __future__ import annotations
 
-import importlib.abc
 import sys
 from collections.abc import Sequence
-from importlib.machinery import ModuleSpec
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 
-class _HidePandas(importlib.abc.MetaPathFinder):
+class _HidePandas:
+    """A meta path finder (the protocol needs only `find_spec`; importlib.abc would cost 10 ms to import)."""
+
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:

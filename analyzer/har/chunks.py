@@ -25,7 +25,7 @@ from analyzer.har.table import Part, build_part, join_parts
 from analyzer.har.workers import WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
-PART_BYTES = 16 << 20
+PART_BYTES = 48 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
 Progress = Callable[[int, int], None]
 Chunk = tuple[int, int]
