@@ -9,6 +9,7 @@ one by one) rejects the fast path as a whole, and `read_chunked` returns None.
 from __future__ import annotations
 
 import gc
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +22,11 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.layout import Layout, find_layout
 from analyzer.har.source import Source
-from analyzer.har.table import Part, build_part, join_parts
-from analyzer.har.workers import WorkerError, available_workers, can_fork, map_forked
+from analyzer.har.table import Part, build_part
+from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
-PART_BYTES = 48 << 20
+UNIT_BYTES = 24 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
 Progress = Callable[[int, int], None]
 Chunk = tuple[int, int]
@@ -49,11 +50,13 @@ def read_chunked(
     workers: int = 1,
     progress: Progress | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    unit_bytes: int = UNIT_BYTES,
     parallel_bytes: int = PARALLEL_BYTES,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
-    `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes.
+    `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
+    next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left.
     """
     size = len(source.data)
     read = partial(_read, source)
@@ -63,14 +66,15 @@ def read_chunked(
     log = _envelope(layout, read, size)
     if log is None:
         return None
-    count = min(workers, available_workers()) if size >= parallel_bytes and can_fork() else 1
-    groups = _groups(layout.chunks, count)
+    units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1))
+    count = min(workers, available_workers(), len(units)) if size >= parallel_bytes and can_fork() else 1
     try:
-        if len(groups) == 1:
-            parts = [_read_group(source, groups[0], progress)]
-        else:
-            run = partial(_read_first_group, source, groups[0], progress)
-            parts = map_forked(run, _send_part, _receive_part, groups)
+        with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
+            if count == 1:
+                parts = [_read_unit(source, unit) for unit in units]
+            else:
+                work = partial(_read_unit, source)
+                parts = map_forked(work, units, count, _send_parts, _receive_parts, progress)
     except ChunkRejected:
         return None
     except WorkerError as exc:
@@ -78,7 +82,7 @@ def read_chunked(
             return None
         raise
     if progress is not None:
-        progress(size, size)
+        progress(len(units), len(units))
     return Chunked(log=log, parts=parts)
 
 
@@ -99,39 +103,27 @@ def _envelope(layout: Layout, read: Callable[[int, int], bytes], size: int) -> s
     return har.log
 
 
-def _groups(chunks: list[Chunk], count: int) -> list[list[Chunk]]:
-    """`count` runs of consecutive chunks of about equal size (file order is kept)."""
-    total = sum(end - start for start, end in chunks)
-    groups: list[list[Chunk]] = [[]]
-    done = 0
+def _units(chunks: list[Chunk], unit_bytes: int) -> list[list[Chunk]]:
+    """Runs of consecutive chunks of about `unit_bytes`: what one process decodes into one part at a time."""
+    units: list[list[Chunk]] = [[]]
+    pending = 0
     for chunk in chunks:
-        if groups[-1] and done >= total * len(groups) / count:
-            groups.append([])
-        groups[-1].append(chunk)
-        done += chunk[1] - chunk[0]
-    return groups
+        if pending >= unit_bytes:
+            units.append([])
+            pending = 0
+        units[-1].append(chunk)
+        pending += chunk[1] - chunk[0]
+    return units
 
 
-def _read_group(source: Source, chunks: Sequence[Chunk], progress: Progress | None) -> Part:
-    """Decode a run of chunks; every PART_BYTES their Python values become Arrow arrays and are freed, so
-    that the next ones reuse that memory instead of faulting in fresh pages (a fifth of the time, otherwise)."""
+def _read_unit(source: Source, chunks: Sequence[Chunk]) -> Part:
+    """Decode a run of chunks into one part. The Python values of a unit become Arrow arrays and are freed
+    before the next unit, whose values then reuse that memory instead of faulting in fresh pages."""
     buffer = bytearray(max(end - start for start, end in chunks) + 2)
-    parts: list[Part] = []
-    rows, pending = cols.Rows(), 0
-    done, total = 0, sum(end - start for start, end in chunks)
-    with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
-        for start, end in chunks:
-            rows.append(decode_chunk(source, start, end, buffer))
-            pending += end - start
-            if pending >= PART_BYTES:
-                parts.append(build_part(rows.to_arrays()))
-                rows, pending = cols.Rows(), 0
-            done += end - start
-            if progress is not None:
-                progress(done, total)
-        if pending or not parts:
-            parts.append(build_part(rows.to_arrays()))
-    return join_parts(parts)
+    rows = cols.Rows()
+    for start, end in chunks:
+        rows.append(decode_chunk(source, start, end, buffer))
+    return build_part(rows.to_arrays())
 
 
 def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> list[schema.Entry]:
@@ -151,33 +143,41 @@ def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> lis
         raise ChunkRejected(str(exc)) from None
 
 
-def _read_first_group(
-    source: Source, first: Sequence[Chunk], progress: Progress | None, chunks: Sequence[Chunk]
-) -> Part:
-    # Only the caller's own group (the first) reports progress: the children have no terminal to draw on.
-    return _read_group(source, chunks, progress if chunks is first else None)
-
-
-def _send_part(part: Part, out: BinaryIO) -> None:
-    """The part as an Arrow IPC stream, written straight from its buffers (its positions in the metadata)."""
+def _send_parts(parts: list[tuple[int, Part]], out: BinaryIO) -> None:
+    """Each part as its unit's number, a length, and an Arrow IPC stream (positions in its metadata)."""
     import pyarrow as pa
 
-    positions = {b"naive": msgspec.json.encode(part.naive), b"unreadable": msgspec.json.encode(part.unreadable)}
-    table = part.table.replace_schema_metadata(positions)
-    with pa.ipc.new_stream(pa.PythonFile(out, mode="w"), table.schema) as writer:
-        writer.write_table(table)
+    for unit, part in parts:
+        positions = {b"naive": msgspec.json.encode(part.naive), b"unreadable": msgspec.json.encode(part.unreadable)}
+        table = part.table.replace_schema_metadata(positions)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        stream = sink.getvalue()
+        out.write(_FRAME.pack(unit, stream.size))
+        out.write(stream)
 
 
-def _receive_part(stream: BinaryIO) -> Part:
+def _receive_parts(data: memoryview) -> list[tuple[int, Part]]:
     import pyarrow as pa
 
-    table = pa.ipc.open_stream(pa.PythonFile(stream, mode="r")).read_all()
-    positions = table.schema.metadata or {}
-    return Part(
-        table=table.replace_schema_metadata(None),
-        naive=msgspec.json.decode(positions.get(b"naive", b"[]"), type=list[int]),
-        unreadable=msgspec.json.decode(positions.get(b"unreadable", b"[]"), type=list[int]),
-    )
+    parts, offset = [], 0
+    while offset < len(data):
+        unit, size = _FRAME.unpack_from(data, offset)
+        offset += _FRAME.size
+        table = pa.ipc.open_stream(pa.py_buffer(data[offset : offset + size])).read_all()  # no copy
+        offset += size
+        positions = table.schema.metadata or {}
+        part = Part(
+            table=table.replace_schema_metadata(None),
+            naive=msgspec.json.decode(positions.get(b"naive", b"[]"), type=list[int]),
+            unreadable=msgspec.json.decode(positions.get(b"unreadable", b"[]"), type=list[int]),
+        )
+        parts.append((unit, part))
+    return parts
+
+
+_FRAME = struct.Struct("<qq")
 
 
 @contextmanager

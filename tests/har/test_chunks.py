@@ -38,9 +38,10 @@ def _careful(monkeypatch: pytest.MonkeyPatch, path: Path) -> Capture:
 
 
 def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture, bool]:
-    """Chunks of 4 kB decoded by two processes whatever the size: every cut and the worker plumbing get used."""
+    """Chunks of 4 kB in units of 16 kB decoded by two processes whatever the size: every cut and the worker
+    plumbing get used."""
     taken: list[bool] = []
-    read = functools.partial(chunks.read_chunked, chunk_bytes=4096, parallel_bytes=0)
+    read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=16384, parallel_bytes=0)
 
     def counting(*args: Any, **kwargs: Any) -> chunks.Chunked | None:
         result = read(*args, **kwargs)
@@ -108,7 +109,8 @@ def _write(tmp_path: Path, document: Any, *, indent: int | None = 2) -> Path:
 
 
 def _read(path: Path, chunk_bytes: int = 64) -> chunks.Chunked | None:
-    return chunks.read_chunked(open_source(path), chunk_bytes=chunk_bytes, parallel_bytes=0, workers=2)
+    source = open_source(path)
+    return chunks.read_chunked(source, chunk_bytes=chunk_bytes, unit_bytes=chunk_bytes * 3, parallel_bytes=0, workers=2)
 
 
 def _entries(count: int) -> list[dict[str, Any]]:

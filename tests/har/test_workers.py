@@ -1,64 +1,67 @@
-"""Forked workers: results come back in order, a failing worker fails the call with its own message."""
+"""Forked workers: every job runs once, results come back in job order, a failing worker fails the call."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable
 from typing import BinaryIO
 
+import msgspec
 import pytest
 
-from analyzer.har.workers import WorkerError, can_fork, map_forked
+from analyzer.har.workers import MAX_JOBS, WorkerError, can_fork, map_forked
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forking workers needs Linux and a single thread")
 
 
-def _pid_and_sum(group: Sequence[int]) -> bytes:
-    return f"{os.getpid()} {sum(group)}".encode()
+def _send(results: list[tuple[int, str]], out: BinaryIO) -> None:
+    out.write(msgspec.json.encode(results))
 
 
-def _send(result: bytes, out: BinaryIO) -> None:
-    out.write(result)
+def _receive(data: memoryview) -> list[tuple[int, str]]:
+    return [tuple(pair) for pair in msgspec.json.decode(data)]  # type: ignore[misc]
 
 
-def _receive(stream: BinaryIO) -> bytes:
-    return stream.read()
+def _map(run: Callable[[int], str], jobs: list[int], processes: int = 3) -> list[str]:
+    return map_forked(run, jobs, processes, _send, _receive)
 
 
-def _map(run: Callable[[Sequence[int]], bytes], groups: list[list[int]]) -> list[bytes]:
-    return map_forked(run, _send, _receive, groups)
+def _who_squares(job: int) -> str:
+    time.sleep(0.01)  # long enough for every process to get some jobs
+    return f"{os.getpid()} {job * job}"
 
 
-def test_groups_run_in_their_own_processes_in_order() -> None:
-    results = [r.decode().split() for r in _map(_pid_and_sum, [[1, 2], [3], [4, 5, 6]])]
-    assert [int(total) for _, total in results] == [3, 3, 15]
-    pids = [int(pid) for pid, _ in results]
-    assert pids[0] == os.getpid() and len(set(pids)) == 3
+def test_every_job_once_in_order_across_processes() -> None:
+    results = [r.split() for r in _map(_who_squares, list(range(40)))]
+    assert [int(square) for _, square in results] == [n * n for n in range(40)]
+    assert len({pid for pid, _ in results}) > 1
 
 
-def _fail_in_children(group: Sequence[int]) -> bytes:
-    if group[0] == 2:
-        raise ValueError("chunk 2 is not a list of entries")
-    return b"ok"
+def test_progress_counts_the_jobs_taken() -> None:
+    seen: list[tuple[int, int]] = []
+    map_forked(_who_squares, [1, 2, 3], 1, _send, _receive, lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
-def test_a_failing_worker_fails_the_call_with_its_message() -> None:
-    with pytest.raises(WorkerError, match="ValueError: chunk 2 is not a list of entries"):
-        _map(_fail_in_children, [[1], [2], [3]])
+def _fail_on_seven(job: int) -> str:
+    if job == 7:
+        raise ValueError("chunk 7 is not a list of entries")
+    return str(job)
 
 
-def _parent_fails(group: Sequence[int]) -> bytes:
-    if group[0] == 1:
-        raise KeyError("here")
-    return b"ok"
-
-
-def test_when_the_caller_fails_no_worker_is_left_behind() -> None:
-    with pytest.raises(KeyError):
-        _map(_parent_fails, [[1], [2]])
+def test_a_failing_job_fails_the_call_with_its_message() -> None:
+    """In a child, its error comes back as a WorkerError; here, it is raised as it is."""
+    with pytest.raises((WorkerError, ValueError), match="chunk 7 is not a list of entries"):
+        _map(_fail_on_seven, list(range(12)))
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child of ours remains
+
+
+def test_too_many_jobs() -> None:
+    with pytest.raises(ValueError, match="at most"):
+        _map(str, list(range(MAX_JOBS + 1)))
 
 
 def test_no_fork_from_a_process_with_threads() -> None:
