@@ -35,17 +35,17 @@ class Response(msgspec.Struct, gc=False):
     httpVersion: str | None = None
     headers: msgspec.Raw = NULL
     content: Content = msgspec.field(default_factory=Content)
+    bodySize: Number = None
     _transferSize: Number = None
     _error: str | None = None  # Chrome, mitmproxy
     _failureText: str | None = None  # Playwright
-    bodySize: Number = None
 
 
 class Timings(msgspec.Struct, gc=False):
     blocked: Number = None
     dns: Number = None
-    connect: Number = None
     ssl: Number = None
+    connect: Number = None
     send: Number = None
     wait: Number = None
     receive: Number = None
@@ -66,22 +66,24 @@ class Initiator(msgspec.Struct, gc=False):
 
 
 class Entry(msgspec.Struct, gc=False):
-    startedDateTime: str | None = None
-    time: Number = None
-    request: Request = msgspec.field(default_factory=Request)
-    response: Response = msgspec.field(default_factory=Response)
-    timings: Timings = msgspec.field(default_factory=Timings)
-    pageref: str | None = None
-    serverIPAddress: str | None = None
-    connection: str | None = None
+    # In the order Chrome writes the keys (sorted): msgspec tries the field after the last one found first,
+    # so the usual order decodes with one comparison a key.
     _connectionId: str | None = None  # new Chrome (with `connection` then the server port)
-    _serverPort: Number = None  # Playwright, Safari
-    _resourceType: str | None = None
+    _fromCache: str | None = None
+    _frameref: str | None = None  # Playwright: which frame issued the request
     _initiator: Initiator | str | None = None  # Chrome: an object; chrome-har: the initiator URL
     _initiator_type: str | None = None  # chrome-har
-    _frameref: str | None = None  # Playwright: which frame issued the request
-    _fromCache: str | None = None
+    _resourceType: str | None = None
+    _serverPort: Number = None  # Playwright, Safari
     _webSocketMessages: list[Frame] | None = None
+    connection: str | None = None
+    pageref: str | None = None
+    request: Request = msgspec.field(default_factory=Request)
+    response: Response = msgspec.field(default_factory=Response)
+    serverIPAddress: str | None = None
+    startedDateTime: str | None = None
+    time: Number = None
+    timings: Timings = msgspec.field(default_factory=Timings)
 
 
 class Page(msgspec.Struct, gc=False):
