@@ -103,14 +103,21 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
         raise click.UsageError("parquet is binary: give -o FILE or redirect standard output")
     answer_pandas_probe()  # this command is Arrow from end to end
 
-    from analyzer.table import request_table
+    from analyzer.k8s import Classifier
+    from analyzer.render.tables import redact_table
+    from analyzer.table import classify_entries, request_table
 
-    config = config_from(ctx)
-    loaded = read_capture(capture)
-    table = request_table(loaded, config.prefixes)
+    classifier = Classifier(config_from(ctx).prefixes)
+    show_secrets = bool(ctx.meta.get("show_secrets"))
+
+    def refine(entries: Any) -> Any:  # run by each worker process, on its share of the entries
+        classified = classify_entries(entries, classifier)
+        return classified if show_secrets else redact_table(classified)
+
+    table = request_table(read_capture(capture, refine))
     if k8s_only:
         table = table.filter(table.column("k8s"))
-    _write_table(ctx, table, fmt, output)
+    _write_table(ctx, table, fmt, output, redacted=True)
 
 
 @cli.command(
@@ -259,10 +266,10 @@ def _with_url(info: Any, url: str) -> Any:
     return dataclasses.replace(info, url=url)
 
 
-def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None) -> None:
+def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None, *, redacted: bool = False) -> None:
     from analyzer.render.tables import TABLE_WRITERS, redact_table
 
-    if not ctx.meta.get("show_secrets"):
+    if not redacted and not ctx.meta.get("show_secrets"):
         table = redact_table(table)
     if fmt == "table":
         from analyzer.render.terminal import render_requests

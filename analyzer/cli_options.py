@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from analyzer.har.loader import Capture
+    from analyzer.har.loader import Capture, Refine
 
 from analyzer.errors import AnalyzerError
 
@@ -131,12 +131,14 @@ def write_bytes(data: bytes, output: Path | None) -> None:
         out.write(data)
 
 
-def read_capture(capture: str) -> Capture:
-    """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr."""
+def read_capture(capture: str, refine: Refine | None = None) -> Capture:
+    """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
+
+    `refine` adds columns where the entries are decoded (see `load_capture`)."""
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
 
-    loaded = load_capture(capture, progress=progress_for(capture), workers=available_workers())
+    loaded = load_capture(capture, progress=progress_for(capture), workers=available_workers(), refine=refine)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     return loaded

@@ -103,12 +103,22 @@ _K8S_FIELDS: dict[str, tuple[str, pa.DataType]] = {
 def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier: Classifier | None = None) -> pa.Table:
     """The request table of a capture as Arrow (what the CLI writes); see `request_frame` for pandas.
 
+    A capture whose loading ran `classify_entries` (`load_capture(refine=...)`, as the CLI does, so that the
+    worker processes classify their share) is not classified again.
+    """
+    entries: pa.Table = capture.entries
+    if "k8s" not in entries.column_names:
+        entries = classify_entries(entries, classifier or Classifier(prefixes))
+    return entries.select(list(COLUMNS))
+
+
+def classify_entries(entries: pa.Table, classifier: Classifier) -> pa.Table:
+    """`entries` (the loader's table, or any rows of it) with the Kubernetes columns appended.
+
     Each distinct request is classified once: rows are dictionary-encoded on (method, websocket, URL), with
     a numeric `resourceVersion` value (the one parameter that makes every watch URL unique, and that the
     classification only passes through) replaced by a placeholder and put back afterwards.
     """
-    entries: pa.Table = capture.entries
-    classifier = classifier or Classifier(prefixes)
     urls = pc.fill_null(entries.column("url").combine_chunks(), "")
     # Every Kubernetes (or kube-apiserver resource) path, behind any prefix, has one of these segments, or
     # an escape that might decode to one: the rest cannot be Kubernetes and is not classified one by one.
@@ -123,7 +133,7 @@ def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier:
         if column == "resource_version":
             values = _written_back(values, versioned, canonical, written_rv)
         entries = entries.append_column(column, values)
-    return entries.select(list(COLUMNS))
+    return entries
 
 
 def _candidate_keys(

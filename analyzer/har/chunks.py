@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -29,6 +29,7 @@ CHUNK_BYTES = 2 << 20
 UNIT_BYTES = 24 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
 Progress = Callable[[int, int], None]
+Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows, more columns
 Chunk = tuple[int, int]
 
 _ENTRIES = msgspec.json.Decoder(list[schema.Entry], strict=False)
@@ -52,11 +53,13 @@ def read_chunked(
     chunk_bytes: int = CHUNK_BYTES,
     unit_bytes: int = UNIT_BYTES,
     parallel_bytes: int = PARALLEL_BYTES,
+    refine: Refine | None = None,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
     `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
-    next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left.
+    next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
+    caller's columns to the parts, in each process once, on all the parts it decoded.
     """
     size = len(source.data)
     read = partial(_read, source)
@@ -70,11 +73,13 @@ def read_chunked(
     count = min(workers, available_workers(), len(units)) if size >= parallel_bytes and can_fork() else 1
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
+            finish = partial(_refine_parts, refine) if refine else None
             if count == 1:
                 parts = [_read_unit(source, unit) for unit in units]
+                parts = [part for _, part in finish(list(enumerate(parts)))] if finish else parts
             else:
                 work = partial(_read_unit, source)
-                parts = map_forked(work, units, count, _send_parts, _receive_parts, progress)
+                parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
     except ChunkRejected:
         return None
     except WorkerError as exc:
@@ -141,6 +146,19 @@ def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> lis
         return _ENTRIES.decode(view)
     except msgspec.MsgspecError as exc:
         raise ChunkRejected(str(exc)) from None
+
+
+def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[int, Part]]:
+    """`refine` once on all these parts together (its columns are computed row by row), sliced back."""
+    import pyarrow as pa
+
+    refined = refine(pa.concat_tables([part.table for _, part in parts]))
+    result, offset = [], 0
+    for unit, part in parts:
+        rows = part.table.num_rows
+        result.append((unit, Part(refined.slice(offset, rows), naive=part.naive, unreadable=part.unreadable)))
+        offset += rows
+    return result
 
 
 def _send_parts(parts: list[tuple[int, Part]], out: BinaryIO) -> None:

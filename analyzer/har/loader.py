@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 CHUNK = 4096
 Progress = Callable[[int, int], None]  # (entries done, entries in all)
+Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows with more columns
 
 
 class _Lazy(msgspec.Struct, gc=False):
@@ -107,7 +108,12 @@ _LAZY = msgspec.json.Decoder(_Lazy, strict=False)
 
 
 def load_capture(
-    path: str | Path, *, stdin: BinaryIO | None = None, progress: Progress | None = None, workers: int = 1
+    path: str | Path,
+    *,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
+    refine: Refine | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -115,31 +121,34 @@ def load_capture(
         workers: how many processes may decode a big capture (forked, Linux only; the CLI uses every CPU).
             A library caller with threads of its own should keep the default: only a single-threaded
             process forks anyway.
+        refine: adds columns, computed row by row, to a table of entries; run where the entries are decoded
+            (in each worker process, on its share), so that `Capture.entries` has those columns too.
 
     Raises:
         InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
     """
-    return _load(open_source(path, stdin), progress, workers)
+    return _load(open_source(path, stdin), progress, workers, refine)
 
 
 def load_bytes(data: bytes, name: str = "<memory>") -> Capture:
     """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
     from analyzer.har.source import decode_container
 
-    return _load(decode_container(name, data), None, 1)
+    return _load(decode_container(name, data), None, 1, None)
 
 
-def _load(source: Source, progress: Progress | None, workers: int) -> Capture:
+def _load(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
     from analyzer.har.chunks import read_chunked
-    from analyzer.har.table import assemble
+    from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress)
+    fast = read_chunked(source, workers=workers, progress=progress, refine=refine)
     if fast is not None:
         log, parts, raws, warnings, truncated = fast.log, fast.parts, None, [], False
     else:
         document = decode_document(source)
         log, raws, warnings, truncated = document.log, document.entries, document.warnings, document.truncated
-        parts = [_careful_part(document, source, progress)]
+        part = _careful_part(document, source, progress)
+        parts = [Part(refine(part.table), part.naive, part.unreadable) if refine else part]
     creator = _decode_meta(log.creator, schema.Creator)
     entries, time_warnings = assemble(parts, creator=creator.name if creator else None, name=source.name)
     browser = _decode_meta(log.browser, schema.Creator)

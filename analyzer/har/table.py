@@ -26,6 +26,7 @@ from analyzer.har.urls import blank_to_null, split_urls
 
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
+_RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
 _ORDER = [
     "index", "started", "ended", "time_ms", "method", "url", "scheme", "host", "port", "path", "query", "status",
     "status_text", "http_version", "http_version_raw", "resource_type", "mime_type", "transfer_size",
@@ -91,7 +92,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
     table = table.append_column("connection_id", _connection_ids(table.column("connection"), explicit, creator))
-    table = table.select(_ORDER)
+    table = table.select(_ORDER + [name for name in table.column_names if name not in _ORDER and name not in _RAW])
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))

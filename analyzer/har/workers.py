@@ -47,13 +47,15 @@ def map_forked(
     send: Callable[[list[tuple[int, Result]], BinaryIO], None],
     receive: Callable[[memoryview], list[tuple[int, Result]]],
     progress: Callable[[int, int], None] | None = None,
+    finish: Callable[[list[tuple[int, Result]]], list[tuple[int, Result]]] | None = None,
 ) -> list[Result]:
     """`[run(job) for job in jobs]` in `processes` processes: this one and forked children.
 
     Every process takes the next job from one shared queue until none is left, so a process slowed down by
     its neighbours (a shared machine) simply takes fewer. A child `send`s its (job number, result) pairs
     into a file for the caller to `receive` (a view of the file's bytes, mapped). `progress` hears, here,
-    how many jobs have been taken from the queue.
+    how many jobs have been taken from the queue. `finish`, when given, runs once in each process on all the
+    (job number, result) pairs of that process, before they are sent.
 
     Raises:
         WorkerError: a child failed (the text of its exception) or died.
@@ -66,8 +68,9 @@ def map_forked(
     children: list[tuple[int, int]] = []
     try:
         for _ in range(processes - 1):
-            children.append(_start(run, jobs, queue_out, send))
-        done = dict(_take_jobs(run, jobs, queue_out, progress))
+            children.append(_start(run, jobs, queue_out, send, finish))
+        mine = _take_jobs(run, jobs, queue_out, progress)
+        done = dict(finish(mine) if finish and mine else mine)
         while children:
             pid, memfd = children.pop(0)
             done.update(_collect(pid, memfd, receive))
@@ -104,6 +107,7 @@ def _start(
     jobs: Sequence[Job],
     queue: int,
     send: Callable[[list[tuple[int, Result]], BinaryIO], None],
+    finish: Callable[[list[tuple[int, Result]]], list[tuple[int, Result]]] | None,
 ) -> tuple[int, int]:
     memfd = os.memfd_create("har-analyzer-worker", os.MFD_CLOEXEC)
     pid = os.fork()
@@ -113,6 +117,7 @@ def _start(
             with open(memfd, "wb", closefd=False) as out:
                 try:
                     results = _take_jobs(run, jobs, queue)
+                    results = finish(results) if finish and results else results
                 except BaseException as exc:  # reported to the parent, which decides
                     out.write(_FAILED + f"{type(exc).__name__}: {exc}".encode())
                 else:

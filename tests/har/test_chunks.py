@@ -158,3 +158,24 @@ def test_a_cut_off_file_is_left_to_the_careful_path(tmp_path: Path) -> None:
     assert _read(path) is None
     capture = load_capture(path)
     assert capture.truncated and 0 < len(capture) < 5
+
+
+@pytest.mark.parametrize("path", SAMPLES[:3], ids=[p.stem for p in SAMPLES[:3]])
+def test_refine_adds_columns_where_the_entries_are_decoded(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The CLI classifies in the worker processes: the same table as classifying after loading."""
+    from analyzer.k8s import Classifier
+    from analyzer.table import classify_entries
+
+    calls: list[int] = []  # what this process ran; the child's calls stay in the child
+
+    def refine(entries: pa.Table) -> pa.Table:
+        calls.append(entries.num_rows)
+        return classify_entries(entries, Classifier(()))
+
+    read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=4096, parallel_bytes=0)
+    with monkeypatch.context() as patch:
+        patch.setattr(chunks, "read_chunked", read)
+        refined = load_capture(path, workers=2, refine=refine)
+    assert "k8s" in refined.entries.column_names
+    assert request_table(refined).equals(request_table(_careful(monkeypatch, path)))
+    assert len(calls) == 1 and 0 < calls[0] < len(refined)  # once here, on this process's share
