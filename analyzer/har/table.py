@@ -87,7 +87,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     whether `connection` is a server port is a fact of the whole file.
     """
     joined = join_parts(parts)
-    table = joined.table.combine_chunks()
+    table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
