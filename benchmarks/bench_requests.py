@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,8 @@ class Run:
 
     label: str
     seconds: float  # wall time, start to exit
-    peak_mb: float  # maximum resident set size of the child (MB, 10^6 bytes)
+    peak_mb: float  # maximum resident set size of the child (MB, 10^6 bytes): its largest process
+    tree_mb: float  # the most its processes held at once (the child and its workers), sampled every 10 ms
     stdout: str
 
 
@@ -55,15 +57,46 @@ def measure(label: str, command: list[str]) -> Run:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=err)
-        # wait4 gives the rusage of this one child (RUSAGE_CHILDREN would mix in the earlier runs).
+        sampler = TreeSampler(child.pid)
+        sampler.start()
+        # wait4 gives the rusage of this one child (RUSAGE_CHILDREN would mix in the earlier runs); its
+        # ru_maxrss is that of the largest of the child and the worker processes it waited for.
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.join()
         child.returncode = code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if code != 0:
             raise SystemExit(f"{label} failed ({code}): {err.read().decode(errors='replace').strip()}")
-        return Run(label, seconds, usage.ru_maxrss * 1024 / 1e6, out.read().decode().strip())
+        return Run(label, seconds, usage.ru_maxrss * 1024 / 1e6, sampler.peak / 1e6, out.read().decode().strip())
+
+
+class TreeSampler(threading.Thread):
+    """The peak of the summed RSS of a process and its descendants, read from /proc every 10 ms (Linux)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak = pid, 0
+
+    def run(self) -> None:
+        while (total := _tree_rss(self.pid)) is not None:
+            self.peak = max(self.peak, total)
+            time.sleep(0.01)
+
+
+def _tree_rss(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status)
+        if fields.get("State", "").strip().startswith("Z"):
+            return None  # exited, not yet reaped
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            children = [int(c) for c in listing.read().split()]
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        return None
+    rss = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    return rss + sum(_tree_rss(child) or 0 for child in children)
 
 
 def har_analyzer_command() -> list[str]:
@@ -90,14 +123,16 @@ def capture_for(out: Path, entries: int, keep: bool) -> Path:
 
 
 def report(ours: Run, theirs: Run, file_mb: float) -> bool:
-    """Print the table and the budgets; True when every budget holds."""
+    """Print the table and the budgets; True when every budget holds. The memory budget is checked on the
+    larger of the two peaks: the largest process's, and all processes' together (sampled)."""
     speedup = theirs.seconds / ours.seconds
-    ratio = ours.peak_mb / file_mb
-    print(f"\n{'':<14}{'seconds':>9}{'peak MB':>10}{'file MB':>10}{'RSS/file':>10}{'speed-up':>10}")
+    ratio = max(ours.peak_mb, ours.tree_mb) / file_mb
+    print(f"\n{'':<14}{'seconds':>9}{'peak MB':>10}{'all procs':>10}{'file MB':>10}{'RSS/file':>10}{'speed-up':>10}")
     for run in (ours, theirs):
         relative = f"{theirs.seconds / run.seconds:.1f}x"
-        print(f"{run.label:<14}{run.seconds:>9.2f}{run.peak_mb:>10.0f}{file_mb:>10.1f}"
-              f"{run.peak_mb / file_mb:>10.2f}{relative:>10}")  # fmt: skip
+        most = max(run.peak_mb, run.tree_mb)
+        print(f"{run.label:<14}{run.seconds:>9.2f}{run.peak_mb:>10.0f}{run.tree_mb:>10.0f}{file_mb:>10.1f}"
+              f"{most / file_mb:>10.2f}{relative:>10}")  # fmt: skip
     is_fast = speedup >= MIN_SPEEDUP
     is_lean = ratio <= MAX_RSS_RATIO
     print(f"\nspeed-up vs haralyzer: {speedup:.1f}x (budget >= {MIN_SPEEDUP:.0f}x): {'ok' if is_fast else 'MISSED'}")

@@ -26,7 +26,7 @@ from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
-UNIT_BYTES = 24 << 20
+UNIT_BYTES = 32 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
 Progress = Callable[[int, int], None]
 Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows, more columns
@@ -69,8 +69,9 @@ def read_chunked(
     log = _envelope(layout, read, size)
     if log is None:
         return None
-    units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1))
-    count = min(workers, available_workers(), len(units)) if size >= parallel_bytes and can_fork() else 1
+    count = min(workers, available_workers()) if size >= parallel_bytes and can_fork() else 1
+    units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1), count)
+    count = min(count, len(units))
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             finish = partial(_refine_parts, refine) if refine else None
@@ -108,16 +109,23 @@ def _envelope(layout: Layout, read: Callable[[int, int], bytes], size: int) -> s
     return har.log
 
 
-def _units(chunks: list[Chunk], unit_bytes: int) -> list[list[Chunk]]:
-    """Runs of consecutive chunks of about `unit_bytes`: what one process decodes into one part at a time."""
+def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Chunk]]:
+    """Runs of consecutive chunks: what one process decodes into one part at a time.
+
+    Units are of about `unit_bytes`, and shrink towards the end when several processes share them (to a
+    fraction of what is left, down to a quarter of `unit_bytes`), so that they run out at about the same time.
+    """
+    remaining = sum(end - start for start, end in chunks)
     units: list[list[Chunk]] = [[]]
     pending = 0
     for chunk in chunks:
-        if pending >= unit_bytes:
+        target = unit_bytes if processes == 1 else max(unit_bytes // 4, min(unit_bytes, remaining // (2 * processes)))
+        if pending >= target:
             units.append([])
             pending = 0
         units[-1].append(chunk)
         pending += chunk[1] - chunk[0]
+        remaining -= chunk[1] - chunk[0]
     return units
 
 
