@@ -2,7 +2,7 @@
 
 This is the loader's fast path. Each chunk (see `layout`) is copied into a reused buffer, wrapped in `[ ]`
 and decoded in one msgspec call, so every byte of the capture is parsed once. Any chunk that does not decode
-cleanly (a wrong guess of `layout`, or an entry with fields of the wrong type, which the slow path repairs
+cleanly (a wrong guess of `layout`, or an entry with fields of the wrong type, which the careful path repairs
 one by one) rejects the fast path as a whole, and `read_chunked` returns None.
 """
 

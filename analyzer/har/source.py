@@ -2,8 +2,9 @@
 
 The container is detected from the content, not the extension: gzip (`1f 8b`), zlib (`.zhar`, a valid zlib
 header), a zip archive holding one HAR (Playwright's `.zip` with `har.har` and its `_file` sidecars), UTF-16
-with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read, so that its pages can be
-handed back to the kernel once the request table is built (`Source.release`).
+with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read: the loader's fast path copies
+chunks of it with pread (`Source.read_into`), so its pages never count in our memory, and the careful path hands
+the pages it touched back to the kernel as it goes (`Source.release_span`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Build the Arrow table of entries from the raw columns: typed arrays, clean values, URL parts, sorted order.
 
 Everything here works on whole arrays (Arrow compute), or on the few distinct values of a column (HTTP
-versions, MIME types, connections), never per entry in Python. A big capture is built in parts (one per
-worker process, see `chunks`), put together by `assemble`.
+versions, MIME types, connections), never per entry in Python. A capture is built in parts (one per unit of
+chunks, decoded by whichever process took it, see `chunks`), put together by `assemble`.
 """
 
 from __future__ import annotations
