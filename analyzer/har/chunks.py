@@ -76,7 +76,11 @@ def read_chunked(
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             finish = partial(_refine_parts, refine) if refine else None
             if count == 1:
-                parts = [_read_unit(source, unit) for unit in units]
+                parts = []
+                for done, unit in enumerate(units, 1):
+                    parts.append(_read_unit(source, unit))
+                    if progress is not None:
+                        progress(done, len(units))
                 parts = [part for _, part in finish(list(enumerate(parts)))] if finish else parts
             else:
                 work = partial(_read_unit, source)

@@ -99,8 +99,12 @@ class Capture:
             return _Lazy()
 
     def _spans(self) -> list[msgspec.Raw]:
+        """Each entry's span in the capture, found on the first body or header asked for (the fast path
+        decodes without them): one scan of the document, whose pages then go back to the kernel."""
         if self._raws is None:
             self._raws = decode_document(self._source).entries if self._source is not None else []
+            if self._raws and self._source is not None:
+                self._source.release_span(self._raws[0], self._raws[-1])
         return self._raws
 
 
