@@ -72,18 +72,19 @@ def read_chunked(
     count = min(workers, available_workers()) if size >= parallel_bytes and can_fork() else 1
     units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1), count)
     count = min(count, len(units))
+    buffer = bytearray(max(end - start for start, end in layout.chunks) + 2)  # each process reuses its copy
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             finish = partial(_refine_parts, refine) if refine else None
             if count == 1:
                 parts = []
                 for done, unit in enumerate(units, 1):
-                    parts.append(_read_unit(source, unit))
+                    parts.append(_read_unit(source, buffer, unit))
                     if progress is not None:
                         progress(done, len(units))
                 parts = [part for _, part in finish(list(enumerate(parts)))] if finish else parts
             else:
-                work = partial(_read_unit, source)
+                work = partial(_read_unit, source, buffer)
                 parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
     except ChunkRejected:
         return None
@@ -133,10 +134,10 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(source: Source, chunks: Sequence[Chunk]) -> Part:
-    """Decode a run of chunks into one part. The Python values of a unit become Arrow arrays and are freed
-    before the next unit, whose values then reuse that memory instead of faulting in fresh pages."""
-    buffer = bytearray(max(end - start for start, end in chunks) + 2)
+def _read_unit(source: Source, buffer: bytearray, chunks: Sequence[Chunk]) -> Part:
+    """Decode a run of chunks into one part, through `buffer` (big enough for any chunk). The Python values of
+    a unit become Arrow arrays and are freed before the next unit, whose values then reuse that memory instead
+    of faulting in fresh pages."""
     rows = cols.Rows()
     for start, end in chunks:
         rows.append(decode_chunk(source, start, end, buffer))
