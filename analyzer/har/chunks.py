@@ -175,18 +175,21 @@ def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[i
 
 
 def _send_parts(parts: list[tuple[int, Part]], out: BinaryIO) -> None:
-    """Each part as its unit's number, a length, and an Arrow IPC stream (positions in its metadata)."""
+    """Each part as its unit's number, a length, and an Arrow IPC stream (positions in its metadata), written
+    straight from the part's buffers into `out` (a file: the length is filled in once the stream is written)."""
     import pyarrow as pa
 
     for unit, part in parts:
         positions = {b"naive": msgspec.json.encode(part.naive), b"unreadable": msgspec.json.encode(part.unreadable)}
         table = part.table.replace_schema_metadata(positions)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
+        frame = out.tell()
+        out.write(_FRAME.pack(unit, 0))
+        with pa.ipc.new_stream(pa.PythonFile(out, mode="w"), table.schema) as writer:
             writer.write_table(table)
-        stream = sink.getvalue()
-        out.write(_FRAME.pack(unit, stream.size))
-        out.write(stream)
+        end = out.tell()
+        out.seek(frame)
+        out.write(_FRAME.pack(unit, end - frame - _FRAME.size))
+        out.seek(end)
 
 
 def _receive_parts(data: memoryview) -> list[tuple[int, Part]]:
