@@ -73,28 +73,41 @@ def read_chunked(
     units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1), count)
     count = min(count, len(units))
     buffer = bytearray(max(end - start for start, end in layout.chunks) + 2)  # each process reuses its copy
+    finish = partial(_refine_parts, refine) if refine else None
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
-            finish = partial(_refine_parts, refine) if refine else None
             if count == 1:
-                parts = []
-                for done, unit in enumerate(units, 1):
-                    parts.append(_read_unit(source, buffer, unit))
-                    if progress is not None:
-                        progress(done, len(units))
-                parts = [part for _, part in finish(list(enumerate(parts)))] if finish else parts
+                parts = _read_here(source, buffer, units, progress, finish)
             else:
-                work = partial(_read_unit, source, buffer)
-                parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
+                try:
+                    work = partial(_read_unit, source, buffer)
+                    parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
+                except WorkerError as exc:
+                    if str(exc).startswith(ChunkRejected.__name__):
+                        raise ChunkRejected(str(exc)) from None
+                    # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
+                    parts = _read_here(source, buffer, units, progress, finish)
     except ChunkRejected:
         return None
-    except WorkerError as exc:
-        if str(exc).startswith(ChunkRejected.__name__):
-            return None
-        raise
     if progress is not None:
         progress(len(units), len(units))
     return Chunked(log=log, parts=parts)
+
+
+def _read_here(
+    source: Source,
+    buffer: bytearray,
+    units: list[list[Chunk]],
+    progress: Progress | None,
+    finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
+) -> list[Part]:
+    """Every unit in this process, in order."""
+    parts = []
+    for done, unit in enumerate(units, 1):
+        parts.append(_read_unit(source, buffer, unit))
+        if progress is not None:
+            progress(done, len(units))
+    return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
 
 
 def _read(source: Source, offset: int, length: int) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,21 @@ def test_refine_adds_columns_where_the_entries_are_decoded(monkeypatch: pytest.M
     assert "k8s" in refined.entries.column_names
     assert request_table(refined).equals(request_table(_careful(monkeypatch, path)))
     assert len(calls) == 1 and 0 < calls[0] < len(refined)  # once here, on this process's share
+
+
+def test_a_worker_that_dies_is_replaced_by_this_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A child killed mid-way (the OOM killer, say) costs time, not the capture: its units are decoded here."""
+    path = _write(tmp_path, make_har(_entries(60)))
+    parent = os.getpid()
+    read_unit = chunks._read_unit
+
+    def dying(*args: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(9)
+        return read_unit(*args)
+
+    monkeypatch.setattr(chunks, "_read_unit", dying)
+    read = _read(path, chunk_bytes=256)
+    assert read is not None
+    urls = pa.concat_tables([part.table for part in read.parts]).column("url").to_pylist()
+    assert urls == [f"https://k8s.example/api/v1/pods?i={i}" for i in range(60)]
