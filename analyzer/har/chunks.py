@@ -20,7 +20,7 @@ import msgspec
 
 from analyzer.har import columns as cols
 from analyzer.har import schema
-from analyzer.har.layout import Layout, find_layout
+from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.source import Source
 from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
@@ -63,12 +63,10 @@ def read_chunked(
     """
     size = len(source.data)
     read = partial(_read, source)
-    layout = find_layout(read, size, chunk_bytes)
-    if layout is None:
+    found = _first_proven(source, find_layouts(read, size, chunk_bytes), read, size)
+    if found is None:
         return None
-    log = _envelope(layout, read, size)
-    if log is None:
-        return None
+    layout, log = found
     count = min(workers, available_workers()) if size >= parallel_bytes and can_fork() else 1
     units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1), count)
     count = min(count, len(units))
@@ -114,6 +112,24 @@ def _read(source: Source, offset: int, length: int) -> bytes:
     buffer = bytearray(length)
     source.read_into(offset, memoryview(buffer))
     return bytes(buffer)
+
+
+def _first_proven(
+    source: Source, layouts: Iterator[Layout], read: Callable[[int, int], bytes], size: int
+) -> tuple[Layout, schema.Log] | None:
+    """The first guess whose envelope is a HAR without entries and whose last chunk is a list of entries (the
+    `]` of `pages` after log.entries leaves a valid envelope too, but not a valid last chunk)."""
+    for layout in layouts:
+        log = _envelope(layout, read, size)
+        if log is None:
+            continue
+        start, end = layout.chunks[-1]
+        try:
+            decode_chunk(source, start, end, bytearray(end - start + 2))
+        except ChunkRejected:
+            continue
+        return layout, log
+    return None
 
 
 def _envelope(layout: Layout, read: Callable[[int, int], bytes], size: int) -> schema.Log | None:

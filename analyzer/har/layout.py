@@ -4,15 +4,17 @@ The chunks let the loader decode a big capture in one pass per chunk (and in par
 first scanning the whole document for each entry's span. Every offset found here is a guess from the bytes
 around it; `chunks.decode_chunk` proves or refutes it: a chunk `[` + bytes + `]` decodes as a list of entries
 only when both of its cuts sit between two entries of `log.entries`, outside any string or nested value (a
-cut anywhere else leaves a bracket or a string open). The envelope (the document with `log.entries` replaced
-by `[]`) must decode as a HAR whose `log.entries` is that empty list, which proves the first `[` and the last
-`]` are the array's own. When a guess is refuted, the loader falls back to its scan of the whole document.
+cut anywhere else leaves a bracket or a string open), and the last chunk only when it ends at the array's own
+`]` (one that stops inside the array leaves it open, one past its end has trailing bytes). The envelope (the
+document with `log.entries` replaced by `[]`) must decode as a HAR whose `log.entries` is that empty list,
+which proves the first `[` is the log's entries. When a guess is refuted, the loader falls back to its scan
+of the whole document.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 # The key of log.entries: a quote can only open or close a string, so `"entries"` followed by a colon is a key.
@@ -24,8 +26,12 @@ _TAIL = re.compile(rb"\]\s*\}\s*\}\s*$")
 # arrays of objects (headers, cookies, query strings, call frames, websocket frames) start with other keys.
 _ENTRY_KEYS = rb"pageref|cache|startedDateTime|request|response|timings|serverIPAddress|connection|time|index|_\w+"
 _BETWEEN = re.compile(rb'\}\s*(,)\s*\{\s*"(?:' + _ENTRY_KEYS + rb')"')
+# Or it is followed by other members of log (or log by other members of the document).
+_BEFORE_MEMBER = re.compile(rb'\](?=\s*(?:,\s*"|\}\s*(?:,\s*"|\}\s*$)))')
 _HEAD_WINDOW = 1 << 20
 _TAIL_WINDOW = 256
+_MEMBERS_WINDOW = 4 << 20  # what may follow log.entries: pages, browser, comments
+_MAX_GUESSES = 8
 _PROBE_WINDOW = 1 << 18
 
 Reader = Callable[[int, int], bytes]  # (offset, length) -> those bytes of the document
@@ -49,17 +55,35 @@ class Layout:
         return read(0, start) + b"[]" + read(end + 1, size - end - 1)
 
 
-def find_layout(read: Reader, size: int, chunk_bytes: int) -> Layout | None:
-    """Guess where log.entries and its chunks of about `chunk_bytes` lie; None when the document is not laid
-    out as the fast path expects (log.entries not last, a cut-off file, an entries key past the first MB)."""
+def find_layouts(read: Reader, size: int, chunk_bytes: int) -> Iterator[Layout]:
+    """Guesses of where log.entries and its chunks of about `chunk_bytes` lie, likeliest first; none when the
+    document has no entries key in its first MB.
+
+    Most writers end the document with log.entries (`] } }`): that is the first guess. Others put members after
+    it (`pages`, `browser`, `comment`, Polly's `version`, a top-level key after `log`): then each `]` near the
+    end that a member or the end of an object follows is a guess, from the last one back.
+    """
+    head = _ENTRIES.search(read(0, min(size, _HEAD_WINDOW)))
+    if head is None:
+        return
+    start = head.end() - 1
     tail_start = max(0, size - _TAIL_WINDOW)
     tail = _TAIL.search(read(tail_start, size - tail_start))
-    head = _ENTRIES.search(read(0, min(size, _HEAD_WINDOW)))
-    if tail is None or head is None:
-        return None
-    start, end = head.end() - 1, tail_start + tail.start()
-    if end <= start:
-        return None
+    ends = [tail_start + tail.start()] if tail is not None else []
+    window_start = max(start + 1, size - _MEMBERS_WINDOW)
+    window = read(window_start, size - window_start)
+    members = [window_start + m.start() for m in _BEFORE_MEMBER.finditer(window)][::-1]
+    ends += [end for end in members if end not in ends][:_MAX_GUESSES]
+    ends = [end for end in ends if end > start]
+    if not ends:
+        return
+    cuts = _cuts(read, start, max(ends), chunk_bytes)
+    for end in ends:
+        kept = [cut for cut in cuts if cut < end - chunk_bytes // 4] or [start]
+        yield Layout((*kept, end))
+
+
+def _cuts(read: Reader, start: int, end: int, chunk_bytes: int) -> list[int]:
     cuts = [start]
     target = start + chunk_bytes
     while target < end - chunk_bytes // 4:
@@ -68,8 +92,7 @@ def find_layout(read: Reader, size: int, chunk_bytes: int) -> Layout | None:
             break
         cuts.append(cut)
         target = cut + chunk_bytes
-    cuts.append(end)
-    return Layout(tuple(cuts))
+    return cuts
 
 
 def _next_cut(read: Reader, offset: int, end: int) -> int | None:

@@ -130,8 +130,6 @@ def test_chunks_cover_every_entry_once(tmp_path: Path, indent: int | None) -> No
 @pytest.mark.parametrize(
     "document",
     [
-        pytest.param({"log": {"entries": _entries(3), "pages": []}}, id="entries-not-last"),
-        pytest.param({"log": {"entries": _entries(3)}, "comment": "x"}, id="log-not-last"),
         pytest.param({"log": {"entries": [*_entries(3), {"request": 5}]}}, id="entry-needs-repair"),
         pytest.param({"log": {"entries": [*_entries(3), None]}}, id="entry-not-an-object"),
         pytest.param({"log": {"pages": [{"entries": []}], "x": {"entries": [1]}}}, id="no-log-entries"),
@@ -140,6 +138,23 @@ def test_chunks_cover_every_entry_once(tmp_path: Path, indent: int | None) -> No
 )
 def test_what_the_fast_path_declines(tmp_path: Path, document: Any) -> None:
     assert _read(_write(tmp_path, document)) is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({"log": {"entries": _entries(30), "pages": [{"id": "p", "title": "t"}]}}, id="pages-after"),
+        pytest.param({"log": {"entries": _entries(30), "pages": [], "version": "1.2"}}, id="polly-order"),
+        pytest.param({"log": {"entries": _entries(30), "browser": {"name": "Chrome"}}}, id="browser-after"),
+        pytest.param({"log": {"entries": _entries(30)}, "akita_ext": {"tags": {"a": [1]}}}, id="member-after-log"),
+    ],
+)
+def test_members_after_the_entries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, document: Any) -> None:
+    path = _write(tmp_path, document)
+    assert _read(path, chunk_bytes=512) is not None
+    fast, taken = _tiny_parallel(monkeypatch, path)
+    assert taken
+    _same(fast, _careful(monkeypatch, path))
 
 
 def test_a_cut_inside_an_entry_is_refuted(tmp_path: Path) -> None:

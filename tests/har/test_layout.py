@@ -7,13 +7,18 @@ from typing import Any
 
 import pytest
 
-from analyzer.har.layout import find_layout
+from analyzer.har.layout import Layout, find_layouts
 from tests.factories import make_entry, make_har
 
 
-def _layout(document: Any, chunk_bytes: int, indent: int | None = 2) -> tuple[bytes, Any]:
+def _layouts(document: Any, chunk_bytes: int, indent: int | None = 2) -> tuple[bytes, list[Layout]]:
     data = json.dumps(document, indent=indent).encode()
-    return data, find_layout(lambda offset, length: data[offset : offset + length], len(data), chunk_bytes)
+    return data, list(find_layouts(lambda offset, length: data[offset : offset + length], len(data), chunk_bytes))
+
+
+def _layout(document: Any, chunk_bytes: int, indent: int | None = 2) -> tuple[bytes, Layout | None]:
+    data, layouts = _layouts(document, chunk_bytes, indent)
+    return data, layouts[0] if layouts else None
 
 
 @pytest.mark.parametrize("indent", [None, 2, 4], ids=["compact", "indent-2", "indent-4"])
@@ -42,11 +47,35 @@ def test_an_empty_entries_list() -> None:
 @pytest.mark.parametrize(
     "document",
     [
-        pytest.param({"log": {"entries": [], "comment": "x"}}, id="entries-not-last"),
         pytest.param({"log": {"version": "1.2"}}, id="no-entries"),
         pytest.param([1, 2], id="not-an-object"),
     ],
 )
 def test_declined(document: Any) -> None:
-    # (A list after log.entries, `"pages": []`, ends the same way: the chunk decode refutes that guess.)
     assert _layout(document, chunk_bytes=64)[1] is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({"log": {"entries": [make_entry()], "pages": [{"id": "p", "x": [1]}]}}, id="pages-after"),
+        pytest.param({"log": {"entries": [make_entry()], "comment": "x"}}, id="comment-after"),
+        pytest.param({"log": {"entries": [make_entry()]}, "akita_ext": {"tags": {}}}, id="member-after-log"),
+    ],
+)
+def test_when_members_follow_the_entries_one_guess_is_right(document: Any) -> None:
+    """Each `]` near the end that a member follows is a guess; the array's own is among them (the chunk
+    decode tells which)."""
+    data, layouts = _layouts(document, chunk_bytes=1 << 20)
+    ends = [json.loads(b"[" + data[layout.chunks[-1][0] : layout.chunks[-1][1]] + b"]") for layout in layouts
+            if _decodes(data, layout)]  # fmt: skip
+    assert ends == [[make_entry()]]
+
+
+def _decodes(data: bytes, layout: Layout) -> bool:
+    start, end = layout.chunks[-1]
+    try:
+        json.loads(b"[" + data[start:end] + b"]")
+    except json.JSONDecodeError:
+        return False
+    return True
