@@ -20,7 +20,7 @@ from dataclasses import dataclass
 # The key of log.entries: a quote can only open or close a string, so `"entries"` followed by a colon is a key.
 _ENTRIES = re.compile(rb'"entries"\s*:\s*\[')
 # log.entries is the last member of log, and log the last of the document (Chrome, Firefox, Safari,
-# Playwright, mitmproxy, Charles, Fiddler ... all write it so): `] } }` and nothing else to the end.
+# Playwright, mitmproxy, Charles ... write it so): `] } }` and nothing else to the end.
 _TAIL = re.compile(rb"\]\s*\}\s*\}\s*$")
 # Between two entries: `},` then `{` and an entry's first key (as the corpus's writers order them). Inner
 # arrays of objects (headers, cookies, query strings, call frames, websocket frames) start with other keys.
