@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
 
@@ -25,11 +25,12 @@ from analyzer.har.source import Source
 from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
+if TYPE_CHECKING:
+    from analyzer.har.loader import Progress, Refine
+
 CHUNK_BYTES = 2 << 20
 UNIT_BYTES = 32 << 20
 PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it saves
-Progress = Callable[[int, int], None]
-Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows, more columns
 Chunk = tuple[int, int]
 
 _ENTRIES = msgspec.json.Decoder(list[schema.Entry], strict=False)

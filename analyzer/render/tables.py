@@ -87,7 +87,7 @@ def write_parquet(table: pa.Table, out: BinaryIO) -> None:
     )
 
 
-_MOSTLY_UNIQUE = frozenset({"url", "path", "query", "resource_version", "continue", "started_text"})
+_MOSTLY_UNIQUE = frozenset({"url", "path", "query", "resource_version", "continue"})
 
 
 def write_jsonl(table: pa.Table, out: BinaryIO) -> None:
