@@ -97,11 +97,15 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
 
     Reads .har/.json, gzip, zlib (.zhar), a .zip holding one HAR and JSONP (.harp), whatever the extension.
     """
-    from analyzer.pandas_probe import answer_pandas_probe
+    from analyzer.pandas_probe import answer_pandas_probe, arrow_only_process
 
     if fmt == "parquet" and output is None and sys.stdout.isatty():
         raise click.UsageError("parquet is binary: give -o FILE or redirect standard output")
-    answer_pandas_probe()  # this command is Arrow from end to end
+    # This command is Arrow from end to end.
+    if _owns_process(ctx):
+        arrow_only_process()
+    else:
+        answer_pandas_probe()
 
     from analyzer.k8s import Classifier
     from analyzer.render.tables import redact_table
@@ -289,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # at each first touch: an eighth of the CPU time of `requests` on a big capture. glibc's malloc does not.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="har-analyzer")
+        cli.main(args=list(argv) if argv is not None else None, prog_name="har-analyzer", obj=_OWN_PROCESS)
     except BrokenPipeError:
         # `har-analyzer requests big.har | head`: the reader left; exit quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -297,6 +301,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(0)
     except SystemExit as done:  # click ends every run so, success included
         _exit_now(done.code)
+
+
+_OWN_PROCESS = "the process ends with this command"  # the context object `main` gives: nothing else runs here
+
+
+def _owns_process(ctx: click.Context) -> bool:
+    """Whether the command runs from `main`, in a process of its own (not called in-process by a library or a
+    test), so that it may set up the process for itself alone."""
+    return ctx.find_root().obj is _OWN_PROCESS
 
 
 def _exit_now(code: object) -> NoReturn:

@@ -67,11 +67,11 @@ class Source:
         """
         if self._mapping is None or not hasattr(mmap, "MADV_DONTNEED"):
             return
-        import numpy as np
+        import pyarrow as pa  # its buffers tell the address of any buffer's memory, without a copy
 
-        base = np.frombuffer(self._mapping, dtype=np.uint8).ctypes.data
-        start = np.frombuffer(first, dtype=np.uint8).ctypes.data - base
-        end = np.frombuffer(last, dtype=np.uint8).ctypes.data - base + len(memoryview(last))
+        base = pa.py_buffer(self._mapping).address
+        start = pa.py_buffer(first).address - base
+        end = pa.py_buffer(last).address - base + len(memoryview(last))
         start -= start % mmap.PAGESIZE
         end -= end % mmap.PAGESIZE
         if 0 <= start < end <= len(self._mapping):
