@@ -1,9 +1,9 @@
 """Decode `log.entries` chunk by chunk into parts of the entries table, in worker processes for big captures.
 
-This is the loader's fast path. Each chunk (see `layout`) is copied into a reused buffer, wrapped in `[ ]`
-and decoded in one msgspec call, so every byte of the capture is parsed once. Any chunk that does not decode
-cleanly (a wrong guess of `layout`, or an entry with fields of the wrong type, which the careful path repairs
-one by one) rejects the fast path as a whole, and `read_chunked` returns None.
+This is the loader's fast path. Each chunk (see `layout`) is framed by `[ ]` (`source.Frames`: in place in a
+mapped file, else in a copy) and decoded in one msgspec call, so every byte of the capture is parsed once. Any
+chunk that does not decode cleanly (a wrong guess of `layout`, or an entry with fields of the wrong type, which
+the careful path repairs one by one) rejects the fast path as a whole, and `read_chunked` returns None.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import msgspec
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.layout import Layout, find_layouts
-from analyzer.har.source import Source
+from analyzer.har.source import Frames, Source
 from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
@@ -64,28 +64,28 @@ def read_chunked(
     """
     size = len(source.data)
     read = partial(_read, source)
-    found = _first_proven(source, find_layouts(read, size, chunk_bytes), read, size)
+    frames = Frames(source)
+    found = _first_proven(frames, find_layouts(read, size, chunk_bytes), read, size)
     if found is None:
         return None
     layout, log = found
     count = min(workers, available_workers()) if size >= parallel_bytes and can_fork() else 1
     units = _units(layout.chunks, max(unit_bytes, size // MAX_JOBS + 1), count)
     count = min(count, len(units))
-    buffer = bytearray(max(end - start for start, end in layout.chunks) + 2)  # each process reuses its copy
     finish = partial(_refine_parts, refine) if refine else None
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             if count == 1:
-                parts = _read_here(source, buffer, units, progress, finish)
+                parts = _read_here(frames, units, progress, finish)
             else:
                 try:
-                    work = partial(_read_unit, source, buffer)
+                    work = partial(_read_unit, frames)
                     parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None
                     # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
-                    parts = _read_here(source, buffer, units, progress, finish)
+                    parts = _read_here(frames, units, progress, finish)
     except ChunkRejected:
         return None
     if progress is not None:
@@ -94,8 +94,7 @@ def read_chunked(
 
 
 def _read_here(
-    source: Source,
-    buffer: bytearray,
+    frames: Frames,
     units: list[list[Chunk]],
     progress: Progress | None,
     finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
@@ -103,7 +102,7 @@ def _read_here(
     """Every unit in this process, in order."""
     parts = []
     for done, unit in enumerate(units, 1):
-        parts.append(_read_unit(source, buffer, unit))
+        parts.append(_read_unit(frames, unit))
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
@@ -116,7 +115,7 @@ def _read(source: Source, offset: int, length: int) -> bytes:
 
 
 def _first_proven(
-    source: Source, layouts: Iterator[Layout], read: Callable[[int, int], bytes], size: int
+    frames: Frames, layouts: Iterator[Layout], read: Callable[[int, int], bytes], size: int
 ) -> tuple[Layout, schema.Log] | None:
     """The first guess whose envelope is a HAR without entries and whose last chunk is a list of entries (the
     `]` of `pages` after log.entries leaves a valid envelope too, but not a valid last chunk)."""
@@ -126,7 +125,7 @@ def _first_proven(
             continue
         start, end = layout.chunks[-1]
         try:
-            decode_chunk(source, start, end, bytearray(end - start + 2))
+            decode_chunk(frames, start, end)
         except ChunkRejected:
             continue
         return layout, log
@@ -164,31 +163,26 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(source: Source, buffer: bytearray, chunks: Sequence[Chunk]) -> Part:
-    """Decode a run of chunks into one part, through `buffer` (big enough for any chunk). The Python values of
-    a unit become Arrow arrays and are freed before the next unit, whose values then reuse that memory instead
-    of faulting in fresh pages."""
+def _read_unit(frames: Frames, chunks: Sequence[Chunk]) -> Part:
+    """Decode a run of chunks into one part. The Python values of a unit become Arrow arrays and are freed
+    before the next unit, whose values then reuse that memory instead of faulting in fresh pages."""
     rows = cols.Rows()
     for start, end in chunks:
-        rows.append(decode_chunk(source, start, end, buffer))
+        rows.append(decode_chunk(frames, start, end))
     return build_part(rows.to_arrays())
 
 
-def decode_chunk(source: Source, start: int, end: int, buffer: bytearray) -> list[schema.Entry]:
-    """The entries between byte `start` and `end` (a run of `{...},{...}`), decoded through `buffer`.
+def decode_chunk(frames: Frames, start: int, end: int) -> list[schema.Entry]:
+    """The entries between byte `start` and `end` (a run of `{...},{...}`).
 
     Raises:
         ChunkRejected: the bytes are not a list of entries of the expected types.
     """
-    length = end - start
-    view = memoryview(buffer)[: length + 2]
-    view[0] = ord("[")
-    source.read_into(start, view[1 : length + 1])
-    view[length + 1] = ord("]")
-    try:
-        return _ENTRIES.decode(view)
-    except msgspec.MsgspecError as exc:
-        raise ChunkRejected(str(exc)) from None
+    with frames.framed(start, end) as view:
+        try:
+            return _ENTRIES.decode(view)
+        except msgspec.MsgspecError as exc:
+            raise ChunkRejected(str(exc)) from None
 
 
 def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[int, Part]]:

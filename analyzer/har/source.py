@@ -2,9 +2,9 @@
 
 The container is detected from the content, not the extension: gzip (`1f 8b`), zlib (`.zhar`, a valid zlib
 header), a zip archive holding one HAR (Playwright's `.zip` with `har.har` and its `_file` sidecars), UTF-16
-with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read: the loader's fast path copies
-chunks of it with pread (`Source.read_into`), so its pages never count in our memory, and the careful path hands
-the pages it touched back to the kernel as it goes (`Source.release_span`).
+with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read: the loader's fast path reads
+runs of it in place (`Frames`) and hands their pages back to the kernel as it goes, and so does the careful path
+(`Source.release_span`), so that the capture's pages do not stay in our memory.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import sys
 import weakref
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -46,7 +47,7 @@ class Source:
         """Copy `data[offset : offset + len(view)]` into `view`.
 
         A mapped file is read with pread rather than through the mapping: the bytes are copied from the page
-        cache without mapping its pages into this process (no page faults, no growth of RSS).
+        cache without mapping its pages into this process (no growth of RSS).
         """
         if self._file is None:
             view[:] = self.data[offset : offset + len(view)]
@@ -76,6 +77,51 @@ class Source:
         end -= end % mmap.PAGESIZE
         if 0 <= start < end <= len(self._mapping):
             self._mapping.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+
+class Frames:
+    """Runs of a source's `data` framed by `[` and `]`, so that a run of array items decodes as an array.
+
+    A mapped file is framed where it lies, in a private copy-on-write mapping of it: the byte before the run
+    and the byte after it (separators, outside the run) are overwritten while the frame is in use, then put
+    back. The run's bytes are read straight from the page cache, never copied, and its pages are handed back
+    afterwards (madvise DONTNEED drops them from our memory; a later read maps them in again). Other sources
+    (decompressed, read from stdin) are copied into a buffer, reused.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+        self._mapping: mmap.mmap | None = None
+        self._buffer = bytearray()
+        if source._file is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self._mapping = mmap.mmap(source._file, 0, access=mmap.ACCESS_COPY)
+            self._view = memoryview(self._mapping)
+
+    @contextmanager
+    def framed(self, start: int, end: int) -> Iterator[memoryview]:
+        """`[` + `data[start:end]` + `]`, framed in place where the run has a byte on either side."""
+        mapping = self._mapping
+        first, last = self._source._file_offset + start - 1, self._source._file_offset + end
+        if mapping is None or not 0 <= first < last < len(mapping):
+            length = end - start
+            if len(self._buffer) < length + 2:
+                self._buffer = bytearray(length + 2)
+            view = memoryview(self._buffer)[: length + 2]
+            view[0] = ord("[")
+            self._source.read_into(start, view[1 : length + 1])
+            view[length + 1] = ord("]")
+            yield view
+            return
+        before, after = mapping[first], mapping[last]
+        mapping[first], mapping[last] = ord("["), ord("]")
+        try:
+            yield self._view[first : last + 1]
+        finally:
+            mapping[first], mapping[last] = before, after
+            low = -(-first // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages only: the edges may be a neighbour's
+            high = last // mmap.PAGESIZE * mmap.PAGESIZE
+            if low < high:
+                mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
 
 
 def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
