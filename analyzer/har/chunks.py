@@ -164,8 +164,8 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
 
 
 def _read_unit(frames: Frames, chunks: Sequence[Chunk]) -> Part:
-    """Decode a run of chunks into one part. The Python values of a unit become Arrow arrays and are freed
-    before the next unit, whose values then reuse that memory instead of faulting in fresh pages."""
+    """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
+    decoded: `columns.Rows`)."""
     rows = cols.Rows()
     for start, end in chunks:
         rows.append(decode_chunk(frames, start, end))

@@ -2,11 +2,12 @@
 
 Per-value clean-up (negative timings, status -1, HTTP version spellings, connection ids) happens later on
 whole Arrow arrays (`table`), so this module does nothing per value but fetch attributes, in C: a row tuple
-per entry, and one conversion of all rows into a struct array whose fields are the columns.
+per entry, and one conversion of a batch of rows into a struct array whose fields are the columns.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -56,35 +57,58 @@ _OBJECTS = attrgetter("_initiator", "_initiator_type", "_webSocketMessages")
 
 
 class Rows:
-    """The rows of consecutive entries, as tuples, until `to_arrays` turns them into columns."""
+    """The rows of consecutive entries, turned into Arrow a batch of about BATCH_ROWS rows at a time.
+
+    Converting while the batch's Python values are fresh in the CPU's caches, and freeing them right away so
+    that the next batch reuses their memory, makes decoding and converting a fifth faster than converting
+    10,000 rows at once (measured on an 80,000-entry capture: from 256 to 1,024 rows a batch, the same).
+    """
 
     def __init__(self) -> None:
-        self.values: list[tuple[Any, ...]] = []
-        self.objects: list[tuple[Any, Any, Any]] = []
+        self._values: list[tuple[Any, ...]] = []
+        self._objects: list[tuple[Any, Any, Any]] = []
+        self._batches: list[tuple[pa.StructArray, pa.Array, pa.Array]] = []
+        self._converted = 0
 
     def append(self, entries: list[schema.Entry]) -> None:
-        self.values.extend(map(_ROW, entries))
-        self.objects.extend(map(_OBJECTS, entries))
+        self._values.extend(map(_ROW, entries))
+        self._objects.extend(map(_OBJECTS, entries))
+        if len(self._values) >= BATCH_ROWS:
+            self._convert()
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self._converted + len(self._values)
 
     def to_arrays(self) -> dict[str, pa.Array]:
         """One array per column of ENTRY_FIELDS, plus `initiator_type` and `websocket_messages`."""
         import pyarrow as pa
 
-        rows = pa.array(self.values, type=_row_type())
+        if self._values or not self._batches:
+            self._convert()
+        rows, initiators, sockets = (pa.concat_arrays(list(arrays)) for arrays in zip(*self._batches, strict=True))
         arrays: dict[str, pa.Array] = dict(zip(ENTRY_FIELDS, rows.flatten(), strict=True))
-        arrays["initiator_type"] = pa.array(
-            [i.type if isinstance(i, schema.Initiator) else t for i, t, _ in self.objects], type=pa.string()
-        )
-        arrays["websocket_messages"] = pa.array(
-            [None if f is None else len(f) for _, _, f in self.objects], type=pa.int32()
-        )
+        arrays["initiator_type"] = initiators
+        arrays["websocket_messages"] = sockets
         return arrays
 
+    def _convert(self) -> None:
+        import pyarrow as pa
 
-def _row_type() -> pa.DataType:
+        rows = pa.array(self._values, type=_row_type())
+        initiators = pa.array(
+            [i.type if isinstance(i, schema.Initiator) else t for i, t, _ in self._objects], type=pa.string()
+        )
+        sockets = pa.array([None if f is None else len(f) for _, _, f in self._objects], type=pa.int32())
+        self._batches.append((rows, initiators, sockets))
+        self._converted += len(self._values)
+        self._values, self._objects = [], []
+
+
+BATCH_ROWS = 512
+
+
+@cache
+def _row_type() -> pa.StructType:
     import pyarrow as pa
 
     return pa.struct([(name, pa.float64() if name in NUMBERS else pa.string()) for name in ENTRY_FIELDS])

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from analyzer.errors import InputError
-from analyzer.har import chunks, load_capture
+from analyzer.har import chunks, columns, load_capture
 from analyzer.har.loader import Capture
 from analyzer.har.source import open_source
 from analyzer.table import request_table
@@ -33,14 +33,16 @@ def _corpus_files() -> list[str]:
 
 
 def _careful(monkeypatch: pytest.MonkeyPatch, path: Path) -> Capture:
+    """The careful path, its rows turned into Arrow in one batch."""
     with monkeypatch.context() as patch:
         patch.setattr(chunks, "read_chunked", lambda *args, **kwargs: None)
+        patch.setattr(columns, "BATCH_ROWS", 1 << 40)
         return load_capture(path)
 
 
 def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture, bool]:
-    """Chunks of 4 kB in units of 16 kB decoded by two processes whatever the size: every cut and the worker
-    plumbing get used."""
+    """Chunks of 4 kB in units of 16 kB decoded by two processes whatever the size, rows turned into Arrow in
+    batches of 3: every cut, batch and the worker plumbing get used."""
     taken: list[bool] = []
     read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=16384, parallel_bytes=0)
 
@@ -51,6 +53,7 @@ def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture
 
     with monkeypatch.context() as patch:
         patch.setattr(chunks, "read_chunked", counting)
+        patch.setattr(columns, "BATCH_ROWS", 3)
         return load_capture(path, workers=2), taken == [True]
 
 
