@@ -59,7 +59,7 @@ COLUMNS: dict[str, str] = {
     "error": "response._error (Chrome, mitmproxy) or _failureText (Playwright)",
     "websocket": "a websocket: _resourceType websocket, status 101, or a ws/wss URL",
     "websocket_messages": "number of _webSocketMessages frames; null when the writer kept none",
-    "initiator_type": "_initiator.type (parser, script, preflight, other)",
+    "initiator_type": "_initiator.type (parser, script, preflight, other), else chrome-har's _initiator_type",
     "frame_ref": "Playwright _frameref: the frame that issued the request",
     "from_cache": "Chrome _fromCache: memory or disk",
     "k8s": "a Kubernetes API request, after stripping a known or configured console prefix",

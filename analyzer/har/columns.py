@@ -8,6 +8,7 @@ per entry, and one conversion of a batch of rows into a struct array whose field
 from __future__ import annotations
 
 from functools import cache
+from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,14 @@ ENTRY_FIELDS: dict[str, str] = {
     "failure": "response._failureText",
     "frame_ref": "_frameref",
     "from_cache": "_fromCache",
+    "initiator_declared": "_initiator_type",  # chrome-har's; Chrome's is the type of its `_initiator` object
 }
 NUMBERS = frozenset({"time_ms", "status", "server_port", "blocked", "queueing", "queued", "dns", "connect", "ssl",
                      "send", "wait", "receive", "transfer_size", "content_size"})  # fmt: skip
 _ROW = attrgetter(*ENTRY_FIELDS.values())  # one C call per entry fetches every field of its row
 # Fields that are not one value: an initiator (an object in Chrome, a URL in chrome-har), websocket frames.
-_OBJECTS = attrgetter("_initiator", "_initiator_type", "_webSocketMessages")
+_INITIATOR = attrgetter("_initiator")
+_FRAMES = attrgetter("_webSocketMessages")
 
 
 class Rows:
@@ -66,13 +69,15 @@ class Rows:
 
     def __init__(self) -> None:
         self._values: list[tuple[Any, ...]] = []
-        self._objects: list[tuple[Any, Any, Any]] = []
+        self._initiators: list[schema.Initiator | str | None] = []
+        self._frames: list[list[schema.Frame] | None] = []
         self._batches: list[tuple[pa.StructArray, pa.Array, pa.Array]] = []
         self._converted = 0
 
     def append(self, entries: list[schema.Entry]) -> None:
         self._values.extend(map(_ROW, entries))
-        self._objects.extend(map(_OBJECTS, entries))
+        self._initiators.extend(map(_INITIATOR, entries))
+        self._frames.extend(map(_FRAMES, entries))
         if len(self._values) >= BATCH_ROWS:
             self._convert()
 
@@ -82,12 +87,13 @@ class Rows:
     def to_arrays(self) -> dict[str, pa.Array]:
         """One array per column of ENTRY_FIELDS, plus `initiator_type` and `websocket_messages`."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         if self._values or not self._batches:
             self._convert()
         rows, initiators, sockets = (pa.concat_arrays(list(arrays)) for arrays in zip(*self._batches, strict=True))
         arrays: dict[str, pa.Array] = dict(zip(ENTRY_FIELDS, rows.flatten(), strict=True))
-        arrays["initiator_type"] = initiators
+        arrays["initiator_type"] = pc.coalesce(initiators, arrays.pop("initiator_declared"))
         arrays["websocket_messages"] = sockets
         return arrays
 
@@ -95,13 +101,16 @@ class Rows:
         import pyarrow as pa
 
         rows = pa.array(self._values, type=_row_type())
-        initiators = pa.array(
-            [i.type if isinstance(i, schema.Initiator) else t for i, t, _ in self._objects], type=pa.string()
-        )
-        sockets = pa.array([None if f is None else len(f) for _, _, f in self._objects], type=pa.int32())
+        # The type of each initiator object; None for an initiator URL (a str) and for no initiator.
+        initiators = pa.array(list(map(getattr, self._initiators, repeat("type"), repeat(None))), type=pa.string())
+        frames, count = self._frames, len(self._frames)
+        if frames.count(None) == count:  # no websocket, as in most batches
+            sockets = pa.nulls(count, pa.int32())
+        else:
+            sockets = pa.array([None if f is None else len(f) for f in frames], type=pa.int32())
         self._batches.append((rows, initiators, sockets))
         self._converted += len(self._values)
-        self._values, self._objects = [], []
+        self._values, self._initiators, self._frames = [], [], []
 
 
 BATCH_ROWS = 512
