@@ -8,7 +8,7 @@ pandas", and pandas stays importable. A later `Table.to_pandas()` asks again, fi
 
 A process that runs one Arrow-only command and ends can go further (`arrow_only_process`): numpy and pandas
 stay hidden for the rest of its life, and pyarrow, which supports running without numpy (an optional
-dependency since pyarrow 16), is imported without it, a third less import time.
+dependency since pyarrow 17; this project asks for 18), is imported without it, a third less import time.
 """
 
 from __future__ import annotations
