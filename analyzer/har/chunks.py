@@ -63,7 +63,7 @@ def read_chunked(
     caller's columns to the parts, in each process once, on all the parts it decoded.
     """
     size = len(source.data)
-    read = partial(_read, source)
+    read = source.read
     frames = Frames(source)
     found = _first_proven(frames, find_layouts(read, size, chunk_bytes), read, size)
     if found is None:
@@ -106,12 +106,6 @@ def _read_here(
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
-
-
-def _read(source: Source, offset: int, length: int) -> bytes:
-    buffer = bytearray(length)
-    source.read_into(offset, memoryview(buffer))
-    return bytes(buffer)
 
 
 def _first_proven(

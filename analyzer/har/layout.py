@@ -32,6 +32,7 @@ _HEAD_WINDOW = 1 << 20
 _TAIL_WINDOW = 256
 _MEMBERS_WINDOW = 4 << 20  # what may follow log.entries: pages, browser, comments
 _MAX_GUESSES = 8
+_FIRST_PROBE = 1 << 14
 _PROBE_WINDOW = 1 << 18
 
 Reader = Callable[[int, int], bytes]  # (offset, length) -> those bytes of the document
@@ -61,26 +62,37 @@ def find_layouts(read: Reader, size: int, chunk_bytes: int) -> Iterator[Layout]:
 
     Most writers end the document with log.entries (`] } }`): that is the first guess. Others put members after
     it (`pages`, `browser`, `comment`, Polly's `version`, a top-level key after `log`): then each `]` near the
-    end that a member or the end of an object follows is a guess, from the last one back.
+    end that a member or the end of an object follows is a guess, from the last one back. Those are looked for
+    only when the first guess was not taken (the caller asks for the next).
     """
-    head = _ENTRIES.search(read(0, min(size, _HEAD_WINDOW)))
+    head = _ENTRIES.search(read(0, min(size, _FIRST_PROBE << 2)))  # after the pages, usually a few kB in
+    if head is None and size > _FIRST_PROBE << 2:
+        head = _ENTRIES.search(read(0, min(size, _HEAD_WINDOW)))
     if head is None:
         return
     start = head.end() - 1
     tail_start = max(0, size - _TAIL_WINDOW)
     tail = _TAIL.search(read(tail_start, size - tail_start))
-    ends = [tail_start + tail.start()] if tail is not None else []
+    tried: list[int] = []
+    if tail is not None and tail_start + tail.start() > start:
+        end = tail_start + tail.start()
+        tried.append(end)
+        yield _layout(_cuts(read, start, end, chunk_bytes), start, end, chunk_bytes)
     window_start = max(start + 1, size - _MEMBERS_WINDOW)
     window = read(window_start, size - window_start)
     members = [window_start + m.start() for m in _BEFORE_MEMBER.finditer(window)][::-1]
-    ends += [end for end in members if end not in ends][:_MAX_GUESSES]
-    ends = [end for end in ends if end > start]
+    ends = [end for end in members if end not in tried and end > start][:_MAX_GUESSES]
     if not ends:
         return
     cuts = _cuts(read, start, max(ends), chunk_bytes)
     for end in ends:
-        kept = [cut for cut in cuts if cut < end - chunk_bytes // 4] or [start]
-        yield Layout((*kept, end))
+        yield _layout(cuts, start, end, chunk_bytes)
+
+
+def _layout(cuts: list[int], start: int, end: int, chunk_bytes: int) -> Layout:
+    """The cuts that leave a last chunk of at least a quarter of `chunk_bytes` before `end`."""
+    kept = [cut for cut in cuts if cut < end - chunk_bytes // 4] or [start]
+    return Layout((*kept, end))
 
 
 def _cuts(read: Reader, start: int, end: int, chunk_bytes: int) -> list[int]:
@@ -96,13 +108,17 @@ def _cuts(read: Reader, start: int, end: int, chunk_bytes: int) -> list[int]:
 
 
 def _next_cut(read: Reader, offset: int, end: int) -> int | None:
+    """The first comma between two entries at or after `offset`, looked for in windows that double from a few
+    entries' worth (where it nearly always is) up to `_PROBE_WINDOW`."""
     if offset >= end:
         return None
+    window = _FIRST_PROBE
     while True:
-        length = min(_PROBE_WINDOW, end - offset)
+        length = min(window, end - offset)
         match = _BETWEEN.search(read(offset, length))
         if match is not None:
             return offset + match.start(1)
         if offset + length >= end:
             return None
         offset += length - 64  # overlap: a boundary may straddle two windows
+        window = min(2 * window, _PROBE_WINDOW)

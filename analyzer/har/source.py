@@ -43,6 +43,18 @@ class Source:
     _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file, for `read_into`
     _file_offset: int = field(default=0, repr=False)  # where `data` starts in that file (after a BOM, JSONP)
 
+    def read(self, offset: int, length: int) -> bytes:
+        """`data[offset : offset + length]` (shorter at the end), read as `read_into` does."""
+        if self._file is None:
+            return bytes(self.data[offset : offset + length])
+        length = max(0, min(length, len(self.data) - offset))
+        data = os.pread(self._file, length, self._file_offset + offset)
+        if len(data) < length:  # a short read: the rest, the careful way
+            buffer = bytearray(data) + bytearray(length - len(data))
+            self.read_into(offset + len(data), memoryview(buffer)[len(data) :])
+            return bytes(buffer)
+        return data
+
     def read_into(self, offset: int, view: memoryview) -> None:
         """Copy `data[offset : offset + len(view)]` into `view`.
 

@@ -79,3 +79,22 @@ def _decodes(data: bytes, layout: Layout) -> bool:
     except json.JSONDecodeError:
         return False
     return True
+
+
+def test_the_first_guess_reads_little_of_a_big_document() -> None:
+    """Cuts are looked for in small windows first, and the members near the end only when asked for the next
+    guess: the usual layout (log.entries last) costs a small part of the document in reads."""
+    entries = [make_entry(**{"request.url": f"https://a.example/{i}", "response.content.text": "x" * 3000})
+               for i in range(400)]  # fmt: skip
+    data = json.dumps(make_har(entries), indent=2).encode()
+    read_bytes: list[int] = []
+
+    def read(offset: int, length: int) -> bytes:
+        read_bytes.append(length)
+        return data[offset : offset + length]
+
+    guesses = find_layouts(read, len(data), 128 << 10)
+    first = next(guesses)
+    assert len(first.cuts) > 8 and data[first.cuts[-1] : first.cuts[-1] + 1] == b"]"
+    assert sum(read_bytes) < len(data) // 4
+    assert all(first.cuts[-1] != later.cuts[-1] for later in guesses)  # the rest are other `]`s, if any
