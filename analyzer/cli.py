@@ -6,6 +6,7 @@ This is the only module that touches argv, stdout/stderr, isatty, output files a
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import click
 from analyzer import __version__
 from analyzer.cli_options import (
     ExitCode,
+    command_settings,
     config_from,
     open_binary,
     output_options,
@@ -47,7 +49,20 @@ class InputError(click.ClickException):
 
 
 class _Group(click.Group):
-    """Turns core errors into one line and exit code 2 in one place (`--traceback` re-raises)."""
+    """Turns core errors into one line and exit code 2 in one place (`--traceback` re-raises).
+
+    The commands of other packages (LAZY_COMMANDS) are imported when first asked for, so that a run of one
+    command does not import (and, without bytecode files, compile) the others.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, _, name = LAZY_COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,7 +81,7 @@ class _Group(click.Group):
             raise InputError(f"internal error: {type(exc).__name__}: {exc} (rerun with --traceback)") from None
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, context_settings=command_settings())
 @click.version_option(__version__, prog_name="har-analyzer")
 @shared_options
 def cli() -> None:
@@ -326,24 +341,19 @@ def _exit_now(code: object) -> NoReturn:
     os._exit(code)
 
 
-def _register_commands() -> None:
-    from analyzer.gate.commands import check, diff
-    from analyzer.record import record
-    from analyzer.report import report
-
-    for command in (report, record, check, diff):
-        cli.add_command(command)
-
-
-_register_commands()
+LAZY_COMMANDS = {
+    "check": "analyzer.gate.commands:check",
+    "diff": "analyzer.gate.commands:diff",
+    "record": "analyzer.record:record",
+    "report": "analyzer.report:report",
+}
 
 
 def _uniform_help() -> None:
-    # click caches each command's help option the first time it is built; give every command the same names so
-    # that the help (and docs/cli.md) does not depend on whether it was first invoked through the group.
+    """The commands defined here get `command_settings` too (the lazy ones declare them themselves)."""
     for command in cli.commands.values():
-        command.context_settings.setdefault("help_option_names", ["-h", "--help"])
-        command.context_settings.setdefault("max_content_width", 100)
+        for key, value in command_settings().items():
+            command.context_settings.setdefault(key, value)
 
 
 _uniform_help()

@@ -24,6 +24,12 @@ from analyzer.errors import AnalyzerError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def command_settings() -> dict[str, Any]:
+    """Every command's context settings: the same help option and width however it is first invoked (click
+    builds a command's help option once, from the settings of the first context it runs in)."""
+    return {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
 class ExitCode(enum.IntEnum):
     OK = 0
     GATE_FAILED = 1  # only a command's own gate (check rules, --fail-on)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -141,7 +142,9 @@ COMMANDS = [
 
 
 def test_every_command_is_listed() -> None:
-    assert sorted(cli.commands) == sorted(COMMANDS)
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+    assert all(cli.get_command(ctx, name) is not None for name in COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

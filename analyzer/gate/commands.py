@@ -11,16 +11,25 @@ from typing import Any
 
 import click
 
-from analyzer.cli_options import ExitCode, config_from, output_options, shared_options, write_bytes, write_text
+from analyzer.cli_options import (
+    ExitCode,
+    command_settings,
+    config_from,
+    output_options,
+    shared_options,
+    write_bytes,
+    write_text,
+)
 from analyzer.errors import ConfigError
 
 
 @click.command(
+    context_settings=command_settings(),
     epilog="""\b
 Examples:
   har-analyzer check e2e.har
   har-analyzer check e2e/*.har --policy policy.toml --junit check.xml --markdown "$GITHUB_STEP_SUMMARY"
-  har-analyzer check analysis.json --policy policy.toml --format json -o check.json"""
+  har-analyzer check analysis.json --policy policy.toml --format json -o check.json""",
 )
 @click.argument("captures", nargs=-1, required=True, metavar="CAPTURE...")
 @click.option(
@@ -96,12 +105,13 @@ def _fail_on(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
 
 
 @click.command(
+    context_settings=command_settings(),
     epilog="""\b
 Examples:
   har-analyzer diff baseline/analysis.json e2e.har
   har-analyzer diff before.har after.har --fail-on mode-regression --fail-on new-finding=error
   har-analyzer diff baseline.json e2e.har --fail-on k8s-requests-per-min=20%,5 --fail-on latency-p95=25%,100ms
-  har-analyzer diff baseline.json e2e.har --format markdown >> "$GITHUB_STEP_SUMMARY\""""
+  har-analyzer diff baseline.json e2e.har --format markdown >> "$GITHUB_STEP_SUMMARY\"""",
 )
 @click.argument("baseline")
 @click.argument("current")

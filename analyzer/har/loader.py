@@ -22,12 +22,12 @@ import msgspec
 
 from analyzer.har import columns as cols
 from analyzer.har import schema
-from analyzer.har.decode import Document, decode_document, decode_entries
 from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
 
 if TYPE_CHECKING:
+    from analyzer.har.decode import Document
     from analyzer.har.table import Part
 
 CHUNK = 4096
@@ -102,6 +102,8 @@ class Capture:
         """Each entry's span in the capture, found on the first body or header asked for (the fast path
         decodes without them): one scan of the document, whose pages then go back to the kernel."""
         if self._raws is None:
+            from analyzer.har.decode import decode_document  # the careful path's scan: not needed before
+
             self._raws = decode_document(self._source).entries if self._source is not None else []
             if self._raws and self._source is not None:
                 self._source.release_span(self._raws[0], self._raws[-1])
@@ -149,6 +151,8 @@ def _load(source: Source, progress: Progress | None, workers: int, refine: Refin
     if fast is not None:
         log, parts, raws, warnings, truncated = fast.log, fast.parts, None, [], False
     else:
+        from analyzer.har.decode import decode_document
+
         document = decode_document(source)
         log, raws, warnings, truncated = document.log, document.entries, document.warnings, document.truncated
         part = _careful_part(document, source, progress)
@@ -172,6 +176,7 @@ def _load(source: Source, progress: Progress | None, workers: int, refine: Refin
 
 
 def _careful_part(document: Document, source: Source, progress: Progress | None) -> Part:
+    from analyzer.har.decode import decode_entries
     from analyzer.har.table import build_part
 
     rows = cols.Rows()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from analyzer.cli_options import command_settings
 from analyzer.record.defaults import DEFAULT_BROWSER, WAIT_UNTIL
 
 
@@ -21,12 +22,13 @@ def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
 
 
 @click.command(
+    context_settings=command_settings(),
     epilog="""\b
 Examples:
   har-analyzer record http://127.0.0.1:18080/console/detail -o detail.har --duration 20
   har-analyzer record http://127.0.0.1:18080/console/detail -o brief.har --duration 30 \\
       --reload-after 12 --set-local-storage downgradePolling=true
-  har-analyzer record https://127.0.0.1:18443/console/dashboard -o h2.har --ignore-certificate-errors"""
+  har-analyzer record https://127.0.0.1:18443/console/dashboard -o h2.har --ignore-certificate-errors""",
 )
 @click.argument("url")
 @click.option(

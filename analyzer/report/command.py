@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.cli_options import ExitCode, config_from, read_capture, shared_options, write_text
+from analyzer.cli_options import ExitCode, command_settings, config_from, read_capture, shared_options, write_text
 
 # Suffixes dropped from a capture's file name to name its default folder (reports/<name>/).
 _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
@@ -27,12 +27,13 @@ def default_folder(capture: str) -> Path:
 # `-o` names a folder here, so the shared `output_options` (`-o FILE`, `--format` choosing the one output)
 # does not fit: the folder always holds every format, and `--format` chooses what is also printed.
 @click.command(
+    context_settings=command_settings(),
     epilog="""\b
 Examples:
   har-analyzer report capture.har
   har-analyzer report capture.har -o reports/detail-page/
   har-analyzer report capture.har --format markdown >> "$GITHUB_STEP_SUMMARY"
-  har-analyzer report capture.har.gz --fail-on error --format none"""
+  har-analyzer report capture.har.gz --fail-on error --format none""",
 )
 @click.argument("capture", type=str)
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,

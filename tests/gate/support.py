@@ -37,7 +37,8 @@ def expected_modes(name: str) -> dict[tuple[int, str], str]:
 
 def gate_cli() -> click.Group:
     """The real `har-analyzer` group once it registers check and diff; until then a group like it holding them."""
-    if "check" in cli.commands and "diff" in cli.commands:
+    ctx = click.Context(cli)
+    if cli.get_command(ctx, "check") is not None and cli.get_command(ctx, "diff") is not None:
         return cli
     settings = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     return _Group(name="har-analyzer", commands={"check": check, "diff": diff}, context_settings=settings)
