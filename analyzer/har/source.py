@@ -40,7 +40,7 @@ class Source:
     # Reads a sidecar file of a zip capture (Playwright `content._file`); None when the capture is no zip.
     read_member: Callable[[str], bytes] | None = None
     _mapping: mmap.mmap | None = field(default=None, repr=False)
-    _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file, for `read_into`
+    _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file (reads, `Frames`)
     _file_offset: int = field(default=0, repr=False)  # where `data` starts in that file (after a BOM, JSONP)
 
     def read(self, offset: int, length: int) -> bytes:
