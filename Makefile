@@ -1,4 +1,4 @@
-# make check: what CI runs, plus format, lint and types.
+# make check: what CI runs (.ci/run, the README's Quickstart second command) in the existing .venv.
 .PHONY: check test lint types docs
 VENV ?= .venv
 PY = $(VENV)/bin/python
@@ -9,11 +9,11 @@ test:
 	$(PY) -m pytest -q
 
 lint:
-	$(VENV)/bin/ruff format --check analyzer tests benchmarks samples
-	$(VENV)/bin/ruff check analyzer tests benchmarks samples
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 types:
-	$(VENV)/bin/mypy analyzer
+	$(VENV)/bin/mypy
 
 docs:
 	$(PY) -m analyzer.cli_docs

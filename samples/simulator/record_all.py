@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.record import RecordPlan, record_capture
-from analyzer.record.session import DEFAULT_BROWSER
+from analyzer.record.defaults import DEFAULT_BROWSER
 from samples.simulator.expected import build_expected, page_events
 from samples.simulator.scenarios import BY_NAME, SCENARIOS, Scenario
 from samples.simulator.server import Simulator, SimulatorOptions

@@ -9,6 +9,7 @@ from analyzer.har import load_bytes
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
 
 PAGE = "https://console.example.com/console/microservices/asm-cal3"
+H2: dict[str, Any] = {"response.httpVersion": "h2"}
 FRESH = {"blocked": 0.5, "dns": 2.0, "connect": 8.0, "ssl": 5.0, "send": 0.1, "wait": 30.0, "receive": 1.0}
 
 
@@ -40,8 +41,7 @@ def test_a_connection_reused_across_a_reload() -> None:
 def test_connections_are_inferred_without_ids() -> None:
     result = traffic(
         [request(GET_URL, 0.0, timings=FRESH), request(GET_URL, 1.0), request(GET_URL, 1.01, timings=FRESH),
-         request(LIST_URL, 2.0, **{"response.httpVersion": "h2"}),
-         request(LIST_URL, 2.001, **{"response.httpVersion": "h2"})],
+         request(LIST_URL, 2.0, **H2), request(LIST_URL, 2.001, **H2)],
         creator={"name": "mitmproxy", "version": "11"},
     )  # fmt: skip
     assert all(c.inferred for c in result.connections)
@@ -53,8 +53,11 @@ def test_connections_are_inferred_without_ids() -> None:
 def _eight_watches(version: str, creator: str = "WebInspector") -> Traffic:
     watches = [request(f"{LIST_URL}&watch=true&resourceVersion={n}", 1.0 + n * 0.01, time_ms=59_000.0,
                        _connectionId=str(20 + n), **{"response.httpVersion": version}) for n in range(8)]  # fmt: skip
-    queued = request(GET_URL, 2.0, _connectionId="20", **{"response.httpVersion": version,
-                     "timings": {"blocked": 4_500.0, "send": 0.1, "wait": 30.0, "receive": 1.0}})  # fmt: skip
+    queued_fields: dict[str, Any] = {
+        "response.httpVersion": version,
+        "timings": {"blocked": 4_500.0, "send": 0.1, "wait": 30.0, "receive": 1.0},
+    }
+    queued = request(GET_URL, 2.0, _connectionId="20", **queued_fields)
     return traffic(
         [document(PAGE, 0.0, _connectionId="19"), *watches, queued], creator={"name": creator, "version": "1"}
     )
@@ -74,9 +77,8 @@ def test_http2_does_not_saturate() -> None:
 
 def test_playwright_still_queued_requests_count_as_queued() -> None:
     watches = [request(f"{LIST_URL}&watch=true&resourceVersion={n}", 1.0, time_ms=30_000.0) for n in range(6)]
-    waiting = request(
-        GET_URL, 2.0, time=-1, **{"response.status": -1, "timings": {"send": -1, "wait": -1, "receive": -1}}
-    )
+    still_waiting: dict[str, Any] = {"response.status": -1, "timings": {"send": -1, "wait": -1, "receive": -1}}
+    waiting = request(GET_URL, 2.0, time=-1, **still_waiting)
     (saturation,) = traffic([*watches, waiting], creator={"name": "Playwright", "version": "1.65"}).saturations
     assert saturation.queued == (6,)
 

@@ -31,6 +31,12 @@ def watch(
     return request(url, start, time_ms, **{"response.content.text": events, **fields})
 
 
+def read(url: str, version: int) -> dict[str, Any]:
+    """A get at 0 s that returned the object at `version`."""
+    returned: dict[str, Any] = {"response.content.text": obj(version)}
+    return request(url, 0.0, **returned)
+
+
 def event(kind: str, version: int | None = None, code: int | None = None) -> str:
     obj: dict[str, Any] = {"kind": "Status", "code": code} if code else {"metadata": {"resourceVersion": str(version)}}
     return json.dumps({"type": kind, "object": obj}) + "\n"
@@ -41,7 +47,7 @@ def obj(version: int) -> str:
 
 
 def test_watch_chain_handover_and_events() -> None:
-    result = run([request(GET_URL, 0.0, **{"response.content.text": obj(100)}),
+    result = run([read(GET_URL, 100),
                   watch("100", 0.1, events=event("MODIFIED", 105) + event("BOOKMARK", 110)),
                   watch("110", 59.3, events=event("ADDED", 111))])  # fmt: skip
     (chain,) = result.chains
@@ -57,7 +63,8 @@ def test_watch_expired_with_and_without_relist() -> None:
     relisted = run([request(LIST_URL, 0.0), expired, request(LIST_URL, 0.5), watch("200", 0.6)])
     (finding,) = fired(relisted, "watch-expired")
     assert finding.severity == "info" and finding.evidence == (1, 2)
-    http_410 = run([request(LIST_URL, 0.0), watch("100", 0.1, time_ms=20.0, **{"response.status": 410})])
+    gone: dict[str, Any] = {"response.status": 410}
+    http_410 = run([request(LIST_URL, 0.0), watch("100", 0.1, time_ms=20.0, **gone)])
     (finding,) = fired(http_410, "watch-expired")
     assert finding.severity == "warning" and finding.evidence == (1,)
 
@@ -75,7 +82,7 @@ def test_relist_storm() -> None:
 
 
 def test_watch_without_resource_version_after_a_read() -> None:
-    result = run([request(GET_URL, 0.0, **{"response.content.text": obj(100)}), watch(None, 0.1), watch("0", 60.0)])
+    result = run([read(GET_URL, 100), watch(None, 0.1), watch("0", 60.0)])
     findings = fired(result, "watch-without-resource-version")
     assert [f.evidence for f in findings] == [(0, 1), (0, 2)] and "returned 100" in findings[0].summary
 
@@ -93,8 +100,8 @@ def test_watch_ended_early() -> None:
 
 
 def test_watch_aborted_by_navigation_unless_its_connection_is_reused() -> None:
-    aborted = watch("1", 0.5, time_ms=19_400.0, _connectionId="7",
-                    **{"response.status": 0, "response._error": "net::ERR_ABORTED"})  # fmt: skip
+    aborted_fields: dict[str, Any] = {"response.status": 0, "response._error": "net::ERR_ABORTED"}
+    aborted = watch("1", 0.5, time_ms=19_400.0, _connectionId="7", **aborted_fields)
     result = run([document(PAGE, 0.0, _connectionId="6"), aborted, document(PAGE, 20.0, _connectionId="6")])
     (finding,) = fired(result, "watch-aborted-by-navigation")
     assert finding.navigation == 0 and finding.evidence == (1,)

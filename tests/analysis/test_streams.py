@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from analyzer.analysis.pipeline import derive
 from analyzer.har import load_bytes
 from analyzer.model import Stream
@@ -21,8 +23,8 @@ def test_a_finished_watch_is_complete_with_its_duration_and_timeout() -> None:
 
 
 def test_playwright_unfinished_watch_is_open() -> None:
-    unfinished = request(WATCH_URL, 0.5, time=-1, **{"response.status": -1,
-                         "timings": {"send": -1, "wait": -1, "receive": -1}})  # fmt: skip
+    never_answered: dict[str, Any] = {"response.status": -1, "timings": {"send": -1, "wait": -1, "receive": -1}}
+    unfinished = request(WATCH_URL, 0.5, time=-1, **never_answered)
     (watch,) = streams([document(PAGE, 0.0), unfinished], creator={"name": "Playwright", "version": "1.65"})
     assert watch.ended_by == "open" and watch.ended is None and watch.duration_ms is None
 

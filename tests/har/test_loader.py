@@ -8,6 +8,7 @@ import json
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,8 @@ from tests.factories import DELETE, GET_URL, LIST_URL, WATCH_URL, har_bytes, mak
 THREE = [make_entry(**{"request.url": u}) for u in (GET_URL, LIST_URL, WATCH_URL)]
 
 
-def rows(data: bytes) -> list[dict[str, object]]:
+def rows(data: bytes) -> list[dict[str, Any]]:
+    # Capture.entries is a pyarrow.Table, typed `object` (pyarrow has no type stubs); its rows are plain dicts
     return load_bytes(data, "t.har").entries.to_pylist()  # type: ignore[attr-defined, no-any-return]
 
 

@@ -21,7 +21,7 @@ def _send(results: list[tuple[int, str]], out: BinaryIO) -> None:
 
 
 def _receive(data: memoryview) -> list[tuple[int, str]]:
-    return [tuple(pair) for pair in msgspec.json.decode(data)]  # type: ignore[misc]
+    return msgspec.json.decode(data, type=list[tuple[int, str]])
 
 
 def _map(run: Callable[[int], str], jobs: list[int], processes: int = 3) -> list[str]:
@@ -66,7 +66,12 @@ def test_too_many_jobs() -> None:
 
 def test_no_fork_from_a_process_with_threads() -> None:
     started, stop = threading.Event(), threading.Event()
-    thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
+
+    def hold() -> None:
+        started.set()
+        stop.wait()
+
+    thread = threading.Thread(target=hold)
     thread.start()
     started.wait()
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.record.session import DEFAULT_BROWSER
+from analyzer.record.defaults import DEFAULT_BROWSER
 
 
 def require_recorder() -> Path:

@@ -44,6 +44,10 @@ def hostile_har() -> dict[str, Any]:
     ]
     watch = (f"{GATEWAY}/api/v1/namespaces/testhl/pods?watch=true&timeoutSeconds=30&labelSelector=app%3D{PAYLOAD}"
              f"&access_token=SECRET-QUERY-1")  # fmt: skip
+    read_fields: dict[str, Any] = {
+        "request.headers": headers,
+        "response.headers": [{"name": "Set-Cookie", "value": "sid=SECRET-SETCOOKIE-5"}],
+    }
     entries = [
         document(
             f"https://console.example.com/console/{PAYLOAD}?token=SECRET-QUERY-1",
@@ -53,10 +57,7 @@ def hostile_har() -> dict[str, Any]:
         request(
             f"{GATEWAY}/api/v1/namespaces/testhl/pods/{NAME_PAYLOAD}",
             0.5,
-            **{
-                "request.headers": headers,
-                "response.headers": [{"name": "Set-Cookie", "value": "sid=SECRET-SETCOOKIE-5"}],
-            },
+            **read_fields,
         ),
         request(watch, 0.6, 20_000.0, **{"request.headers": headers}),
         request(f"https://console.example.com/static/{PAYLOAD}.js", 0.7),

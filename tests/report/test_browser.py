@@ -55,11 +55,15 @@ class Page:
         self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type in (
             "error", "warning") else None)  # fmt: skip
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("dialog", self._dismiss)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto((folder / "index.html").as_uri())
         self.page.wait_for_selector("#timeline .barlayer", timeout=20_000)
         self.analysis = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+
+    def _dismiss(self, dialog: Any) -> None:
+        self.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
 
     def bars(self) -> int:
         return int(self.page.locator("#timeline .barlayer .point").count())

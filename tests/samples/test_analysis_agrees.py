@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from analyzer.analysis.analyze import Analysis, analyze
@@ -70,6 +71,7 @@ def test_requests_streams_and_events(name: str) -> None:
     for ref in expected["requests"]:
         index = index_of(analysis, ref)
         row = frame.loc[index]
+        assert isinstance(row, pd.Series)  # one row: the index is unique
         assert int(row["navigation"]) == ref["navigation"] and row["ended_by"] == ref["ended_by"], ref["url"]
         assert (None if row["verb"] is None or row["verb"] is pd_na() else row["verb"]) == ref["verb"]
         if ref.get("key") and (row["continue"] is None or row["continue"] is pd_na()):
@@ -90,6 +92,4 @@ def test_requests_streams_and_events(name: str) -> None:
 
 
 def pd_na() -> Any:
-    import pandas as pd
-
     return pd.NA
