@@ -6,20 +6,25 @@ import gzip
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from analyzer import load_requests
 from analyzer.cli import cli
 from analyzer.cli_docs import DOCS, cli_markdown, columns_markdown
 from analyzer.model import CLASSIFY_KEYS
 from tests.factories import GET_URL, LIST_URL, WATCH_URL, har_bytes, make_entry
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "samples" / "detail-page-refresh.har"
+SAMPLES = REPO / "samples"
+SAMPLE = SAMPLES / "detail-page-refresh.har"
 
 
 def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
@@ -181,3 +186,98 @@ def test_navigations_streams_and_connections_of_the_sample() -> None:
     connections = json.loads(run("connections", str(SAMPLE), "--format", "json")[1])
     assert [c["reused_by"] for c in connections["connections"] if c["id"] == "102"] == [[1]]
     assert connections["saturation"] == []
+
+
+# `analyze --fail-on`: poll-list's one finding is a warning (polling-instead-of-watch), http2-multiplexed has none.
+@pytest.mark.parametrize(
+    ("sample", "fail_on", "exit_code"),
+    [
+        pytest.param("poll-list", "warning", 1, id="a-warning-fails-fail-on-warning"),
+        pytest.param("poll-list", "info", 1, id="a-warning-fails-fail-on-info"),
+        pytest.param("poll-list", "error", 0, id="a-warning-passes-fail-on-error"),
+        pytest.param("http2-multiplexed", "info", 0, id="no-finding-passes-fail-on-info"),
+    ],
+)
+def test_analyze_fail_on_exits_1_on_a_finding_that_severe(sample: str, fail_on: str, exit_code: int) -> None:
+    path = str(SAMPLES / f"{sample}.har")
+    code, out, err = run("analyze", path, "--format", "json", "--fail-on", fail_on)
+    assert (code, err) == (exit_code, "")
+    severities = {f["severity"] for f in json.loads(out)["findings"]}  # the report is written either way
+    assert severities == ({"warning"} if sample == "poll-list" else set())
+
+
+def test_analyze_users_prices_each_page_load_for_n_open_pages() -> None:
+    path = str(SAMPLES / "detail-watch-then-poll.har")
+    code, out, _ = run("analyze", path, "--users", "200", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    resources = {n["index"]: n["resources"] for n in report["navigations"]}
+    costs = report["summary"]["cost"]["per_navigation"]
+    assert report["summary"]["cost"]["users"] == 200 and [c["navigation"] for c in costs] == [0, 1]
+    for cost in costs:
+        polled = [r for r in resources[cost["navigation"]] if "poll" in r["mode"]]
+        assert cost["users"] == 200
+        assert cost["api_requests_per_min"] == round(cost["requests_per_min"] * 200, 1)
+        # the resources' own rates are shown rounded to 0.01 a minute: 200 users can add up to 1 per resource
+        polling = sum(r["requests_per_min"] for r in polled) * 200
+        assert cost["polling_requests_per_min"] == pytest.approx(polling, abs=len(polled) or 0.1)
+        assert cost["if_watched_requests_per_min"] == len(polled) * 200  # a watched resource: 1 request a minute
+    # load 0 watched the object; after the reload, load 1 polled it about every 3.8 s
+    assert [(c["polling_requests_per_min"], c["if_watched_requests_per_min"]) for c in costs] == [
+        (0, 0),
+        (3178.0, 200.0),
+    ]
+    code, out, _ = run("analyze", path, "--format", "json")
+    without = json.loads(out)["summary"]["cost"]
+    assert code == 0 and without["users"] is None
+    assert all("users" not in c and "api_requests_per_min" not in c for c in without["per_navigation"])
+
+
+def _plain(value: Any) -> Any:
+    """A request-table cell as JSON would show it: a missing value is None (pandas writes NA, NaN or None)."""
+    return None if pd.isna(value) else value
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `requests --format json`, its times parsed back (JSON writes `...Z`, pandas holds Timestamps)."""
+    times = {k: datetime.fromisoformat(row[k]) for k in ("started", "ended") if row[k] is not None}
+    return {**row, **times}
+
+
+@pytest.mark.parametrize(
+    ("har", "prefixes"),
+    [
+        pytest.param(SAMPLE, (), id="sample"),
+        pytest.param(None, ("/my-proxy/{cluster}/",), id="custom-prefix"),
+    ],
+)
+def test_load_requests_returns_the_rows_of_the_requests_command(
+    har: Path | None, prefixes: tuple[str, ...], tmp_path: Path
+) -> None:
+    if har is None:
+        har = tmp_path / "proxy.har"
+        urls = ["https://h/my-proxy/prod/api/v1/namespaces/a/pods?watch=1", "https://h/static/app.js"]
+        har.write_bytes(har_bytes([make_entry(**{"request.url": url}) for url in urls]))
+    options = [f"--prefix={p}" for p in prefixes]
+    code, out, _ = run("requests", str(har), "--format", "json", "--show-secrets", *options)
+    assert code == 0
+    rows = json.loads(out)
+    frame = load_requests(str(har), prefixes)
+    assert list(frame.columns) == list(rows[0])
+    assert [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")] == [_decoded(r) for r in rows]
+    assert prefixes == () or frame["cluster"].tolist()[0] == "prod"  # the prefix was applied
+
+
+def test_an_unexpected_error_is_one_line_exit_2_and_traceback_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import analyzer.table
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the table broke")
+
+    monkeypatch.setattr(analyzer.table, "request_table", broken)
+    code, out, err = run("requests", str(SAMPLE))
+    assert (code, out) == (2, "")
+    assert err == "Error: internal error: RuntimeError: the table broke (rerun with --traceback)\n"
+    result = CliRunner().invoke(cli, ["requests", str(SAMPLE), "--traceback"])
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)
+    assert str(result.exception) == "the table broke"

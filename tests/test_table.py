@@ -9,10 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from analyzer.errors import InputError
 from analyzer.har import load_bytes, load_capture
 from analyzer.k8s import classify_request
 from analyzer.table import COLUMNS, _placeholder_versions, request_frame, request_table
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_shared
 from tests.factories import LIST_URL, WATCH_URL, har_bytes, make_entry
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "detail-page-refresh.har"
@@ -57,15 +58,12 @@ def test_sample_agrees_with_the_classifier(name: str) -> None:
 
 
 def test_corpus_file_with_kubernetes_traffic_agrees() -> None:
-    candidates = sorted(CORPUS.glob("*.har")) if CORPUS.exists() else []
-    if not candidates:
-        pytest.skip(f"{CORPUS} is not here (a user's clone has no ../shared)")
     checked = 0
-    for path in candidates:
+    for path in sorted(require_shared(CORPUS).glob("*.har")):
         try:
             capture = load_capture(path)
-        except Exception:
-            continue
+        except InputError:
+            continue  # the corpus's broken files (not JSON, no log.entries): tests/analysis/test_corpus_traffic.py
         _agrees(request_table(capture).to_pylist())
         checked += 1
     assert checked > 200

@@ -134,13 +134,32 @@ def test_polling_instead_of_watch() -> None:
     assert finding.severity == "warning" and finding.evidence == (0, 1, 2, 3, 4)
 
 
-@pytest.mark.parametrize("frames_from", ["headlamp"])
-def test_multiplexed_websocket_watches_are_decoded(frames_from: str) -> None:
-    sent = {"clusterId": "main", "path": "/api/v1/namespaces/a/pods", "query": "watch=1&resourceVersion=5",
-            "userId": "u", "type": "REQUEST"}  # fmt: skip
+@pytest.mark.parametrize(
+    ("socket_url", "sent", "list_url", "key"),
+    [
+        pytest.param(
+            "wss://headlamp.example/wsMultiplexer",
+            {"clusterId": "main", "path": "/api/v1/namespaces/a/pods", "query": "watch=1&resourceVersion=5",
+             "userId": "u", "type": "REQUEST"},
+            "https://headlamp.example/clusters/main/api/v1/namespaces/a/pods",
+            "main/core/v1/a/pods",
+            id="headlamp-wsMultiplexer",
+        ),
+        pytest.param(
+            "wss://rancher.example/k8s/clusters/c-m-1/v1/subscribe?sockId=1",
+            {"resourceType": "pod", "namespace": "a", "resourceVersion": "5"},
+            "https://rancher.example/k8s/clusters/c-m-1/api/v1/namespaces/a/pods",
+            "c-m-1/core/v1/a/pods",
+            id="rancher-steve-subscribe",
+        ),
+    ],
+)  # fmt: skip
+def test_multiplexed_websocket_watches_are_decoded(
+    socket_url: str, sent: dict[str, str], list_url: str, key: str
+) -> None:
     frames = [{"type": "send", "time": 1793527201.0, "opcode": 1, "data": json.dumps(sent)}]
-    socket = request("wss://headlamp.example/wsMultiplexer", 1.0, _resourceType="websocket",
-                     _webSocketMessages=frames, **{"response.status": 101})  # fmt: skip
-    result = run([request("https://headlamp.example/clusters/main/api/v1/namespaces/a/pods", 0.5), socket])
+    upgraded: dict[str, Any] = {"response.status": 101}
+    socket = request(socket_url, 1.0, _resourceType="websocket", _webSocketMessages=frames, **upgraded)
+    result = run([request(list_url, 0.5), socket])
     (verdict,) = result.verdicts
-    assert verdict.key == "main/core/v1/a/pods" and verdict.mode == "watch" and verdict.watches == (1,)
+    assert verdict.key == key and verdict.mode == "watch" and verdict.watches == (1,)

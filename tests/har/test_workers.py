@@ -45,18 +45,45 @@ def test_progress_counts_the_jobs_taken() -> None:
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
-def _fail_on_seven(job: int) -> str:
-    if job == 7:
-        raise ValueError("chunk 7 is not a list of entries")
-    return str(job)
-
-
 def test_a_failing_job_fails_the_call_with_its_message() -> None:
-    """In a child, its error comes back as a WorkerError; here, it is raised as it is."""
-    with pytest.raises((WorkerError, ValueError), match="chunk 7 is not a list of entries"):
-        _map(_fail_on_seven, list(range(12)))
+    """A job that fails in a child comes back as a WorkerError naming the child's exception and its text."""
+    caller = os.getpid()
+    failed_read, failed_write = os.pipe()
+    waited = False
+
+    def run(job: int) -> str:
+        nonlocal waited
+        if os.getpid() != caller:
+            os.write(failed_write, b"x")
+            raise ValueError(f"chunk {job} is not a list of entries")
+        if not waited:  # the caller's first job waits until a child has failed, so that one always has
+            os.read(failed_read, 1)
+            waited = True
+        return str(job)
+
+    try:
+        with pytest.raises(WorkerError, match=r"^ValueError: chunk \d+ is not a list of entries$"):
+            _map(run, list(range(12)))
+    finally:
+        os.close(failed_read)
+        os.close(failed_write)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child of ours remains
+
+
+def test_a_job_failing_in_the_caller_is_raised_as_it_is() -> None:
+    caller = os.getpid()
+
+    def run(job: int) -> str:
+        if os.getpid() != caller:
+            time.sleep(30)  # each child holds one job until the caller, failing, kills it
+            return str(job)
+        raise ValueError(f"chunk {job} is not a list of entries")
+
+    with pytest.raises(ValueError, match=r"^chunk \d+ is not a list of entries$"):
+        _map(run, list(range(12)))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the children were killed and reaped
 
 
 def test_too_many_jobs() -> None:

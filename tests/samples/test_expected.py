@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
+
+import pytest
 
 from samples.simulator.expected import build_expected, page_events
 from samples.simulator.log import ApiRecord
@@ -75,4 +78,7 @@ def test_queued_requests_behind_six_open_watches_and_an_expired_watch() -> None:
 
 
 def test_page_events_are_the_tagged_console_lines() -> None:
-    assert page_events(['[sim-console] {"ev": "load"}', "unrelated", "[sim-console]x"][:2]) == [{"ev": "load"}]
+    lines = ['[sim-console] {"ev": "load"}', "unrelated", '[sim-console]{"ev": "untagged"}']
+    assert page_events(lines) == [{"ev": "load"}]  # the tag ends with a space: without it, a line is not the page's
+    with pytest.raises(json.JSONDecodeError):
+        page_events([*lines, "[sim-console] x"])  # a malformed tagged line is a broken page log: never skipped
