@@ -13,6 +13,8 @@ Library use:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from analyzer.errors import AnalyzerError, InputError
-    from analyzer.gate.check import check_capture
+    from analyzer.gate.check import CheckResult
+    from analyzer.gate.policy import Policy
     from analyzer.har.loader import Capture, load_capture
     from analyzer.k8s import classify_request
     from analyzer.model import RequestInfo
@@ -46,7 +49,6 @@ _LAZY = {
     "InputError": "analyzer.errors",
     "Capture": "analyzer.har.loader",
     "load_capture": "analyzer.har.loader",
-    "check_capture": "analyzer.gate.check",
     "classify_request": "analyzer.k8s",
     "RequestInfo": "analyzer.model",
     "request_frame": "analyzer.table",
@@ -62,6 +64,29 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(module), name)
+
+
+def check_capture(
+    path: str | os.PathLike[str], policy: str | os.PathLike[str] | Policy | None = None, prefixes: Sequence[str] = ()
+) -> CheckResult:
+    """Check one capture (a HAR or a saved analysis.json) against a policy, for a Python test suite.
+
+    Args:
+        path: the capture.
+        policy: a policy file, a `Policy`, or None for the built-in default policy.
+        prefixes: extra console prefixes, like `--prefix`.
+
+    Returns:
+        The result, when every rule passed (or selected nothing).
+
+    Raises:
+        AssertionError: a rule failed; the message lists each failure with its evidence, secrets redacted.
+        AnalyzerError: an unreadable capture or an invalid policy.
+    """
+    from analyzer.gate.check import check_capture as check
+    from analyzer.render.gate_text import failure_text
+
+    return check(path, policy, prefixes, failure_text=failure_text)
 
 
 def load_requests(path: str, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:

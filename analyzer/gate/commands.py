@@ -1,26 +1,32 @@
 """The `check` and `diff` click commands (registered on the `har-analyzer` group by `analyzer.cli`).
 
-The shared options and output helpers come from `analyzer.cli_options`, which `analyzer.cli` uses too.
+The shared options and output helpers come from `analyzer.cli.options`, which `analyzer.cli` uses too. The gate
+judges unredacted summaries; the outputs redact URLs unless `--show-secrets`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from analyzer.cli_options import (
+from analyzer.cli.options import (
     ExitCode,
     command_settings,
-    config_from,
     output_options,
+    settings_from,
     shared_options,
     write_bytes,
     write_text,
 )
 from analyzer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from analyzer.gate.fail_on import Condition
 
 
 @click.command(
@@ -68,34 +74,34 @@ def check(
     """Check each CAPTURE (a HAR, or a saved `analyze --format json` report) against a policy: every rule passes,
     fails with the requests that prove it, or is skipped when it selects nothing. Exit 1 when a rule fails."""
     from analyzer.gate.check import read_and_check
-    from analyzer.gate.facts import read_report
-    from analyzer.gate.junit import render_junit
-    from analyzer.gate.markdown import render_check_markdown
-    from analyzer.gate.payloads import check_payload, encode
     from analyzer.gate.policy import default_policy, load_policy
-    from analyzer.gate.text import check_lines
+    from analyzer.gate.reading import read_subject
+    from analyzer.render.gate_json import check_payload, encode
+    from analyzer.render.gate_markdown import render_check_markdown
+    from analyzer.render.gate_text import check_lines
+    from analyzer.render.junit import render_junit
 
     chosen = default_policy() if policy is None else load_policy(policy)
-    prefixes = config_from(ctx).prefixes
-    redact = not ctx.meta.get("show_secrets")
-    result = read_and_check(captures, chosen, lambda path: read_report(path, prefixes, redact=redact, warn=_warn))
+    settings = settings_from(ctx)
+    shown = bool(ctx.meta.get("show_secrets"))
+    result = read_and_check(captures, chosen, lambda path: read_subject(path, settings, warn=_warn))
     if junit is not None:
-        write_bytes(render_junit(result), junit)
+        write_bytes(render_junit(result, show_secrets=shown), junit)
     if markdown is not None:
-        _append(markdown, render_check_markdown(result))
+        _append(markdown, render_check_markdown(result, show_secrets=shown))
     if fmt == "json":
-        write_bytes(encode(check_payload(result)), output)
+        write_bytes(encode(check_payload(result, show_secrets=shown)), output)
     elif fmt == "markdown":
-        write_bytes(render_check_markdown(result).encode("utf-8"), output)
+        write_bytes(render_check_markdown(result, show_secrets=shown).encode("utf-8"), output)
     elif fmt == "junit":
-        write_bytes(render_junit(result), output)
+        write_bytes(render_junit(result, show_secrets=shown), output)
     else:
-        write_text(ctx, output, lambda console: _draw(check_lines(result), console))
+        write_text(ctx, output, lambda console: _draw(check_lines(result, show_secrets=shown), console))
     if not result.passed:
         ctx.exit(ExitCode.GATE_FAILED)
 
 
-def _fail_on(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Any]:
+def _fail_on(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Condition]:
     from analyzer.gate.fail_on import parse_fail_on
 
     try:
@@ -128,27 +134,29 @@ Examples:
 @output_options(["table", "json", "markdown"])
 @shared_options
 @click.pass_context
-def diff(ctx: click.Context, baseline: str, current: str, fail_on: list[Any], fmt: str, output: Path | None) -> None:
+def diff(
+    ctx: click.Context, baseline: str, current: str, fail_on: list[Condition], fmt: str, output: Path | None
+) -> None:
     """What changed from BASELINE to CURRENT (each a HAR or a saved `analyze --format json` report): mode
     changes (watch -> poll first), poll intervals, requests per verb, new and gone findings, long-lived
     connections and latency per verb. Page loads are matched by order and URL, resources by key."""
-    from analyzer.gate.diff import diff_reports
-    from analyzer.gate.facts import read_report
+    from analyzer.gate.diff import diff_subjects
     from analyzer.gate.fail_on import tripped
-    from analyzer.gate.markdown import render_diff_markdown
-    from analyzer.gate.payloads import diff_payload, encode
-    from analyzer.gate.text import diff_lines
+    from analyzer.gate.reading import read_subject
+    from analyzer.render.gate_json import diff_payload, encode
+    from analyzer.render.gate_markdown import render_diff_markdown
+    from analyzer.render.gate_text import diff_lines
 
-    prefixes = config_from(ctx).prefixes
-    redact = not ctx.meta.get("show_secrets")
-    changes = diff_reports(*(read_report(p, prefixes, redact=redact, warn=_warn) for p in (baseline, current)))
+    settings = settings_from(ctx)
+    shown = bool(ctx.meta.get("show_secrets"))
+    changes = diff_subjects(read_subject(baseline, settings, warn=_warn), read_subject(current, settings, warn=_warn))
     held = tripped(changes, fail_on)
     if fmt == "json":
-        write_bytes(encode(diff_payload(changes, fail_on, held)), output)
+        write_bytes(encode(diff_payload(changes, fail_on, held, show_secrets=shown)), output)
     elif fmt == "markdown":
-        write_bytes(render_diff_markdown(changes, fail_on, held).encode("utf-8"), output)
+        write_bytes(render_diff_markdown(changes, fail_on, held, show_secrets=shown).encode("utf-8"), output)
     else:
-        write_text(ctx, output, lambda console: _draw(diff_lines(changes, held, fail_on), console))
+        write_text(ctx, output, lambda console: _draw(diff_lines(changes, held, fail_on, show_secrets=shown), console))
     if held:
         ctx.exit(ExitCode.GATE_FAILED)
 
@@ -157,7 +165,7 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
-def _draw(lines: Sequence[tuple[str, str]], console: Any) -> None:
+def _draw(lines: Sequence[tuple[str, str]], console: Console) -> None:
     from rich.text import Text
 
     for text, style in lines:

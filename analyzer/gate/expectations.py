@@ -1,4 +1,4 @@
-"""The expectations a policy rule can state, each judged over what the rule's selectors pick out of a report.
+"""The expectations a policy rule can state, each judged over what the rule's selectors pick out of a summary.
 
 Each returns the violations it found and how many things (resources, page loads, watches) it judged, so a rule
 that judged nothing is reported as skipped rather than passed.
@@ -10,88 +10,109 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analysis.findings import SEVERITY_ORDER
-from analyzer.gate.facts import FindingFact, Load, Report, Request, Resource, Stream
-from analyzer.gate.metrics import asks_for_bookmarks, http1_long_lived_peaks, query_value
+from analyzer.gate.metrics import asks_for_bookmarks, http1_long_lived_peaks, watch_parameters
 from analyzer.gate.policy import Selector
+from analyzer.summary import (
+    SEVERITY_ORDER,
+    Finding,
+    Mode,
+    Navigation,
+    Request,
+    ResourceVerdict,
+    Severity,
+    Stream,
+    Summary,
+)
 
 
 @dataclass(frozen=True)
 class Violation:
     expectation: str  # the policy key that was not met
-    message: str  # one line
+    message: str  # one line, as judged: it may name `page` unredacted (the outputs redact it)
     navigation: int | None
     resource: str | None  # a resource key or a host
     evidence: tuple[int, ...]  # request indices
+    page: str | None = None  # the URL of the page load `navigation`, unredacted
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What one rule's selectors pick out of one report."""
+    """What one rule's selectors pick out of one summary."""
 
-    report: Report
-    loads: tuple[Load, ...]
-    resources: tuple[tuple[Load, Resource], ...]
+    summary: Summary
+    loads: tuple[Navigation, ...]
+    resources: tuple[ResourceVerdict, ...]  # the selected loads' verdicts on the selected keys
     watches: tuple[Request, ...]
     streams: tuple[Stream, ...]
-    findings: tuple[FindingFact, ...]
+    findings: tuple[Finding, ...]
     # What a findings rule judged: the selected loads, or the whole capture (even one without a page load)
     # when the rule selects no page.
     finding_scopes: int
 
 
-def select_scope(report: Report, select: Selector) -> Scope:
-    loads = tuple(load for load in report.loads if select.matches_load(load.url, load.trigger))
+def select_scope(summary: Summary, select: Selector) -> Scope:
+    loads = tuple(load for load in summary.navigations if select.matches_load(load.url, load.trigger))
     chosen = {load.index for load in loads}
-    resources = tuple((load, r) for load in loads for r in load.resources if select.matches_key(r.key))
+    resources = tuple(r for load in loads for r in load.resources if select.matches_key(r.key))
     watches = tuple(
-        r
-        for r in report.requests.values()
-        if r.verb == "watch" and r.navigation in chosen and select.matches_key(r.resource)
+        r for r in summary.requests if r.verb == "watch" and r.navigation in chosen and select.matches_key(r.resource)
     )
     streams = tuple(
         s
-        for s in report.streams
+        for s in summary.streams
         if s.navigation in chosen
         and select.matches("host", s.host)
-        and select.matches_key(_request_key(report, s.index))
+        and select.matches_key(_request_key(summary, s.index))
     )
     loadless = not any(name in select.globs for name in ("page", "trigger"))
     findings = tuple(
         f
-        for f in report.findings
+        for f in summary.findings
         if (f.navigation in chosen or (f.navigation is None and loadless)) and _finding_matches(f, select)
     )
-    return Scope(report, loads, resources, watches, streams, findings, max(len(loads), 1) if loadless else len(loads))
+    return Scope(summary, loads, resources, watches, streams, findings, max(len(loads), 1) if loadless else len(loads))
 
 
-def _request_key(report: Report, index: int) -> str | None:
-    request = report.requests.get(index)
+def _request_key(summary: Summary, index: int) -> str | None:
+    request = summary.request(index)
     return request.resource if request else None
 
 
-def _finding_matches(finding: FindingFact, select: Selector) -> bool:
+def _finding_matches(finding: Finding, select: Selector) -> bool:
     subject = finding.resource
     is_key = subject is not None and subject.count("/") >= 4
     return select.matches_key(subject if is_key else None) and select.matches("host", None if is_key else subject)
 
 
-def where(report: Report, navigation: int | None, subject: str | None = None) -> str:
-    load = report.load(navigation)
+def where(summary: Summary, navigation: int | None, subject: str | None = None) -> str:
+    load = summary.load(navigation)
     text = f"load {navigation} ({load.trigger})" if load else "capture"
     return f"{text} {subject}" if subject else text
 
 
-def _modes(scope: Scope, modes: tuple[str, ...]) -> tuple[list[Violation], int]:
+def _violation(
+    scope: Scope,
+    expectation: str,
+    message: str,
+    navigation: int | None,
+    resource: str | None,
+    evidence: tuple[int, ...],
+) -> Violation:
+    load = scope.summary.load(navigation)
+    return Violation(expectation, message, navigation, resource, evidence, page=load.url if load else None)
+
+
+def _modes(scope: Scope, modes: tuple[Mode, ...]) -> tuple[list[Violation], int]:
     found = [
-        Violation(
+        _violation(
+            scope,
             "modes",
-            f"{where(scope.report, load.index, r.key)}: {describe_mode(r)}, expected {' or '.join(modes)}",
-            load.index,
+            f"{where(scope.summary, r.navigation, r.key)}: {describe_mode(r)}, expected {' or '.join(modes)}",
+            r.navigation,
             r.key,
             tuple(sorted({*r.reads, *r.watches})),
         )
-        for load, r in scope.resources
+        for r in scope.resources
         if r.mode not in modes
     ]
     return found, len(scope.resources)
@@ -99,15 +120,16 @@ def _modes(scope: Scope, modes: tuple[str, ...]) -> tuple[list[Violation], int]:
 
 def _min_poll_interval(scope: Scope, seconds: float) -> tuple[list[Violation], int]:
     found = [
-        Violation(
+        _violation(
+            scope,
             "min_poll_interval_s",
-            f"{where(scope.report, load.index, r.key)}: polled every "
+            f"{where(scope.summary, r.navigation, r.key)}: polled every "
             f"{r.poll_interval_s:g} s, faster than every {seconds:g} s",
-            load.index,
+            r.navigation,
             r.key,
             r.reads,
         )
-        for load, r in scope.resources
+        for r in scope.resources
         if r.poll_interval_s is not None and r.poll_interval_s < seconds
     ]
     return found, len(scope.resources)
@@ -116,14 +138,15 @@ def _min_poll_interval(scope: Scope, seconds: float) -> tuple[list[Violation], i
 def _max_requests_per_min(scope: Scope, limit: float) -> tuple[list[Violation], int]:
     found = []
     for load in scope.loads:
-        chosen = [r for other, r in scope.resources if other.index == load.index]
+        chosen = [r for r in scope.resources if r.navigation == load.index]
         rate = round(sum(r.requests_per_min for r in chosen), 2)
         if rate > limit:
             evidence = tuple(sorted({i for r in chosen for i in (*r.reads, *r.watches)}))
             found.append(
-                Violation(
+                _violation(
+                    scope,
                     "max_requests_per_min",
-                    f"{where(scope.report, load.index)} {load.url or ''}: "
+                    f"{where(scope.summary, load.index)} {load.url or ''}: "
                     f"{rate:g} Kubernetes requests a minute, more than {limit:g}",
                     load.index,
                     None,
@@ -138,13 +161,14 @@ def _watch_resource_version(scope: Scope, wanted: bool) -> tuple[list[Violation]
         return [], 0
     found = []
     for watch in scope.watches:
-        version = query_value(watch.url, "resourceVersion")
-        if version in (None, "", "0"):
-            asked = "no resourceVersion" if not version else "resourceVersion=0 (any version)"
+        version = watch_parameters(watch.url).resource_version  # None when absent or empty
+        if version in (None, "0"):
+            asked = "no resourceVersion" if version is None else "resourceVersion=0 (any version)"
             found.append(
-                Violation(
+                _violation(
+                    scope,
                     "watch_resource_version",
-                    f"{where(scope.report, watch.navigation, watch.resource)}: watch #{watch.index} asks for {asked}",
+                    f"{where(scope.summary, watch.navigation, watch.resource)}: watch #{watch.index} asks for {asked}",
                     watch.navigation,
                     watch.resource,
                     (watch.index,),
@@ -157,9 +181,10 @@ def _watch_bookmarks(scope: Scope, wanted: bool) -> tuple[list[Violation], int]:
     if not wanted:
         return [], 0
     found = [
-        Violation(
+        _violation(
+            scope,
             "watch_bookmarks",
-            f"{where(scope.report, w.navigation, w.resource)}: watch #{w.index} does not ask "
+            f"{where(scope.summary, w.navigation, w.resource)}: watch #{w.index} does not ask "
             "for allowWatchBookmarks=true",
             w.navigation,
             w.resource,
@@ -182,17 +207,18 @@ def _min_watch_lifetime(scope: Scope, seconds: float) -> tuple[list[Violation], 
         and s.duration_ms is not None
         and s.ended_by != "open"
         and not s.aborted_by_navigation
-        and s.index not in scope.report.expired_watches
+        and s.index not in scope.summary.expired_watches
     ]
     found = []
     for stream in closed:
         lived = (stream.duration_ms or 0.0) / 1000
         if lived < seconds:
-            key = _request_key(scope.report, stream.index)
+            key = _request_key(scope.summary, stream.index)
             found.append(
-                Violation(
+                _violation(
+                    scope,
                     "min_watch_lifetime_s",
-                    f"{where(scope.report, stream.navigation, key)}: watch "
+                    f"{where(scope.summary, stream.navigation, key)}: watch "
                     f"#{stream.index} lived {lived:.1f} s ({stream.ended_by}), less than {seconds:g} s",
                     stream.navigation,
                     key,
@@ -204,11 +230,12 @@ def _min_watch_lifetime(scope: Scope, seconds: float) -> tuple[list[Violation], 
 
 def _max_http1_long_lived(scope: Scope, limit: int) -> tuple[list[Violation], int]:
     found = []
-    for host, peak in http1_long_lived_peaks(scope.streams).items():
+    for host, peak in http1_long_lived_peaks(scope.streams, scope.summary.capture.ended).items():
         if peak.connections > limit:
             navigation = next((s.navigation for s in scope.streams if s.index in peak.streams), None)
             found.append(
-                Violation(
+                _violation(
+                    scope,
                     "max_http1_long_lived_per_host",
                     f"{host}: {peak.connections} HTTP/1.x connections "
                     f"held by long-lived requests at once, more than {limit}",
@@ -224,16 +251,17 @@ def _forbid_findings(scope: Scope, ids: tuple[str, ...]) -> tuple[list[Violation
     return _findings(scope, "forbid_findings", [f for f in scope.findings if f.id in ids])
 
 
-def _forbid_severity(scope: Scope, severity: str) -> tuple[list[Violation], int]:
+def _forbid_severity(scope: Scope, severity: Severity) -> tuple[list[Violation], int]:
     worst = SEVERITY_ORDER[severity]
     return _findings(scope, "forbid_severity", [f for f in scope.findings if SEVERITY_ORDER[f.severity] <= worst])
 
 
-def _findings(scope: Scope, key: str, findings: list[FindingFact]) -> tuple[list[Violation], int]:
+def _findings(scope: Scope, key: str, findings: list[Finding]) -> tuple[list[Violation], int]:
     found = [
-        Violation(
+        _violation(
+            scope,
             key,
-            f"{where(scope.report, f.navigation, f.resource)}: {f.severity} {f.id}: {f.summary}",
+            f"{where(scope.summary, f.navigation, f.resource)}: {f.severity} {f.id}: {f.summary}",
             f.navigation,
             f.resource,
             f.evidence,
@@ -246,11 +274,12 @@ def _findings(scope: Scope, key: str, findings: list[FindingFact]) -> tuple[list
 def required_violations(scope: Scope) -> list[Violation]:
     """A selected page load that reads or watches none of the selected resources (a capture of another page,
     with no load selected, is left to the rule's skip)."""
-    used = {load.index for load, _ in scope.resources}
+    used = {r.navigation for r in scope.resources}
     return [
-        Violation(
+        _violation(
+            scope,
             "required",
-            f"{where(scope.report, load.index)} {load.url or ''}: reads or watches no selected resource",
+            f"{where(scope.summary, load.index)} {load.url or ''}: reads or watches no selected resource",
             load.index,
             None,
             (),
@@ -260,7 +289,7 @@ def required_violations(scope: Scope) -> list[Violation]:
     ]
 
 
-def describe_mode(resource: Resource) -> str:
+def describe_mode(resource: ResourceVerdict) -> str:
     every = f" every {resource.poll_interval_s:g} s" if resource.poll_interval_s is not None else ""
     return {
         "watch": "watched",
@@ -270,6 +299,7 @@ def describe_mode(resource: Resource) -> str:
     }.get(resource.mode, resource.mode)
 
 
+# expectation key -> its judge; the policy checked each value's type for its key (`policy._expectation`).
 EVALUATORS: dict[str, Callable[[Scope, Any], tuple[list[Violation], int]]] = {
     "modes": _modes,
     "min_poll_interval_s": _min_poll_interval,

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.analysis.findings import SEVERITY_ORDER
 from analyzer.errors import ConfigError
 from analyzer.gate.diff import Diff
+from analyzer.summary import SEVERITIES, SEVERITY_ORDER, Severity, one_of
 
 # name -> (what it means, the unit of a bare absolute threshold, or None when it takes no number)
 FAIL_ON: dict[str, tuple[str, str | None]] = {
@@ -50,7 +50,7 @@ class Condition:
     spec: str  # as given on the command line
     name: str
     threshold: Threshold | None = None
-    severity: str | None = None  # new-finding's minimum severity
+    severity: Severity | None = None  # new-finding's minimum severity
 
 
 def parse_fail_on(spec: str) -> Condition:
@@ -65,9 +65,9 @@ def parse_fail_on(spec: str) -> Condition:
             raise ConfigError(f"--fail-on {spec}: mode-regression takes no threshold")
         return Condition(spec, name)
     if name == "new-finding":
-        if value and value not in SEVERITY_ORDER:
-            raise ConfigError(f"--fail-on {spec}: severity must be one of {', '.join(SEVERITY_ORDER)}")
-        return Condition(spec, name, severity=value or "info")
+        if value and value not in SEVERITIES:
+            raise ConfigError(f"--fail-on {spec}: severity must be one of {', '.join(SEVERITIES)}")
+        return Condition(spec, name, severity=one_of(value or "info", SEVERITIES))
     if not value:
         example = "20%,5" if unit == "" else f"25%,100{unit}"
         raise ConfigError(f"--fail-on {spec}: needs a threshold, like {name}={example}")

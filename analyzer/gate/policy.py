@@ -20,12 +20,11 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from analyzer.analysis.findings import RULES, SEVERITY_ORDER
+from analyzer.analysis.findings import RULES
 from analyzer.errors import ConfigError
+from analyzer.summary import MODES, SEVERITIES, one_of
 
-MODES = ("watch", "poll", "watch+poll", "once")
 LOAD_SELECTORS = ("page", "trigger")
 KEY_SELECTORS = ("cluster", "group", "version", "namespace", "resource", "name")
 SELECTORS = (*LOAD_SELECTORS, *KEY_SELECTORS, "host")
@@ -58,6 +57,10 @@ name = "watch-not-replaced-by-polling"
 description = "No resource watched in one load of a page and polled after a reload"
 expect = { forbid_findings = ["watch-replaced-by-polling"] }
 """
+
+
+# A validated expectation value (see `_expectation`): modes or finding ids, a number, a flag, a severity.
+Expected = tuple[str, ...] | float | bool | str
 
 
 class PolicyError(ConfigError):
@@ -97,7 +100,7 @@ class Rule:
     name: str
     description: str
     select: Selector
-    expect: Mapping[str, Any]  # expectation key -> validated value
+    expect: Mapping[str, Expected]  # expectation key -> validated value, in the policy's order
     required: bool = False
 
 
@@ -129,7 +132,7 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     return parse_policy(table, str(path))
 
 
-def parse_policy(table: Mapping[str, Any], source: str) -> Policy:
+def parse_policy(table: Mapping[str, object], source: str) -> Policy:
     """Validate a decoded policy table; `source` names it in errors."""
     _unknown(table, TOP_KEYS, source, "top-level key")
     version = table.get("version", 1)
@@ -146,7 +149,7 @@ def parse_policy(table: Mapping[str, Any], source: str) -> Policy:
     return Policy(rules=tuple(rules), source=source)
 
 
-def _rule(raw: Any, position: int, source: str) -> Rule:
+def _rule(raw: object, position: int, source: str) -> Rule:
     where = f"{source}: rule #{position}"
     if not isinstance(raw, dict):
         raise PolicyError(f"{where}: must be a table ([[rule]])")
@@ -172,21 +175,21 @@ def _rule(raw: Any, position: int, source: str) -> Rule:
     return Rule(name=name, description=description, select=Selector(globs), expect=checked, required=required)
 
 
-def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+def _table(raw: Mapping[str, object], key: str, where: str) -> Mapping[str, object]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
         raise PolicyError(f"{where}: {key}: must be a table, like {key} = {{ ... }}")
     return value
 
 
-def _globs(value: Any, where: str) -> tuple[str, ...]:
+def _globs(value: object, where: str) -> tuple[str, ...]:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         raise PolicyError(f'{where}: must be a glob or a non-empty list of globs, like "*/console/*"')
     return tuple(values)
 
 
-def _expectation(key: str, value: Any, where: str) -> Any:
+def _expectation(key: str, value: object, where: str) -> Expected:
     if key == "modes":
         modes = [value] if isinstance(value, str) else value
         if not isinstance(modes, list) or not modes or not all(isinstance(m, str) for m in modes):
@@ -194,7 +197,7 @@ def _expectation(key: str, value: Any, where: str) -> Any:
         unknown = [m for m in modes if m not in MODES]
         if unknown:
             raise PolicyError(f"{where}: unknown mode {unknown[0]!r} (known: {', '.join(MODES)})")
-        return tuple(modes)
+        return tuple(one_of(m, MODES) for m in modes)
     if key in ("watch_resource_version", "watch_bookmarks"):
         if not isinstance(value, bool):
             raise PolicyError(f"{where}: must be true or false")
@@ -202,9 +205,9 @@ def _expectation(key: str, value: Any, where: str) -> Any:
     if key == "forbid_findings":
         return _finding_ids(value, where)
     if key == "forbid_severity":
-        if value not in SEVERITY_ORDER:
-            raise PolicyError(f"{where}: must be one of {', '.join(SEVERITY_ORDER)}, got {value!r}")
-        return value
+        if value not in SEVERITIES:
+            raise PolicyError(f"{where}: must be one of {', '.join(SEVERITIES)}, got {value!r}")
+        return one_of(value, SEVERITIES)
     if key == "max_http1_long_lived_per_host":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PolicyError(f"{where}: must be a whole number >= 0, got {value!r}")
@@ -212,7 +215,7 @@ def _expectation(key: str, value: Any, where: str) -> Any:
     return _positive_number(value, where)
 
 
-def _finding_ids(value: Any, where: str) -> tuple[str, ...]:
+def _finding_ids(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise PolicyError(f'{where}: must be a non-empty list of finding ids, like ["watch-replaced-by-polling"]')
     unknown = [v for v in value if v not in RULES]
@@ -221,14 +224,14 @@ def _finding_ids(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _positive_number(value: Any, where: str) -> float:
+def _positive_number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         suffix = " (a number, no unit: the key names it)" if isinstance(value, str) else ""
         raise PolicyError(f"{where}: must be a number > 0, got {value!r}{suffix}")
     return float(value)
 
 
-def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str, what: str) -> None:
+def _unknown(table: Mapping[str, object], known: Sequence[str], where: str, what: str) -> None:
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise PolicyError(f"{where}: unknown {what} {unknown[0]!r} (known: {', '.join(known)})")

@@ -12,15 +12,21 @@ from click.testing import CliRunner
 
 from analyzer.cli import _Group, cli
 from analyzer.gate.commands import check, diff
-from analyzer.gate.facts import Report, read_report
+from analyzer.gate.reading import Subject, read_subject
+from analyzer.summary import Summary
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 
 
 @cache
-def sample_report(name: str) -> Report:
-    return read_report(str(SAMPLES / f"{name}.har"))
+def sample_subject(name: str) -> Subject:
+    """The sample analysed, unredacted, as `check` and `diff` judge it."""
+    return read_subject(str(SAMPLES / f"{name}.har"))
+
+
+def sample_summary(name: str) -> Summary:
+    return sample_subject(name).summary
 
 
 @cache

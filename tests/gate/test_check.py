@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 import analyzer
-from analyzer.gate.check import FAIL, PASS, SKIP, RuleResult, check_capture, check_rule
+from analyzer import check_capture
+from analyzer.gate.check import FAIL, PASS, SKIP, RuleResult, Status, check_rule
 from analyzer.gate.metrics import http1_long_lived_peaks
 from analyzer.gate.policy import default_policy, parse_policy
-from tests.gate.support import SAMPLES, expected, expected_modes, sample_report
+from analyzer.summary import Summary
+from tests.gate.support import SAMPLES, expected, expected_modes, sample_summary
 
 ASM_CAL3 = "calico3/asm.alauda.io/v1beta3/testhl/microservices/asm-cal3"
 MICROSERVICES = "calico3/asm.alauda.io/v1beta3/testhl/microservices"
@@ -30,7 +32,7 @@ expect = { modes = ["watch"] }
 
 def judge(sample: str, rule_toml: str) -> RuleResult:
     policy = parse_policy({"rule": [tomllib.loads(rule_toml)]}, "test")
-    return check_rule(sample_report(sample), policy.rules[0])
+    return check_rule(sample_summary(sample), policy.rules[0])
 
 
 def violated(result: RuleResult) -> set[tuple[str, int | None, str | None]]:
@@ -48,8 +50,8 @@ def test_the_detail_page_sample_fails_watch_not_poll_with_the_polled_load_as_evi
     assert polled == {(1, ASM_CAL3)}
     assert result.status == FAIL and violated(result) == {("modes", n, key) for n, key in polled}
     (violation,) = result.violations
-    report = sample_report("detail-watch-then-poll")
-    verdict = next(r for r in report.loads[1].resources if r.key == ASM_CAL3)
+    summary = sample_summary("detail-watch-then-poll")
+    verdict = next(r for r in summary.navigations[1].resources if r.key == ASM_CAL3)
     assert violation.evidence == verdict.reads and len(verdict.reads) == 4  # the four GETs of load 1
     assert violation.message.startswith(f"load 1 (reload) {ASM_CAL3}: polled every 5")
     assert violation.message.endswith(" s, expected watch")
@@ -64,8 +66,8 @@ def test_a_detail_page_that_watches_in_every_load_passes(sample: str) -> None:
 @pytest.mark.parametrize("sample", ["list-watch-healthy", "http2-multiplexed", "detail-reload-mid-watch",
                                     "websocket-watch", "watch-expired-relist"])  # fmt: skip
 def test_healthy_samples_pass_the_default_policy(sample: str) -> None:
-    report = sample_report(sample)
-    assert all(r.status == PASS for r in check_rule_all(report)), sample
+    summary = sample_summary(sample)
+    assert all(r.status == PASS for r in check_rule_all(summary)), sample
 
 
 @pytest.mark.parametrize(("sample", "failing"), [
@@ -73,11 +75,11 @@ def test_healthy_samples_pass_the_default_policy(sample: str) -> None:
     ("http1-saturation", {"no-error-findings"}),
 ])  # fmt: skip
 def test_regressed_samples_fail_the_default_policy(sample: str, failing: set[str]) -> None:
-    assert {r.rule.name for r in check_rule_all(sample_report(sample)) if r.status == FAIL} == failing
+    assert {r.rule.name for r in check_rule_all(sample_summary(sample)) if r.status == FAIL} == failing
 
 
-def check_rule_all(report: Any) -> list[RuleResult]:
-    return [check_rule(report, rule) for rule in default_policy().rules]
+def check_rule_all(summary: Summary) -> list[RuleResult]:
+    return [check_rule(summary, rule) for rule in default_policy().rules]
 
 
 CASES = [
@@ -138,7 +140,7 @@ CASES = [
 
 @pytest.mark.parametrize(("sample", "rule", "status", "violations"), CASES)
 def test_expectations_on_samples(
-    sample: str, rule: str, status: str, violations: set[tuple[str, int | None, str | None]]
+    sample: str, rule: str, status: Status, violations: set[tuple[str, int | None, str | None]]
 ) -> None:
     result = judge(sample, rule)
     assert (result.status, violated(result)) == (status, violations)
@@ -158,13 +160,12 @@ def test_watch_bookmarks_and_resource_versions_match_the_watch_urls(sample: str)
 
 def test_watch_lifetime_leaves_out_expired_aborted_and_open_watches() -> None:
     result = judge("watch-expired-relist", 'name = "x"\nexpect = { min_watch_lifetime_s = 30 }')
-    expired = {s.index for s in sample_report("watch-expired-relist").streams} & set(
-        sample_report("watch-expired-relist").expired_watches
-    )
+    summary = sample_summary("watch-expired-relist")
+    expired = {s.index for s in summary.streams} & summary.expired_watches
     assert len(expected("watch-expired-relist")["streams"]["expired"]) == len(expired) == 1
     assert result.status == FAIL and not {i for v in result.violations for i in v.evidence} & expired
     healthy = judge("list-watch-healthy", 'name = "x"\nexpect = { min_watch_lifetime_s = 30 }')
-    aborted = {s.index for s in sample_report("list-watch-healthy").streams if s.aborted_by_navigation}
+    aborted = {s.index for s in sample_summary("list-watch-healthy").streams if s.aborted_by_navigation}
     assert aborted and not {i for v in healthy.violations for i in v.evidence} & aborted
     assert all("lived 5." in v.message or "lived 4." in v.message for v in healthy.violations)
 
@@ -172,7 +173,8 @@ def test_watch_lifetime_leaves_out_expired_aborted_and_open_watches() -> None:
 @pytest.mark.parametrize("sample", ["http1-saturation", "list-watch-healthy", "watch-expired-relist",
                                     "detail-reload-mid-watch", "http2-multiplexed"])  # fmt: skip
 def test_http1_peak_agrees_with_the_simulators_count(sample: str) -> None:
-    peaks = http1_long_lived_peaks(sample_report(sample).streams)
+    summary = sample_summary(sample)
+    peaks = http1_long_lived_peaks(summary.streams, summary.capture.ended)
     assert max((p.connections for p in peaks.values()), default=0) == expected(sample)["streams"]["max_open_watches"]
 
 

@@ -155,3 +155,44 @@ def test_commands_accept_the_shared_options() -> None:
     code, _, _ = run("check", HEALTHY, "--prefix", "/my-proxy/{cluster}/", "--no-color", "--show-secrets")
     assert code == 0
     assert gate_cli().get_command(None, "diff") is not None  # type: ignore[arg-type]
+
+
+def with_token(tmp_path: Path, sample: str, url: str, token: str) -> str:
+    """The sample with a token in its page's URL (a console that passes an OIDC token in the query)."""
+    text = (SAMPLES / f"{sample}.har").read_text(encoding="utf-8")
+    path = tmp_path / f"{sample}.har"
+    path.write_text(text.replace(url, f"/console/detail?timeout=8&access_token={token}"), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def tokened(tmp_path: Path) -> tuple[str, str]:
+    return (
+        with_token(tmp_path, "detail-reload-mid-watch", "/console/detail?timeout=30", "tok-one"),
+        with_token(tmp_path, "detail-watch-then-poll", "/console/detail?timeout=8", "tok-two"),
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_diff_pairs_and_judges_alike_with_or_without_secrets(fmt: str, tokened: tuple[str, str]) -> None:
+    args = ("diff", *tokened, "--format", fmt, "--fail-on", "mode-regression")
+    code, out, _ = run(*args)
+    shown_code, shown, _ = run(*args, "--show-secrets")
+    assert code == shown_code == 1 and "tok-" not in out and "access_token=REDACTED" in out
+    assert "tok-two" in shown  # the page of a mode change is the current load's
+    assert shown.replace("tok-one", "REDACTED").replace("tok-two", "REDACTED") == out
+    if fmt == "json":
+        loads = json.loads(shown)["loads"]
+        assert [(p["navigation_before"], p["navigation_after"]) for p in loads] == [(0, 0), (1, 1)]
+        assert loads[0]["url_before"].endswith("access_token=tok-one")
+
+
+def test_check_outputs_redact_the_page_url_unless_asked(tokened: tuple[str, str], tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[[rule]]\nname = 'budget'\nexpect = { max_requests_per_min = 1 }\n", encoding="utf-8")
+    for fmt in ("table", "json", "markdown", "junit"):
+        args = ("check", tokened[1], "--policy", str(policy), "--format", fmt)
+        code, out, _ = run(*args)
+        shown_code, shown, _ = run(*args, "--show-secrets")
+        assert code == shown_code == 1 and "tok-two" not in out and "access_token=REDACTED" in out, fmt
+        assert "tok-two" in shown and shown.replace("tok-two", "REDACTED") == out, fmt

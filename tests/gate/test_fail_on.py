@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from analyzer.errors import ConfigError
-from analyzer.gate.diff import diff_reports
+from analyzer.gate.diff import diff_subjects
 from analyzer.gate.fail_on import Condition, Threshold, parse_fail_on, tripped
-from tests.gate.support import sample_report
+from tests.gate.support import sample_subject, sample_summary
 
 PARSED = [
     pytest.param("mode-regression", Condition("mode-regression", "mode-regression"), id="mode-regression"),
@@ -90,7 +90,9 @@ def conditions(*specs: str) -> list[Condition]:
 
 def held(baseline: str, current: str, *specs: str) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
-    for condition, line in tripped(diff_reports(sample_report(baseline), sample_report(current)), conditions(*specs)):
+    for condition, line in tripped(
+        diff_subjects(sample_subject(baseline), sample_subject(current)), conditions(*specs)
+    ):
         result.setdefault(condition.spec, []).append(line)
     return result
 
@@ -122,7 +124,9 @@ def test_request_rate_threshold_needs_both_parts() -> None:
     # Same page twice: the rates differ a little between two recordings, never by 1000%.
     assert held("list-watch-healthy", "list-watch-healthy", "k8s-requests-per-min=0%,0") == {}
     assert held("poll-list", "list-watch-healthy", "k8s-requests-per-min=1000%,1") == {}
-    before, after = (sample_report(name).loads[0].requests_per_min for name in ("poll-list", "list-watch-healthy"))
+    before, after = (
+        sample_summary(name).navigations[0].requests_per_min for name in ("poll-list", "list-watch-healthy")
+    )
     assert after > before * 1.1 + 1
     assert held("poll-list", "list-watch-healthy", "k8s-requests-per-min=10%,1") == {
         "k8s-requests-per-min=10%,1": [f"load 0→0: Kubernetes requests a minute {before:g} -> {after:g}"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.gate.diff import diff_reports
-from analyzer.gate.text import diff_lines, evidence_text
-from tests.gate.support import sample_report
+from analyzer.gate.diff import diff_subjects
+from analyzer.render.gate_text import diff_lines, evidence_text
+from tests.gate.support import sample_subject
 
 
 @pytest.mark.parametrize(("indices", "text"), [
@@ -19,7 +19,9 @@ def test_evidence_text(indices: tuple[int, ...], text: str) -> None:
 
 
 def test_diff_lines_put_the_mode_change_first_and_style_it() -> None:
-    lines = diff_lines(diff_reports(sample_report("detail-reload-mid-watch"), sample_report("detail-watch-then-poll")))
+    lines = diff_lines(
+        diff_subjects(sample_subject("detail-reload-mid-watch"), sample_subject("detail-watch-then-poll"))
+    )
     assert lines[1] == ("mode changes (1):", "bold")
     text, style = lines[2]
     assert text.startswith("  watch -> poll (every 5") and text.endswith("/microservices/asm-cal3")

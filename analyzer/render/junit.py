@@ -2,7 +2,8 @@
 
 The layout CI test reporters read (Jenkins' junit-10 schema, GitLab, the GitHub test-report actions):
 `testsuites > testsuite(name, tests, failures, errors, skipped, time) > testcase(name, classname, time)` with a
-`failure(message, type)` holding the evidence as text, or `skipped(message)`. Built with ElementTree.
+`failure(message, type)` holding the evidence as text, or `skipped(message)`. Built with ElementTree. URLs in
+messages are shown with their secrets redacted unless `show_secrets`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
 from analyzer.gate.check import FAIL, SKIP, CaptureResult, CheckResult, RuleResult
-from analyzer.gate.text import evidence_text
+from analyzer.render.gate_text import evidence_text, violation_text
 
 # XML 1.0 cannot carry most control characters, not even as references; a URL in a message could hold one.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def render_junit(result: CheckResult) -> bytes:
+def render_junit(result: CheckResult, *, show_secrets: bool = False) -> bytes:
     root = ET.Element("testsuites", _counts(result.captures, "har-analyzer check"))
     del root.attrib["skipped"]  # Jenkins' junit-10 schema allows `skipped` on a testsuite, not on testsuites
     for capture in result.captures:
@@ -26,7 +27,7 @@ def render_junit(result: CheckResult) -> bytes:
         properties = ET.SubElement(suite, "properties")
         ET.SubElement(properties, "property", {"name": "policy", "value": _clean(result.policy.source)})
         for rule_result in capture.results:
-            _testcase(suite, capture, rule_result)
+            _testcase(suite, capture, rule_result, show_secrets)
     ET.indent(root)
     text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return text + b"\n"
@@ -44,7 +45,7 @@ def _counts(captures: tuple[CaptureResult, ...], name: str) -> dict[str, str]:
     }
 
 
-def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult) -> None:
+def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult, show_secrets: bool) -> None:
     name = PurePath(capture.source).name.split(".")[0] or capture.source
     case = ET.SubElement(
         suite, "testcase", {"name": _clean(result.rule.name), "classname": _clean(f"har-analyzer.{name}"), "time": "0"}
@@ -54,14 +55,15 @@ def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult) -> 
         return
     if result.status != FAIL:
         return
-    first = result.violations[0].message
+    first = violation_text(result.violations[0], show_secrets)
     more = f" (and {len(result.violations) - 1} more)" if len(result.violations) > 1 else ""
     kinds = sorted({v.expectation for v in result.violations})
     failure = ET.SubElement(case, "failure", {"message": _clean(first + more), "type": ",".join(kinds)})
     lines = [f"{result.rule.name}: {result.rule.description}".rstrip(": "), f"capture: {capture.source}"]
     for violation in result.violations:
         evidence = evidence_text(violation.evidence, limit=50)
-        lines.append(f"- {violation.expectation}: {violation.message}" + (f"; {evidence}" if evidence else ""))
+        message = violation_text(violation, show_secrets)
+        lines.append(f"- {violation.expectation}: {message}" + (f"; {evidence}" if evidence else ""))
     failure.text = _clean("\n".join(lines))
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.gate.check import CheckResult, check_report
-from analyzer.gate.junit import render_junit
+from analyzer.gate.check import CheckResult, check_subject
 from analyzer.gate.policy import load_policy
-from tests.gate.support import REPO, sample_report
+from analyzer.render.junit import render_junit
+from tests.gate.support import REPO, sample_subject
 
 SCHEMA = Path(__file__).with_name("junit.xsd")
 SAMPLES = ["detail-watch-then-poll", "list-watch-healthy", "poll-list"]
@@ -19,7 +19,7 @@ SAMPLES = ["detail-watch-then-poll", "list-watch-healthy", "poll-list"]
 @pytest.fixture(scope="module")
 def result() -> CheckResult:
     policy = load_policy(REPO / "docs" / "policy.example.toml")
-    return CheckResult(policy, tuple(check_report(sample_report(name), policy) for name in SAMPLES))
+    return CheckResult(policy, tuple(check_subject(sample_subject(name), policy) for name in SAMPLES))
 
 
 def test_junit_is_valid_against_the_schema(result: CheckResult) -> None:

@@ -1,21 +1,38 @@
 """The terminal views of `check` and `diff`, and the message of `check_capture`'s AssertionError.
 
 Each view is a list of (text, rich style) lines: the CLI prints them with colour on a terminal, the
-AssertionError and the tests take the text alone.
+AssertionError and the tests take the text alone. The gate judges unredacted summaries; every view of its results
+(this one, Markdown, JUnit, JSON) shows URLs with their secrets redacted unless asked to show them, through
+`shown_url` and `violation_text`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.gate.check import FAIL, PASS, CheckResult, RuleResult
+from analyzer.gate.check import FAIL, PASS, SKIP, CheckResult, RuleResult, Status
 from analyzer.gate.diff import Change, Diff, ResourceDiff
-from analyzer.gate.facts import FindingFact, Resource
+from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
+from analyzer.redact import redact_url
+from analyzer.summary import Finding, ResourceVerdict
 
 Line = tuple[str, str]  # text, rich style ("" for none)
-_STATUS = {PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), "skip": ("SKIP", "yellow")}
+_STATUS: dict[Status, tuple[str, str]] = {PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), SKIP: ("SKIP", "yellow")}
 EVIDENCE_SHOWN = 12
+
+
+def shown_url(url: str | None, show_secrets: bool) -> str | None:
+    """A URL as the outputs show it: secrets redacted unless `show_secrets`."""
+    return url if show_secrets or url is None else redact_url(url)
+
+
+def violation_text(violation: Violation, show_secrets: bool) -> str:
+    """A violation's message as the outputs show it: the page's URL it may name redacted unless `show_secrets`."""
+    page = violation.page
+    if show_secrets or not page:
+        return violation.message
+    return violation.message.replace(page, redact_url(page))
 
 
 def evidence_text(indices: Sequence[int], limit: int = EVIDENCE_SHOWN) -> str:
@@ -27,7 +44,7 @@ def evidence_text(indices: Sequence[int], limit: int = EVIDENCE_SHOWN) -> str:
     return f"requests {shown}{more}"
 
 
-def check_lines(result: CheckResult, *, failures_only: bool = False) -> list[Line]:
+def check_lines(result: CheckResult, *, failures_only: bool = False, show_secrets: bool = False) -> list[Line]:
     lines: list[Line] = []
     for capture in result.captures:
         failed = capture.count(FAIL)
@@ -35,43 +52,47 @@ def check_lines(result: CheckResult, *, failures_only: bool = False) -> list[Lin
         lines.append((f"{capture.source}: {verdict} ({result.policy.source})", "bold"))
         for rule_result in capture.results:
             if not failures_only or rule_result.status == FAIL:
-                lines += _rule_lines(rule_result)
+                lines += _rule_lines(rule_result, show_secrets)
     rules = [r for c in result.captures for r in c.results]
     counts = {status: sum(r.status == status for r in rules) for status in _STATUS}
     lines.append(
         (
             f"{len(result.captures)} captures, {len(rules)} rule checks: {counts[PASS]} passed, "
-            f"{counts[FAIL]} failed, {counts['skip']} skipped",
+            f"{counts[FAIL]} failed, {counts[SKIP]} skipped",
             "bold red" if counts[FAIL] else "bold green",
         )
     )
     return lines
 
 
-def _rule_lines(result: RuleResult) -> list[Line]:
+def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:
     word, style = _STATUS[result.status]
     description = f"  {result.rule.description}" if result.rule.description else ""
     lines: list[Line] = [(f"  {word}  {result.rule.name}{description}", style)]
-    if result.status == "skip":
+    if result.status == SKIP:
         lines.append(("        selected nothing to judge", "dim"))
     for violation in result.violations:
         evidence = evidence_text(violation.evidence)
-        lines.append(
-            (f"        {violation.expectation}: {violation.message}" + (f"; {evidence}" if evidence else ""), "")
-        )
+        message = violation_text(violation, show_secrets)
+        lines.append((f"        {violation.expectation}: {message}" + (f"; {evidence}" if evidence else ""), ""))
     return lines
 
 
 def failure_text(result: CheckResult) -> str:
+    """The failed rules, secrets redacted: the message of `analyzer.check_capture`'s AssertionError."""
     return "\n".join(text for text, _ in check_lines(result, failures_only=True))
 
 
 def diff_lines(
-    diff: Diff, tripped: Sequence[tuple[Condition, str]] = (), conditions: Sequence[Condition] = ()
+    diff: Diff,
+    tripped: Sequence[tuple[Condition, str]] = (),
+    conditions: Sequence[Condition] = (),
+    *,
+    show_secrets: bool = False,
 ) -> list[Line]:
     lines: list[Line] = [(f"{diff.baseline.source} -> {diff.current.source}", "bold")]
-    lines += _mode_lines(diff)
-    lines += _load_lines(diff)
+    lines += _mode_lines(diff, show_secrets)
+    lines += _load_lines(diff, show_secrets)
     lines += _section(
         "poll intervals",
         [
@@ -108,40 +129,41 @@ def diff_lines(
     return lines
 
 
-def _mode_lines(diff: Diff) -> list[Line]:
+def _mode_lines(diff: Diff, show_secrets: bool) -> list[Line]:
     changes = diff.mode_changes
     if not changes:
         return [("no mode changes", "green")]
     lines: list[Line] = [(f"mode changes ({len(changes)}):", "bold")]
     for r in changes:
         every = f" (every {r.after.poll_interval_s:g} s)" if r.after and r.after.poll_interval_s is not None else ""
+        page = shown_url(r.pair.page, show_secrets) or ""
         lines.append(
             (
-                f"  {r.mode_before} -> {r.mode_after}{every}  {r.pair.label} {r.pair.page or ''}  {r.key}",
+                f"  {r.mode_before} -> {r.mode_after}{every}  {r.pair.label} {page}  {r.key}",
                 "bold red" if r.is_regression else "green",
             )
         )
     return lines
 
 
-def _load_lines(diff: Diff) -> list[Line]:
-    before = len(diff.baseline.loads)
-    after = len(diff.current.loads)
+def _load_lines(diff: Diff, show_secrets: bool) -> list[Line]:
+    before = len(diff.baseline.summary.navigations)
+    after = len(diff.current.summary.navigations)
     matched = sum(1 for p in diff.pairs if p.before and p.after)
     lines: list[Line] = [(f"page loads: {before} -> {after} ({matched} matched)", "bold")]
     lines += [
-        (f"  {'new' if p.before is None else 'gone'}: {p.label} {p.page or ''}", "")
+        (f"  {'new' if p.before is None else 'gone'}: {p.label} {shown_url(p.page, show_secrets) or ''}", "")
         for p in diff.pairs
         if p.before is None or p.after is None
     ]
-    resources = [r for r in diff.resources if r.before is None or r.after is None or r.before != r.after]
+    resources = [r for r in diff.resources if r.is_changed]
     return lines + _section(
         "resources that changed (mode get/list/watch req/min)", [_resource_text(r) for r in resources]
     )
 
 
 def _resource_text(r: ResourceDiff) -> str:
-    def side(resource: Resource | None) -> str:
+    def side(resource: ResourceVerdict | None) -> str:
         if resource is None:
             return "(none)"
         counts = resource.counts
@@ -160,7 +182,7 @@ def _finding_lines(diff: Diff) -> list[Line]:
     return lines
 
 
-def _finding_text(f: FindingFact) -> str:
+def _finding_text(f: Finding) -> str:
     where = " ".join(part for part in (f"load {f.navigation}" if f.navigation is not None else "", f.resource) if part)
     return f"{f.severity} {f.id} {where}: {f.summary}"
 

@@ -1,18 +1,21 @@
-"""Markdown for `check --markdown` and `diff --format markdown`: for `$GITHUB_STEP_SUMMARY` or a PR comment."""
+"""Markdown for `check --markdown` and `diff --format markdown`: for `$GITHUB_STEP_SUMMARY` or a PR comment.
+
+URLs are shown with their secrets redacted unless `show_secrets`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.gate.check import FAIL, PASS, CheckResult
+from analyzer.gate.check import FAIL, PASS, SKIP, CheckResult, Status
 from analyzer.gate.diff import Change, Diff
 from analyzer.gate.fail_on import Condition
-from analyzer.gate.text import evidence_text
+from analyzer.render.gate_text import evidence_text, shown_url, violation_text
 
-_MARK = {PASS: "✅ pass", FAIL: "❌ fail", "skip": "⏭️ skip"}
+_MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip"}
 
 
-def render_check_markdown(result: CheckResult) -> str:
+def render_check_markdown(result: CheckResult, *, show_secrets: bool = False) -> str:
     checks = [r for c in result.captures for r in c.results]
     failed = sum(r.status == FAIL for r in checks)
     head = f"❌ {failed} of {len(checks)} rule checks failed" if failed else f"✅ all {len(checks)} rule checks passed"
@@ -37,12 +40,17 @@ def render_check_markdown(result: CheckResult) -> str:
                 lines += [_escape(r.rule.description), ""]
             for v in r.violations:
                 evidence = evidence_text(v.evidence)
-                lines.append(f"- **{v.expectation}**: {_escape(v.message)}" + (f" ({evidence})" if evidence else ""))
+                message = _escape(violation_text(v, show_secrets))
+                lines.append(f"- **{v.expectation}**: {message}" + (f" ({evidence})" if evidence else ""))
     return "\n".join(lines) + "\n"
 
 
 def render_diff_markdown(
-    diff: Diff, conditions: Sequence[Condition] = (), tripped: Sequence[tuple[Condition, str]] = ()
+    diff: Diff,
+    conditions: Sequence[Condition] = (),
+    tripped: Sequence[tuple[Condition, str]] = (),
+    *,
+    show_secrets: bool = False,
 ) -> str:
     held = {c.spec for c, _ in tripped}
     title = (
@@ -56,8 +64,8 @@ def render_diff_markdown(
     if diff.mode_changes:
         lines += ["| page load | resource | before | after |", "|---|---|---|---|"]
         lines += [
-            f"| {r.pair.label} {_escape(r.pair.page or '')} | {_code(r.key)} | {r.mode_before} | "
-            f"{'**' if r.is_regression else ''}{r.mode_after}{'**' if r.is_regression else ''} |"
+            f"| {r.pair.label} {_escape(shown_url(r.pair.page, show_secrets) or '')} | {_code(r.key)} | "
+            f"{r.mode_before} | {'**' if r.is_regression else ''}{r.mode_after}{'**' if r.is_regression else ''} |"
             for r in diff.mode_changes
         ]
     else:
