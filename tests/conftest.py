@@ -1,4 +1,5 @@
-"""Shared fixtures: where the shared reference material and corpus live, and a clean colour environment."""
+"""Shared fixtures: where the shared reference material and corpus live, a clean colour environment, and the
+`--portable-loader` option (the loader's portable path for the whole run)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,32 @@ def _plain_colour_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--portable-loader",
+        action="store_true",
+        help="Read every capture the portable way (read() and decode in this process, as on macOS and Windows).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--portable-loader"):
+        from analyzer.har import platform
+
+        platform.forced = platform.PORTABLE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption("--portable-loader"):
+        from analyzer.har import platform
+
+        platform.forced = None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from analyzer.har.platform import choose_path, loader_platform
+
+    forced = " (--portable-loader)" if config.getoption("--portable-loader") else ""
+    return f"loader: the {choose_path(loader_platform()).value} path{forced}"

@@ -9,6 +9,10 @@ Two paths read the entries. The fast one (`chunks`) decodes well-formed captures
 processes when asked to; the careful one (`decode`) scans the whole document for each entry's span first,
 repairs entries field by field and salvages cut-off files. The careful one runs whenever the fast one
 declines, and its scan is what finds the spans of bodies later, on the first body asked for.
+
+How the file is read depends on the platform (`platform.choose_path`): on Linux it is mapped and read in place,
+and big captures are decoded in forked workers; elsewhere (or with `portable=True`) it is read with read() and
+decoded chunk by chunk in this process, the careful path still taking over what the chunks decline.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import msgspec
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.fields import decode_headers, raw_text
+from analyzer.har.platform import can_decode_in_workers, loader_platform
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
 
@@ -120,6 +125,7 @@ def load_capture(
     progress: Progress | None = None,
     workers: int = 1,
     refine: Refine | None = None,
+    portable: bool | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -129,11 +135,16 @@ def load_capture(
             process forks anyway.
         refine: adds columns, computed row by row, to a table of entries; run where the entries are decoded
             (in each worker process, on its share), so that `Capture.entries` has those columns too.
+        portable: True reads the way macOS and Windows do (read() and decode in this process) on any platform;
+            False the way this platform can; None (the default) follows `analyzer.har.platform.forced` when it
+            is set (the test suite's `--portable-loader`), else this platform.
 
     Raises:
         InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
     """
-    return _load(open_source(path, stdin), progress, workers, refine)
+    platform = loader_platform(portable)
+    workers = workers if can_decode_in_workers(platform) else 1
+    return _load(open_source(path, stdin, platform), progress, workers, refine)
 
 
 def load_bytes(data: bytes, name: str = "<memory>") -> Capture:

@@ -2,9 +2,10 @@
 
 The container is detected from the content, not the extension: gzip (`1f 8b`), zlib (`.zhar`, a valid zlib
 header), a zip archive holding one HAR (Playwright's `.zip` with `har.har` and its `_file` sidecars), UTF-16
-with a BOM, and plain JSON. A plain file on disk is memory-mapped rather than read: the loader's fast path reads
-runs of it in place (`Frames`) and hands their pages back to the kernel as it goes, and so does the careful path
-(`Source.release_span`), so that the capture's pages do not stay in our memory.
+with a BOM, and plain JSON. On the fast path (`platform.choose_path`) a plain file on disk is memory-mapped rather
+than read: the loader reads runs of it in place (`Frames`) and hands their pages back to the kernel as it goes, and
+so does the careful path (`Source.release_span`), so that the capture's pages do not stay in our memory. On the
+plain path it is read whole with read().
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from analyzer.errors import InputError
+from analyzer.har.platform import LoadPath, Platform, choose_path, detect_platform
 
 Buffer = bytes | memoryview
 
@@ -42,14 +44,15 @@ class Source:
     _mapping: mmap.mmap | None = field(default=None, repr=False)
     _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file (reads, `Frames`)
     _file_offset: int = field(default=0, repr=False)  # where `data` starts in that file (after a BOM, JSONP)
+    _has_pread: bool = field(default=True, repr=False)  # reads of `_file` use pread, else seek and readinto
 
     def read(self, offset: int, length: int) -> bytes:
         """`data[offset : offset + length]` (shorter at the end), read as `read_into` does."""
         if self._file is None:
             return bytes(self.data[offset : offset + length])
         length = max(0, min(length, len(self.data) - offset))
-        data = os.pread(self._file, length, self._file_offset + offset)
-        if len(data) < length:  # a short read: the rest, the careful way
+        data = os.pread(self._file, length, self._file_offset + offset) if self._has_pread else b""
+        if len(data) < length:  # a short read, or no pread: the rest, the way read_into reads
             buffer = bytearray(data) + bytearray(length - len(data))
             self.read_into(offset + len(data), memoryview(buffer)[len(data) :])
             return bytes(buffer)
@@ -59,14 +62,18 @@ class Source:
         """Copy `data[offset : offset + len(view)]` into `view`.
 
         A mapped file is read with pread rather than through the mapping: the bytes are copied from the page
-        cache without mapping its pages into this process (no growth of RSS).
+        cache without mapping its pages into this process (no growth of RSS). Without pread, seek and readinto
+        do the same.
         """
         if self._file is None:
             view[:] = self.data[offset : offset + len(view)]
             return
         done, position = 0, self._file_offset + offset
         while done < len(view):
-            count = os.preadv(self._file, [view[done:]], position + done)
+            if self._has_pread:
+                count = os.preadv(self._file, [view[done:]], position + done)
+            else:
+                count = _seek_readinto(self._file, view[done:], position + done)
             if count <= 0:
                 raise OSError(f"{self.name}: the file shrank while it was read")
             done += count
@@ -78,7 +85,7 @@ class Source:
         faults its pages back in from the page cache. Without this, a 700 MB capture stays resident while
         its table is built, and peak memory is the file plus the table.
         """
-        if self._mapping is None or not hasattr(mmap, "MADV_DONTNEED"):
+        if self._mapping is None:  # only the fast path maps, where madvise is (`platform.choose_path`)
             return
         import pyarrow as pa  # its buffers tell the address of any buffer's memory, without a copy
 
@@ -105,7 +112,7 @@ class Frames:
         self._source = source
         self._mapping: mmap.mmap | None = None
         self._buffer = bytearray()
-        if source._file is not None and hasattr(mmap, "MADV_DONTNEED"):
+        if source._file is not None:  # a file only the fast path mapped (`platform.choose_path`)
             self._mapping = mmap.mmap(source._file, 0, access=mmap.ACCESS_COPY)
             self._view = memoryview(self._mapping)
 
@@ -136,8 +143,11 @@ class Frames:
                 mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
 
 
-def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
+def open_source(path: str | Path, stdin: BinaryIO | None = None, platform: Platform | None = None) -> Source:
     """Open a capture by path, or `-` for standard input.
+
+    Args:
+        platform: what the platform offers (default: detected); a plain file is mapped on the fast path only.
 
     Raises:
         InputError: the file is missing, unreadable, or a container we cannot open.
@@ -146,6 +156,7 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     if name == "-":
         raw: Buffer = (stdin or sys.stdin.buffer).read()
         return decode_container("<stdin>", raw, None)
+    platform = platform or detect_platform()
     try:
         with open(path, "rb") as handle:
             head = handle.read(4)
@@ -153,6 +164,8 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
                 raise InputError(f"{name}: empty file")
             if _is_compressed(head):
                 return decode_container(name, head + handle.read(), None)
+            if choose_path(platform) is LoadPath.PLAIN:
+                return decode_container(name, memoryview(_read_whole(handle, head)), None)
             mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             descriptor = os.dup(handle.fileno())
     except FileNotFoundError:
@@ -166,10 +179,28 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     source = decode_container(name, memoryview(mapping), mapping)
     if source._mapping is mapping:
         source._file = descriptor
+        source._has_pread = platform.has_pread
         weakref.finalize(source, os.close, descriptor)
     else:
         os.close(descriptor)
     return source
+
+
+def _read_whole(handle: BinaryIO, head: bytes) -> bytes:
+    """The whole file, `head` (its first bytes) read already: read again from the start, not appended to (a
+    copy of the whole capture), unless the file is a pipe."""
+    if not handle.seekable():
+        return head + handle.read()
+    handle.seek(0)
+    return handle.read()
+
+
+def _seek_readinto(file: int, view: memoryview, position: int) -> int:
+    """What os.preadv does, without it. This moves the descriptor's position, which forked workers would share
+    (they fork only where there is pread: `platform.can_decode_in_workers`)."""
+    with open(file, "rb", buffering=0, closefd=False) as handle:
+        handle.seek(position)
+        return handle.readinto(view) or 0
 
 
 def _is_compressed(head: bytes) -> bool:

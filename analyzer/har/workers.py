@@ -14,10 +14,11 @@ import mmap
 import os
 import signal
 import struct
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import BinaryIO, TypeVar
+
+from analyzer.har.platform import detect_platform
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -30,7 +31,9 @@ class WorkerError(Exception):
 
 
 def can_fork() -> bool:
-    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+    """Whether `map_forked` may run now: the platform forks workers and has memfds, and no other thread runs."""
+    platform = detect_platform()
+    return platform.can_fork_workers and platform.has_memfd and threading.active_count() == 1
 
 
 def available_workers() -> int:

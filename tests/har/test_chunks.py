@@ -42,7 +42,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch, path: Path) -> Capture:
 
 def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture, bool]:
     """Chunks of 4 kB in units of 16 kB decoded by two processes whatever the size, rows turned into Arrow in
-    batches of 3: every cut, batch and the worker plumbing get used."""
+    batches of 3: every cut, batch and the worker plumbing get used (the fast path's, even with --portable-loader)."""
     taken: list[bool] = []
     read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=16384, parallel_bytes=0)
 
@@ -54,7 +54,7 @@ def _tiny_parallel(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[Capture
     with monkeypatch.context() as patch:
         patch.setattr(chunks, "read_chunked", counting)
         patch.setattr(columns, "BATCH_ROWS", 3)
-        return load_capture(path, workers=2), taken == [True]
+        return load_capture(path, workers=2, portable=False), taken == [True]
 
 
 def _same(fast: Capture, careful: Capture) -> None:
@@ -194,7 +194,7 @@ def test_refine_adds_columns_where_the_entries_are_decoded(monkeypatch: pytest.M
     read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=4096, parallel_bytes=0)
     with monkeypatch.context() as patch:
         patch.setattr(chunks, "read_chunked", read)
-        refined = load_capture(path, workers=2, refine=refine)
+        refined = load_capture(path, workers=2, refine=refine, portable=False)
     assert isinstance(refined.entries, pa.Table) and "k8s" in refined.entries.column_names
     assert request_table(refined).equals(request_table(_careful(monkeypatch, path)))
     assert len(calls) == 1 and 0 < calls[0] < len(refined)  # once here, on this process's share
