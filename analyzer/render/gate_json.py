@@ -9,13 +9,13 @@ from typing import Any
 
 import msgspec
 
-from analyzer.version import __version__
 from analyzer.gate.check import STATUSES, CheckResult
 from analyzer.gate.diff import Change, Diff, LoadPair, ResourceDiff
 from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import shown_url, violation_text
 from analyzer.summary import Finding, Navigation, ResourceVerdict
+from analyzer.version import __version__
 
 CHECK_SCHEMA = "har-analyzer/check/v1"
 DIFF_SCHEMA = "har-analyzer/diff/v1"
