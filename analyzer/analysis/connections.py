@@ -12,13 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
-from analyzer.model import Connection, Saturation, Stream
 from analyzer.settings import Settings
+from analyzer.summary import Connection, HostConcurrency, HostReuse, NavigationReuse, Saturation, Stream
 
 _MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})
 
@@ -101,9 +101,13 @@ def build_connections(frame: pd.DataFrame, connection_of: pd.Series, navigation_
     return sorted(connections, key=lambda c: (c.opened_at is None, c.opened_at or datetime.min.replace(tzinfo=None)))
 
 
-def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, label: str) -> list[dict[str, Any]]:
-    """Per host or per navigation: requests per connection, share on a reused connection, new connections and
-    the handshake time they cost (dns + connect, ssl within connect)."""
+_Reuse = TypeVar("_Reuse", HostReuse, NavigationReuse)
+
+
+def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, kind: type[_Reuse]) -> list[_Reuse]:
+    """Per host (`kind` HostReuse, `by` the host column) or per page load (NavigationReuse, `by` the load of
+    each row): requests per connection, share on a reused connection, new connections and the handshake time
+    they cost (dns + connect, ssl within connect)."""
     table = frame.assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
     first_use = ~table.duplicated("_connection")
     new = table[first_use]
@@ -111,24 +115,25 @@ def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, 
     for group, rows in table.groupby("_group", sort=True, dropna=False):
         opened = new[new["_group"] == group]
         connections = rows["_connection"].nunique()
+        label: Any = None if pd.isna(group) else group  # a host (str) or a load (int): groupby gives Python scalars
         results.append(
-            {
-                label: None if pd.isna(group) else group,
-                "requests": len(rows),
-                "connections": connections,
-                "requests_per_connection": round(len(rows) / connections, 2) if connections else None,
-                "reused_share": round(float((~first_use[rows.index]).mean()), 3) if len(rows) else None,
-                "new_connections": len(opened),
-                "handshake_ms": round(float(opened["dns"].fillna(0).sum() + opened["connect"].fillna(0).sum()), 1),
-                "ssl_ms": round(float(opened["ssl"].fillna(0).sum()), 1),
-                "protocols": sorted({p for p in rows["http_version"].dropna().astype(str)}),
-            }
+            kind(
+                label,
+                requests=len(rows),
+                connections=connections,
+                requests_per_connection=round(len(rows) / connections, 2) if connections else None,
+                reused_share=round(float((~first_use[rows.index]).mean()), 3) if len(rows) else None,
+                new_connections=len(opened),
+                handshake_ms=round(float(opened["dns"].fillna(0).sum() + opened["connect"].fillna(0).sum()), 1),
+                ssl_ms=round(float(opened["ssl"].fillna(0).sum()), 1),
+                protocols=tuple(sorted({p for p in rows["http_version"].dropna().astype(str)})),
+            )
         )
     return results
 
 
 def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_end: datetime | None,
-                streams: Sequence[Stream]) -> list[dict[str, Any]]:  # fmt: skip
+                streams: Sequence[Stream]) -> list[HostConcurrency]:  # fmt: skip
     """Per host: the most requests and connections open at once, and when."""
     stream_end = {s.index: (s.ended or capture_end) for s in streams}
     results = []
@@ -139,8 +144,8 @@ def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_
         peak, at = _peak(spans)
         host_connections = [c for c in connections if (c.host or "(none)") == host]
         conn_peak, conn_at = _peak((c.opened_at, c.last_used) for c in host_connections)
-        results.append({"host": host, "max_open_requests": peak, "at": at, "max_open_connections": conn_peak,
-                        "connections_at": conn_at})  # fmt: skip
+        results.append(HostConcurrency(host=str(host), max_open_requests=peak, at=at, max_open_connections=conn_peak,
+                                       connections_at=conn_at))  # fmt: skip
     return results
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+import msgspec
 import pandas as pd
 
 from analyzer.analysis.connections import (
@@ -21,9 +22,19 @@ from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, 
 from analyzer.analysis.streams import find_streams, request_outcomes
 from analyzer.analysis.values import as_datetime
 from analyzer.har.loader import Capture
-from analyzer.model import Connection, Navigation, Prefix, Saturation, Stream
+from analyzer.model import Prefix
 from analyzer.settings import Settings
-from analyzer.table import request_frame
+from analyzer.summary import (
+    Connection,
+    HostConcurrency,
+    HostLatency,
+    HostReuse,
+    Navigation,
+    NavigationReuse,
+    Saturation,
+    Stream,
+)
+from analyzer.table import request_table, to_frame
 
 # What each writer leaves out, so that nobody reads an absence as a fact.
 WRITER_BLIND_SPOTS = {
@@ -46,10 +57,10 @@ class Traffic:
     streams: list[Stream]
     connections: list[Connection]
     saturations: list[Saturation]
-    reuse_by_host: list[dict[str, Any]]
-    reuse_by_navigation: list[dict[str, Any]]
-    concurrency: list[dict[str, Any]]
-    latency: list[dict[str, Any]]
+    reuse_by_host: list[HostReuse]
+    reuse_by_navigation: list[NavigationReuse]
+    concurrency: list[HostConcurrency]
+    latency: list[HostLatency]  # per verb and host
     capture_end: datetime | None = None  # the last moment any request was seen
     notes: list[str] = field(default_factory=list)
 
@@ -72,18 +83,18 @@ class Traffic:
         return _records_frame(self.saturations)
 
 
-def _records_frame(records: Sequence[Any]) -> pd.DataFrame:
-    import dataclasses
-
+def _records_frame(records: Sequence[msgspec.Struct]) -> pd.DataFrame:
     if not records:
         return pd.DataFrame()
-    return pd.DataFrame([dataclasses.asdict(r) for r in records])
+    return pd.DataFrame([msgspec.structs.asdict(r) for r in records])
 
 
 def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequence[Prefix] = ()) -> Traffic:
     """Classify and derive; pure: reads nothing but the capture (bodies and frames lazily)."""
     settings = settings or Settings()
-    frame = request_frame(capture, prefixes)
+    if prefixes:  # transitional: callers pass prefixes inside settings
+        settings = dataclasses.replace(settings, prefixes=(*prefixes, *settings.prefixes))
+    frame = to_frame(request_table(capture, classifier=settings.classifier))
     navigations = find_navigations(frame, capture.pages, settings)
     navigation_of = assign_navigations(frame, [n.started for n in navigations])
     outcomes = request_outcomes(capture, frame, navigations, settings)
@@ -107,8 +118,8 @@ def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequenc
         streams=streams,
         connections=connections,
         saturations=find_saturations(frame, streams, end, settings),
-        reuse_by_host=reuse_figures(frame, connection_of, frame["host"], "host"),
-        reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, "navigation"),
+        reuse_by_host=reuse_figures(frame, connection_of, frame["host"], HostReuse),
+        reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, NavigationReuse),
         concurrency=concurrency(frame, connections, end, streams),
         latency=latency_table(frame, long_lived),
         capture_end=end,

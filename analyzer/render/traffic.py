@@ -1,5 +1,9 @@
-"""Render derived traffic facts (navigations, connections, streams) as JSON payloads, CSV rows and terminal
-tables. Payloads are plain data; every renderer takes the same `Traffic` and returns text or bytes."""
+"""The traffic views of a summary (`navigations`, `connections`, `streams`): each a typed document that is
+encoded as JSON, written as CSV rows of its main list, or drawn as terminal tables.
+
+The views read the summary as the user should see it: pass `analyzer.redact.redacted(summary)` unless the
+user asked for secrets.
+"""
 
 from __future__ import annotations
 
@@ -7,106 +11,229 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import ClassVar, Protocol
 
 import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from analyzer.analysis.pipeline import Traffic
-from analyzer.render.records import as_record, shown_url
+from analyzer.summary import (
+    Connection,
+    HostConcurrency,
+    HostLatency,
+    HostReuse,
+    NavigationReuse,
+    Saturation,
+    Stream,
+    Summary,
+    Trigger,
+)
+
+LATENCY_NOTE = "latency figures leave the long-lived requests (streams) out"
 
 
-def navigations_payload(traffic: Traffic, *, k8s_only: bool = False, redact: bool = True) -> dict[str, Any]:
-    rows = [as_record(n) for n in traffic.navigations]
-    for row in rows:
-        row["url"] = shown_url(row["url"], redact)
-    return {"capture": _capture(traffic), "navigations": rows, "notes": traffic.notes}
+class CaptureHeader(msgspec.Struct, frozen=True):
+    """The capture a view describes."""
+
+    path: str
+    creator: str | None
+    browser: str | None
+    entries: int
 
 
-def connections_payload(traffic: Traffic, *, k8s_only: bool = False, redact: bool = True) -> dict[str, Any]:
-    connections = traffic.connections
+class NavigationRow(msgspec.Struct, frozen=True):
+    """A page load without its verdicts (those are `analyze`'s)."""
+
+    index: int
+    started: datetime | None
+    url: str | None
+    trigger: Trigger
+    document: int | None
+    page_ref: str | None
+    requests: int
+
+
+class StreamRow(Stream, frozen=True):
+    """A long-lived request with the URL of its request."""
+
+    url: str | None
+
+
+class Reuse(msgspec.Struct, frozen=True):
+    by_host: tuple[HostReuse, ...]
+    by_navigation: tuple[NavigationReuse, ...]
+
+
+class NavigationsView(msgspec.Struct, frozen=True):
+    what: ClassVar[str] = "navigations"
+
+    capture: CaptureHeader
+    navigations: tuple[NavigationRow, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def rows(self) -> Sequence[msgspec.Struct]:
+        return self.navigations
+
+    @property
+    def sections(self) -> list[tuple[str, Sequence[msgspec.Struct]]]:
+        return []
+
+
+class ConnectionsView(msgspec.Struct, frozen=True):
+    what: ClassVar[str] = "connections"
+
+    capture: CaptureHeader
+    connections: tuple[Connection, ...]
+    reuse: Reuse
+    concurrency: tuple[HostConcurrency, ...]
+    saturation: tuple[Saturation, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def rows(self) -> Sequence[msgspec.Struct]:
+        return self.connections
+
+    @property
+    def sections(self) -> list[tuple[str, Sequence[msgspec.Struct]]]:
+        return [
+            ("reuse by host", self.reuse.by_host),
+            ("reuse by navigation", self.reuse.by_navigation),
+            ("concurrency", self.concurrency),
+            ("HTTP/1.x saturation", self.saturation),
+        ]
+
+
+class StreamsView(msgspec.Struct, frozen=True):
+    what: ClassVar[str] = "streams"
+
+    capture: CaptureHeader
+    streams: tuple[StreamRow, ...]
+    latency: tuple[HostLatency, ...]  # per verb and host
+    latency_note: str
+    notes: tuple[str, ...]
+
+    @property
+    def rows(self) -> Sequence[msgspec.Struct]:
+        return self.streams
+
+    @property
+    def sections(self) -> list[tuple[str, Sequence[msgspec.Struct]]]:
+        return [("latency (long-lived requests left out)", self.latency)]
+
+
+TrafficView = NavigationsView | ConnectionsView | StreamsView
+
+
+def navigations_view(summary: Summary, *, k8s_only: bool = False) -> NavigationsView:
+    """The page loads (`k8s_only` does not apply: every load is shown)."""
+    rows = tuple(
+        NavigationRow(
+            index=n.index,
+            started=n.started,
+            url=n.url,
+            trigger=n.trigger,
+            document=n.document,
+            page_ref=n.page_ref,
+            requests=n.requests,
+        )
+        for n in summary.navigations
+    )
+    return NavigationsView(capture=_capture(summary), navigations=rows, notes=summary.notes)
+
+
+def connections_view(summary: Summary, *, k8s_only: bool = False) -> ConnectionsView:
+    """The connections (with `k8s_only`, those that carried a Kubernetes request), reuse, concurrency and
+    saturation."""
+    connections = summary.connections
     if k8s_only:
-        k8s = set(traffic.frame.loc[traffic.frame["k8s"].fillna(False).astype(bool), "index"].astype(int))
-        connections = [c for c in connections if k8s.intersection(c.requests)]
-    return {
-        "capture": _capture(traffic),
-        "connections": [as_record(c) for c in connections],
-        "reuse": {"by_host": traffic.reuse_by_host, "by_navigation": traffic.reuse_by_navigation},
-        "concurrency": traffic.concurrency,
-        "saturation": [as_record(s) for s in traffic.saturations],
-        "notes": traffic.notes,
-    }
+        kubernetes = {r.index for r in summary.requests if r.is_kubernetes}
+        connections = tuple(c for c in connections if kubernetes.intersection(c.requests))
+    facts = summary.traffic
+    return ConnectionsView(
+        capture=_capture(summary),
+        connections=connections,
+        reuse=Reuse(by_host=facts.reuse_by_host, by_navigation=facts.reuse_by_navigation),
+        concurrency=facts.concurrency,
+        saturation=facts.saturations,
+        notes=summary.notes,
+    )
 
 
-def streams_payload(traffic: Traffic, *, k8s_only: bool = False, redact: bool = True) -> dict[str, Any]:
-    urls = dict(zip(traffic.frame["index"].astype(int), traffic.frame["url"], strict=True))
-    k8s = dict(zip(traffic.frame["index"].astype(int), traffic.frame["k8s"].fillna(False).astype(bool), strict=True))
+def streams_view(summary: Summary, *, k8s_only: bool = False) -> StreamsView:
+    """The long-lived requests (with `k8s_only`, the Kubernetes ones) and latency per verb and host."""
     rows = []
-    for stream in traffic.streams:
-        if k8s_only and not k8s.get(stream.index):
+    for stream in summary.streams:
+        request = summary.request(stream.index)
+        if k8s_only and not (request and request.is_kubernetes):
             continue
-        row = as_record(stream)
-        row["url"] = shown_url(urls.get(stream.index), redact)
-        rows.append(row)
-    return {
-        "capture": _capture(traffic),
-        "streams": rows,
-        "latency": traffic.latency,
-        "latency_note": "latency figures leave the long-lived requests (streams) out",
-        "notes": traffic.notes,
-    }
+        rows.append(StreamRow(**msgspec.structs.asdict(stream), url=request.url if request else None))
+    return StreamsView(
+        capture=_capture(summary),
+        streams=tuple(rows),
+        latency=summary.traffic.host_latency,
+        latency_note=LATENCY_NOTE,
+        notes=summary.notes,
+    )
 
 
-PAYLOADS: dict[str, Callable[..., dict[str, Any]]] = {
-    "navigations": navigations_payload,
-    "connections": connections_payload,
-    "streams": streams_payload,
+class ViewBuilder(Protocol):
+    def __call__(self, summary: Summary, *, k8s_only: bool = False) -> TrafficView: ...
+
+
+VIEWS: dict[str, ViewBuilder] = {
+    "navigations": navigations_view,
+    "connections": connections_view,
+    "streams": streams_view,
 }
-MAIN_LIST = {"navigations": "navigations", "connections": "connections", "streams": "streams"}
 
 
-def render_json(payload: dict[str, Any]) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(payload), indent=2) + b"\n"
+def render_json(view: TrafficView) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(view), indent=2) + b"\n"
 
 
-def render_csv(rows: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
+def render_csv(view: TrafficView) -> str:
+    """The main list, one row each, with every field; nothing for an empty list."""
+    rows = view.rows
     if not rows:
         return ""
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(rows[0].__struct_fields__)
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow([_cell(value) for value in msgspec.structs.astuple(row)])
     return buffer.getvalue()
 
 
-def render_table(what: str, payload: dict[str, Any], console: Console) -> None:
+def render_table(view: TrafficView, console: Console) -> None:
     """A terminal table of the main list, then the secondary facts and the notes."""
-    rows = payload[MAIN_LIST[what]]
-    columns = _TABLE_COLUMNS[what]
-    view = Table(box=None, pad_edge=False, header_style="bold", expand=True)
-    cells = [[_cell(row.get(name), short=True) for name in columns] for row in rows]
+    rows = view.rows
+    columns = _TABLE_COLUMNS[view.what]
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
+    cells = [[_cell(getattr(row, name), short=True) for name in columns] for row in rows]
     for position, name in enumerate(columns):
         label = _LABELS.get(name, name)
         if name == "url":
-            view.add_column(label, no_wrap=True, overflow="ellipsis", ratio=1)
+            table.add_column(label, no_wrap=True, overflow="ellipsis", ratio=1)
             continue
         width = max([len(label), *(len(c[position]) for c in cells)])
-        view.add_column(label, no_wrap=True, min_width=min(width, 40), max_width=40, overflow="ellipsis")
+        table.add_column(label, no_wrap=True, min_width=min(width, 40), max_width=40, overflow="ellipsis")
     for row_cells in cells:
-        view.add_row(*row_cells)
-    console.print(view)
-    console.print(f"{len(rows)} {what}")
-    if what == "connections":
-        _print_secondary(console, "reuse by host", payload["reuse"]["by_host"])
-        _print_secondary(console, "reuse by navigation", payload["reuse"]["by_navigation"])
-        _print_secondary(console, "concurrency", payload["concurrency"])
-        _print_secondary(console, "HTTP/1.x saturation", payload["saturation"])
-    if what == "streams":
-        _print_secondary(console, "latency (long-lived requests left out)", payload["latency"])
-    for note in payload.get("notes", []):
+        table.add_row(*row_cells)
+    console.print(table)
+    console.print(f"{len(rows)} {view.what}")
+    for title, section in view.sections:
+        _print_section(console, title, section)
+    for note in view.notes:
         console.print(f"note: {note}")
+
+
+# The renderers of a view, by `--format` (what `emit` writes: bytes, or a drawing on a console).
+RENDERERS: dict[str, Callable[[TrafficView], bytes | Callable[[Console], None]]] = {
+    "table": lambda view: lambda console: render_table(view, console),
+    "json": render_json,
+    "csv": lambda view: render_csv(view).encode("utf-8"),
+}
 
 
 _TABLE_COLUMNS = {
@@ -128,24 +255,24 @@ _LABELS = {
 }  # fmt: skip
 
 
-def _print_secondary(console: Console, title: str, rows: Sequence[dict[str, Any]]) -> None:
+def _print_section(console: Console, title: str, rows: Sequence[msgspec.Struct]) -> None:
     if not rows:
         return
     console.print(f"\n[bold]{title}[/bold]" if console.color_system else f"\n{title}")
-    view = Table(box=None, pad_edge=False, header_style="bold")
-    for name in rows[0]:
-        view.add_column(_LABELS.get(name, name), no_wrap=True, overflow="ellipsis")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in rows[0].__struct_fields__:
+        table.add_column(_LABELS.get(name, name), no_wrap=True, overflow="ellipsis")
     for row in rows:
-        view.add_row(*(_cell(v, short=True) for v in row.values()))
-    console.print(view)
+        table.add_row(*(_cell(value, short=True) for value in msgspec.structs.astuple(row)))
+    console.print(table)
 
 
-def _capture(traffic: Traffic) -> dict[str, Any]:
-    capture = traffic.capture
-    return {"path": capture.name, "creator": capture.creator, "browser": capture.browser, "entries": len(capture)}
+def _capture(summary: Summary) -> CaptureHeader:
+    capture = summary.capture
+    return CaptureHeader(path=capture.path, creator=capture.creator, browser=capture.browser, entries=capture.entries)
 
 
-def _cell(value: Any, short: bool = False) -> str:
+def _cell(value: object, short: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):

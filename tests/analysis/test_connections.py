@@ -33,9 +33,9 @@ def test_a_connection_reused_across_a_reload() -> None:
         (1,),
     )
     assert (second.id, second.navigation, second.reused_by) == ("12", 1, ())
-    by_load = {r["navigation"]: r for r in result.reuse_by_navigation}
-    assert by_load[0]["new_connections"] == 1 and by_load[0]["handshake_ms"] == 10.0 and by_load[0]["ssl_ms"] == 5.0
-    assert by_load[1]["reused_share"] == 0.5 and by_load[1]["new_connections"] == 1
+    by_load = {r.navigation: r for r in result.reuse_by_navigation}
+    assert (by_load[0].new_connections, by_load[0].handshake_ms, by_load[0].ssl_ms) == (1, 10.0, 5.0)
+    assert (by_load[1].reused_share, by_load[1].new_connections) == (0.5, 1)
 
 
 def test_connections_are_inferred_without_ids() -> None:
@@ -72,7 +72,7 @@ def test_http1_saturation_names_the_streams_and_the_queued_requests() -> None:
 
 def test_http2_does_not_saturate() -> None:
     result = _eight_watches("h2")
-    assert result.saturations == [] and "HTTP/2" in result.reuse_by_host[0]["protocols"]
+    assert result.saturations == [] and "HTTP/2" in result.reuse_by_host[0].protocols
 
 
 def test_playwright_still_queued_requests_count_as_queued() -> None:
@@ -87,7 +87,8 @@ def test_concurrency_peak_per_host() -> None:
     result = traffic([request(GET_URL, 0.0, time_ms=1_000.0), request(GET_URL, 0.5, time_ms=1_000.0),
                       request(GET_URL, 2.0, time_ms=10.0)])  # fmt: skip
     (host,) = result.concurrency
-    assert host["max_open_requests"] == 2 and host["at"].isoformat() == "2026-11-01T10:00:00.500000+00:00"
+    assert host.max_open_requests == 2 and host.at is not None
+    assert host.at.isoformat() == "2026-11-01T10:00:00.500000+00:00"
 
 
 def test_facts_are_dataframes_for_notebooks() -> None:

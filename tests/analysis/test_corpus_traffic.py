@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from typing import Any
 
 import pytest
 
+from analyzer.analysis.analyze import Analysis, analyze_traffic
 from analyzer.analysis.pipeline import Traffic, derive
 from analyzer.errors import InputError
 from analyzer.har import load_capture
-from analyzer.model import ENDED_BY
-from analyzer.render.traffic import PAYLOADS, render_json
+from analyzer.redact import redacted
+from analyzer.render.terminal import make_console
+from analyzer.render.traffic import VIEWS, render_csv, render_json, render_table
+from analyzer.summary import ENDED_BY
 from tests.conftest import CORPUS, require_shared
 
 FILES = sorted(p.name for p in CORPUS.glob("*") if p.suffix != ".tsv") if CORPUS.exists() else []
@@ -21,6 +25,11 @@ FILES = sorted(p.name for p in CORPUS.glob("*") if p.suffix != ".tsv") if CORPUS
 @cache
 def traffic(name: str) -> Traffic:
     return derive(load_capture(require_shared(CORPUS / name)))
+
+
+@cache
+def analysis(name: str) -> Analysis:
+    return analyze_traffic(traffic(name))
 
 
 @pytest.mark.parametrize("name", FILES, ids=[f[:80] for f in FILES])
@@ -37,8 +46,14 @@ def test_every_corpus_file_gives_traffic_facts_or_one_line(name: str) -> None:
     assert frame["connection"].notna().all()
     assert sorted(i for c in result.connections for i in c.requests) == sorted(frame["index"])
     assert set(frame["ended_by"]) <= set(ENDED_BY) and all(s.ended_by in ENDED_BY for s in result.streams)
-    for what, payload in PAYLOADS.items():
-        assert what in json.loads(render_json(payload(result)))
+    summary = redacted(analysis(name).summary)
+    for what, view in VIEWS.items():
+        shown = view(summary)
+        assert what in json.loads(render_json(shown))
+        assert render_csv(shown).count("\n") == (len(shown.rows) + 1 if shown.rows else 0)
+        out = io.StringIO()
+        render_table(shown, make_console(out, width=100))
+        assert f"\n{len(shown.rows)} {what}\n" in out.getvalue()
 
 
 def test_chrome_websocket_kept_open_with_its_frames() -> None:
@@ -81,7 +96,7 @@ def test_playwright_unfinished_entry_is_open() -> None:
 
 def test_protocols_per_host_on_http2_and_http3_captures() -> None:
     firefox = traffic("hari157__httpbin_hoppscotch_collection__amazon.har")
-    protocols = {p for row in firefox.reuse_by_host for p in row["protocols"]}
+    protocols = {p for row in firefox.reuse_by_host for p in row.protocols}
     assert {"HTTP/2", "HTTP/3", "HTTP/1.1"} <= protocols
     assert all(c.inferred for c in firefox.connections)  # Firefox writes the server port, not a connection
 
@@ -90,22 +105,24 @@ def test_protocols_per_host_on_http2_and_http3_captures() -> None:
 def _validator() -> Any:
     import jsonschema
 
-    from analyzer.render.report import schema_text
+    from analyzer.render.json import schema_text
 
     return jsonschema.Draft202012Validator(json.loads(schema_text()))
 
 
 @pytest.mark.parametrize("name", FILES, ids=[f[:80] for f in FILES])
 def test_every_corpus_file_analyzes_to_a_valid_report(name: str) -> None:
-    from analyzer.analysis.analyze import analyze_traffic
-    from analyzer.render.report import analysis_payload, encode
+    from analyzer.render.json import render_analysis_json
+    from analyzer.summary import decode_summary
 
     try:
-        result = analyze_traffic(traffic(name))
+        result = analysis(name)
     except InputError:
         return  # the broken files: covered above
-    payload = json.loads(encode(analysis_payload(result)))
+    document = render_analysis_json(result.summary)
+    payload = json.loads(document)
     errors = [f"{list(e.path)}: {e.message}" for e in _validator().iter_errors(payload)]
     assert errors == []
+    assert decode_summary(document) == result.summary, "analysis.json reads back into the same summary"
     if payload["summary"]["kubernetes_requests"] == 0:
         assert result.findings == [], "no finding fires on a capture without Kubernetes traffic"

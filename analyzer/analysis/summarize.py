@@ -1,0 +1,173 @@
+"""The typed summary of one analysis (`analyzer.summary.Summary`), built once from unredacted facts."""
+
+from __future__ import annotations
+
+import msgspec
+import pandas as pd
+
+from analyzer.analysis.findings import RULES
+from analyzer.analysis.pipeline import Traffic
+from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.summary import (
+    ENDED_BY,
+    SEVERITIES,
+    CaptureInfo,
+    Cost,
+    Finding,
+    Generator,
+    Latency,
+    LoadCost,
+    Navigation,
+    Request,
+    ResourceVerdict,
+    Summary,
+    Totals,
+    TrafficFacts,
+    WatchChain,
+    one_of,
+)
+from analyzer.version import __version__
+
+# Assumed cost of watching one resource instead of polling it: one watch request a minute (a watch lives
+# up to its timeoutSeconds, typically about 60 s in consoles, then is re-opened).
+WATCH_REQUESTS_PER_MIN = 1.0
+LATENCY_NOTE = "long-lived requests (watches, websockets, streams) are left out of latency"
+
+
+def summarize(
+    traffic: Traffic,
+    accesses: pd.DataFrame,
+    verdicts: list[ResourceVerdict],
+    chains: list[WatchChain],
+    findings: list[Finding],
+    *,
+    users: int | None = None,
+) -> Summary:
+    """The summary every view and the gate read; `users` adds the load N open pages would put on the API."""
+    navigations = tuple(
+        _with_resources(n, [v for v in verdicts if v.navigation == n.index]) for n in traffic.navigations
+    )
+    return Summary(
+        generator=Generator(version=__version__),
+        capture=_capture(traffic),
+        navigations=navigations,
+        requests=_requests(traffic, accesses),
+        connections=tuple(traffic.connections),
+        streams=tuple(traffic.streams),
+        watch_chains=tuple(chains),
+        findings=tuple(findings),
+        summary=_totals(traffic.frame, navigations, findings, users),
+        notes=tuple(traffic.notes),
+        traffic=TrafficFacts(
+            saturations=tuple(traffic.saturations),
+            reuse_by_host=tuple(traffic.reuse_by_host),
+            reuse_by_navigation=tuple(traffic.reuse_by_navigation),
+            concurrency=tuple(traffic.concurrency),
+            host_latency=tuple(traffic.latency),
+        ),
+    )
+
+
+def _with_resources(navigation: Navigation, verdicts: list[ResourceVerdict]) -> Navigation:
+    return msgspec.structs.replace(navigation, resources=tuple(verdicts))
+
+
+def _capture(traffic: Traffic) -> CaptureInfo:
+    capture, frame = traffic.capture, traffic.frame
+    starts = frame["started"].dropna()
+    return CaptureInfo(
+        path=capture.name,
+        creator=capture.creator,
+        creator_version=capture.creator_version,
+        browser=capture.browser,
+        entries=len(capture),
+        started=None if starts.empty else as_datetime(starts.min()),
+        ended=traffic.capture_end,
+        truncated=capture.truncated,
+        warnings=tuple(capture.warnings),
+    )
+
+
+def _requests(traffic: Traffic, accesses: pd.DataFrame) -> tuple[Request, ...]:
+    keys = dict(zip(accesses["index"], accesses["key"], strict=True))
+    streams = {s.index: s for s in traffic.streams}
+    rows = []
+    for row in rows_of(traffic.frame.sort_values("index")):
+        index = int(row["index"])
+        stream = streams.get(index)
+        k8s = bool(row["k8s"]) if row["k8s"] is not pd.NA else False
+        rows.append(
+            Request(
+                index=index,
+                started=as_datetime(row["started"]),
+                method=as_text(row["method"]),
+                url=as_text(row["url"]),
+                status=as_int(row["status"]),
+                # "" for a Kubernetes request without a verb (OPTIONS, CONNECT): None means not Kubernetes
+                verb=(as_text(row["verb"]) or "") if k8s else None,
+                resource=keys.get(index),
+                navigation=int(row["navigation"]),
+                connection=as_text(row["connection"]),
+                long_lived=bool(row["long_lived"]),
+                ended_by=one_of(row["ended_by"], ENDED_BY),
+                aborted_by_navigation=bool(row["aborted_by_navigation"]),
+                duration_ms=stream.duration_ms if stream else as_float(row["time_ms"]),
+                http_version=as_text(row["http_version"]),
+                transfer_size=as_int(row["transfer_size"]),
+            )
+        )
+    return tuple(rows)
+
+
+def _totals(
+    frame: pd.DataFrame, navigations: tuple[Navigation, ...], findings: list[Finding], users: int | None
+) -> Totals:
+    k8s = frame[frame["k8s"].fillna(False).astype(bool)]
+    verbs = {str(v): int(n) for v, n in k8s["verb"].fillna("(none)").value_counts().sort_index().items()}
+    ordinary = k8s[~k8s["long_lived"].astype(bool) & k8s["time_ms"].notna()]
+    latency = {
+        str(verb): Latency(
+            requests=len(rows),
+            p50_ms=round(float(rows["time_ms"].quantile(0.5)), 1),
+            p95_ms=round(float(rows["time_ms"].quantile(0.95)), 1),
+        )
+        for verb, rows in ordinary.groupby(ordinary["verb"].fillna("(none)"), sort=True)
+    }
+    return Totals(
+        requests=len(frame),
+        kubernetes_requests=len(k8s),
+        verbs=verbs,
+        long_lived=int(frame["long_lived"].sum()),
+        latency=latency,
+        latency_note=LATENCY_NOTE,
+        findings={severity: sum(f.severity == severity for f in findings) for severity in SEVERITIES},
+        rules=dict(RULES),
+        cost=_cost(navigations, users),
+    )
+
+
+def _cost(navigations: tuple[Navigation, ...], users: int | None) -> Cost:
+    per_navigation = []
+    for navigation in navigations:
+        rate = round(sum(v.requests_per_min for v in navigation.resources), 2)
+        bytes_rate = round(sum(v.bytes_per_min for v in navigation.resources), 1)
+        if not users:
+            per_navigation.append(LoadCost(navigation.index, rate, bytes_rate))
+            continue
+        polled = [v for v in navigation.resources if "poll" in v.mode]
+        per_navigation.append(
+            LoadCost(
+                navigation=navigation.index,
+                requests_per_min=rate,
+                bytes_per_min=bytes_rate,
+                users=users,
+                api_requests_per_min=round(rate * users, 1),
+                polling_requests_per_min=round(sum(v.requests_per_min for v in polled) * users, 1),
+                if_watched_requests_per_min=round(WATCH_REQUESTS_PER_MIN * len(polled) * users, 1),
+            )
+        )
+    return Cost(
+        per_navigation=tuple(per_navigation),
+        users=users,
+        watch_assumption=f"a watched resource costs {WATCH_REQUESTS_PER_MIN:g} request a minute",
+    )

@@ -1,0 +1,460 @@
+"""The typed summary of one analysed capture (`har-analyzer/analysis/v2`): what every view and the gate read.
+
+`analyzer.analysis.summarize` builds it once, from unredacted facts; `redacted()` is the copy that views and
+written files show unless the user asks for secrets. `analysis.json` is this summary encoded with msgspec, and
+`decode_summary` reads it back into the same types, so a saved baseline and a fresh capture are judged by the
+same code. The JSON Schema (`analyzer/schemas/analysis-v2.schema.json`) is generated from these Structs.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Literal, TypeVar, get_args
+
+import msgspec
+
+SCHEMA_PREFIX = "har-analyzer/analysis/"
+SCHEMA_ID = f"{SCHEMA_PREFIX}v2"
+
+Mode = Literal["watch", "poll", "watch+poll", "once"]
+Severity = Literal["error", "warning", "info"]
+Trigger = Literal["initial", "reload", "navigate"]
+EndedBy = Literal["complete", "open", "aborted", "error"]
+StreamKind = Literal["watch", "websocket", "sse", "follow-logs", "long-poll"]
+Transport = Literal["http", "websocket"]
+AccessVerb = Literal["get", "list", "watch"]
+
+MODES: tuple[Mode, ...] = get_args(Mode)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # strongest first
+ENDED_BY: tuple[EndedBy, ...] = get_args(EndedBy)
+SEVERITY_ORDER: dict[Severity, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
+ACCESS_VERBS: tuple[AccessVerb, ...] = get_args(AccessVerb)
+STREAM_KINDS: tuple[StreamKind, ...] = get_args(StreamKind)
+
+_L = TypeVar("_L", bound=str)
+
+
+def one_of(value: object, choices: tuple[_L, ...]) -> _L:
+    """`value` as one of an enumeration's `choices` (for values read back out of a table).
+
+    Raises:
+        ValueError: not one of them (a bug in the analysis, never the capture's doing).
+    """
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+
+
+class ResourceKey(msgspec.Struct, frozen=True):
+    """A Kubernetes object or collection as the analysis keys it; `str(key)` is its one string form:
+    `{cluster or -}/{group or core}/{version or -}/{namespace or -}/{resource}[/{name}]`."""
+
+    cluster: str | None
+    group: str | None  # None for the core group
+    version: str | None
+    namespace: str | None
+    resource: str
+    name: str | None = None
+
+    ABSENT = "-"
+    CORE = "core"
+    SEPARATOR = "/"
+
+    def __str__(self) -> str:
+        parts = [
+            self.cluster or self.ABSENT,
+            self.group or self.CORE,
+            self.version or self.ABSENT,
+            self.namespace or self.ABSENT,
+            self.resource,
+        ]
+        return self.SEPARATOR.join([*parts, self.name] if self.name else parts)
+
+    @classmethod
+    @functools.cache
+    def parse(cls, text: str) -> ResourceKey:
+        """The key of a string form (the inverse of `str`).
+
+        Raises:
+            ValueError: not five or six parts.
+        """
+        parts = text.split(cls.SEPARATOR)
+        if len(parts) not in (5, 6):
+            raise ValueError(f"not a resource key: {text!r}")
+        cluster, group, version, namespace, resource, *name = parts
+        return cls(
+            cluster=None if cluster == cls.ABSENT else cluster,
+            group=None if group == cls.CORE else group,
+            version=None if version == cls.ABSENT else version,
+            namespace=None if namespace == cls.ABSENT else namespace,
+            resource=resource,
+            name=name[0] if name else None,
+        )
+
+    @property
+    def collection(self) -> ResourceKey:
+        """The collection the object belongs to; a collection is its own."""
+        return msgspec.structs.replace(self, name=None)
+
+    @property
+    def all_namespaces(self) -> ResourceKey:
+        """The cross-namespace collection that also covers this key."""
+        return msgspec.structs.replace(self, namespace=None, name=None)
+
+
+class Generator(msgspec.Struct, frozen=True, kw_only=True):
+    name: str = "har-analyzer"
+    version: str
+
+
+class CaptureInfo(msgspec.Struct, frozen=True):
+    """The capture as its writer described it."""
+
+    path: str  # as given on the command line (`-` for stdin)
+    creator: str | None
+    creator_version: str | None
+    browser: str | None
+    entries: int
+    started: datetime | None  # the first request's start
+    ended: datetime | None  # the last moment any request was seen
+    truncated: bool  # the file was cut off and what could be read was kept
+    warnings: tuple[str, ...] = ()
+
+
+class ResourceVerdict(msgspec.Struct, frozen=True):
+    """How one page load used one Kubernetes object or collection."""
+
+    navigation: int
+    key: str  # ResourceKey's string form; `resource_key` is the typed one
+    mode: Mode
+    counts: dict[AccessVerb, int]  # get, list, watch requests (a paged list counts once)
+    poll_interval_s: float | None  # median gap between reads, when polled
+    poll_regularity: float | None  # coefficient of variation of those gaps, when polled
+    requests_per_min: float
+    bytes_per_min: float
+    reads: tuple[int, ...]  # request indices of the gets and lists
+    watches: tuple[int, ...]  # request indices of the watches on this key or covering it
+    covered_by_collection: bool  # watched only through a watch of its collection
+
+    @property
+    def resource_key(self) -> ResourceKey:
+        return ResourceKey.parse(self.key)
+
+
+class Navigation(msgspec.Struct, frozen=True):
+    """A page load: a main-frame document request (a redirect chain counts once), or a `pages[]` record."""
+
+    index: int  # 0-based, in start order
+    started: datetime | None
+    url: str | None
+    trigger: Trigger  # reload: same URL as the previous load, fragment ignored
+    document: int | None  # request index of the main-frame document, None when inferred from pages/requests
+    page_ref: str | None
+    requests: int  # requests assigned to this load by start time
+    resources: tuple[ResourceVerdict, ...] = ()  # its verdicts, ordered by key
+
+    @property
+    def requests_per_min(self) -> float:
+        """Kubernetes get/list/watch requests a minute (the sum over its resources)."""
+        return round(sum(r.requests_per_min for r in self.resources), 2)
+
+
+class Connection(msgspec.Struct, frozen=True):
+    """One transport connection and what it carried."""
+
+    id: str  # the writer's id, or `inferred:<host>:<port>#<n>`
+    inferred: bool  # True when the writer gave no connection id and requests were grouped here
+    host: str | None
+    protocol: str | None  # HTTP/1.1, HTTP/2, ...
+    opened_at: datetime | None
+    last_used: datetime | None
+    requests: tuple[int, ...]  # request indices, in start order
+    long_lived: tuple[int, ...]  # the long-lived requests it carried
+    navigation: int | None  # the page load that opened it
+    reused_by: tuple[int, ...]  # later page loads that sent requests on it
+
+
+class Stream(msgspec.Struct, frozen=True):
+    """A long-lived request: a watch, websocket, server-sent events, a follow-logs stream or a long poll."""
+
+    index: int  # request index
+    kind: StreamKind
+    transport: Transport
+    started: datetime | None
+    ended: datetime | None  # None when still open when the capture was written
+    duration_ms: float | None  # for an open stream, to its last frame (a lower bound)
+    ended_by: EndedBy
+    aborted_by_navigation: bool
+    navigation: int | None
+    connection: str | None
+    host: str | None
+    protocol: str | None
+    timeout_seconds: int | None  # a watch's requested timeoutSeconds
+    frames: int | None  # websocket frames kept by the writer
+    first_frame: datetime | None
+    last_frame: datetime | None
+
+    @property
+    def is_http1(self) -> bool:
+        return (self.protocol or "").upper().startswith("HTTP/1")
+
+
+class Saturation(msgspec.Struct, frozen=True):
+    """An interval during which a host had the browser's whole HTTP/1.x connection budget held by streams."""
+
+    host: str
+    protocol: str
+    started: datetime
+    ended: datetime
+    open_streams: int  # the most long-lived requests open at once in the interval
+    streams: tuple[int, ...]  # the long-lived requests open in the interval
+    queued: tuple[int, ...]  # requests to the host that waited in the browser's queue meanwhile
+
+
+class HostReuse(msgspec.Struct, frozen=True):
+    """How one host's requests shared connections (the handshakes are those of connections opened to it)."""
+
+    host: str | None
+    requests: int
+    connections: int
+    requests_per_connection: float | None
+    reused_share: float | None  # share of requests sent on a connection an earlier request had opened
+    new_connections: int
+    handshake_ms: float  # dns + connect of the new connections (ssl is within connect)
+    ssl_ms: float
+    protocols: tuple[str, ...]  # HTTP versions seen, sorted
+
+
+class NavigationReuse(msgspec.Struct, frozen=True):
+    """How one page load's requests shared connections: the figures of `HostReuse`, per load."""
+
+    navigation: int | None
+    requests: int
+    connections: int
+    requests_per_connection: float | None
+    reused_share: float | None
+    new_connections: int
+    handshake_ms: float
+    ssl_ms: float
+    protocols: tuple[str, ...]
+
+
+class HostConcurrency(msgspec.Struct, frozen=True):
+    """The most requests and connections a host had open at once, and when (streams open to their end)."""
+
+    host: str  # `(none)` for requests without one
+    max_open_requests: int
+    at: datetime | None
+    max_open_connections: int
+    connections_at: datetime | None
+
+
+class HostLatency(msgspec.Struct, frozen=True):
+    """Latency of one verb on one host, long-lived requests left out (their duration is not latency)."""
+
+    verb: str  # the Kubernetes verb, `(not k8s)` for other requests
+    host: str  # `(none)` for requests without one
+    requests: int
+    wait_p50_ms: float | None  # time to first byte; None when the writer gave no `wait`
+    wait_p95_ms: float | None
+    time_p50_ms: float | None
+    time_p95_ms: float | None
+
+
+class TrafficFacts(msgspec.Struct, frozen=True):
+    """What the `connections` and `streams` views show beside the connections and streams themselves."""
+
+    saturations: tuple[Saturation, ...]
+    reuse_by_host: tuple[HostReuse, ...]  # ordered by host
+    reuse_by_navigation: tuple[NavigationReuse, ...]  # ordered by page load
+    concurrency: tuple[HostConcurrency, ...]  # ordered by host
+    host_latency: tuple[HostLatency, ...]  # ordered by verb, then host
+
+
+class Finding(msgspec.Struct, frozen=True):
+    """A rule that fired, with the requests that prove it."""
+
+    id: str  # stable rule id, e.g. watch-replaced-by-polling
+    severity: Severity
+    navigation: int | None
+    resource: str | None  # resource key, or a host for connection findings
+    summary: str  # one line
+    evidence: tuple[int, ...]  # request indices
+    recommendation: str
+
+
+class Request(msgspec.Struct, frozen=True):
+    """One request of the capture, as the views and the gate need it (the full table is `requests.parquet`)."""
+
+    index: int
+    started: datetime | None
+    method: str | None
+    url: str | None
+    status: int | None
+    verb: str | None  # the Kubernetes verb, None for other requests
+    resource: str | None  # resource key of a get/list/watch (None for a list's later pages)
+    navigation: int
+    connection: str | None
+    long_lived: bool
+    ended_by: EndedBy
+    aborted_by_navigation: bool
+    duration_ms: float | None  # a stream's true duration, else the writer's time
+    http_version: str | None
+    transfer_size: int | None
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.verb is not None
+
+
+class WatchLink(msgspec.Struct):
+    """One watch of a chain (built in place by `analysis.chains`, then left alone)."""
+
+    index: int
+    started: datetime | None
+    ended: datetime | None
+    ended_by: EndedBy
+    resource_version: str | None  # the resourceVersion the watch asked for
+    timeout_seconds: int | None
+    events: dict[str, int] | None  # events by type, None when the writer kept no body
+    last_resource_version: str | None  # the last version its events delivered
+    first_event: datetime | None  # known for websocket frames only (HTTP bodies carry no times)
+    gap_s: float | None = None  # since the previous watch of the chain ended
+    resumed: bool | None = None  # started from the last version the previous watch saw
+    expired: bool = False  # HTTP 410, or an ERROR event with code 410
+    relist: int | None = None  # the read that followed an expiry or failure
+
+
+class WatchChain(msgspec.Struct):
+    """The successive watches of one key in one page load."""
+
+    navigation: int
+    key: str
+    watches: list[WatchLink] = msgspec.field(default_factory=list)
+    preceding_read: int | None = None  # the last get/list of the key before the first watch
+    read_resource_version: str | None = None  # the version that read returned (when its body was kept)
+    started_from_read: bool | None = None
+
+
+class Latency(msgspec.Struct, frozen=True):
+    requests: int
+    p50_ms: float
+    p95_ms: float
+
+
+class LoadCost(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The request rate of one page load, and what N open pages would put on the API server."""
+
+    navigation: int
+    requests_per_min: float
+    bytes_per_min: float
+    users: int | None = None
+    api_requests_per_min: float | None = None
+    polling_requests_per_min: float | None = None
+    if_watched_requests_per_min: float | None = None
+
+
+class Cost(msgspec.Struct, frozen=True):
+    per_navigation: tuple[LoadCost, ...]
+    users: int | None
+    watch_assumption: str
+
+
+class Totals(msgspec.Struct, frozen=True):
+    requests: int
+    kubernetes_requests: int
+    verbs: dict[str, int]  # Kubernetes requests per verb
+    long_lived: int
+    latency: dict[str, Latency]  # per verb, long-lived requests left out
+    latency_note: str
+    findings: dict[Severity, int]
+    rules: dict[str, Severity]  # every rule id with its default severity
+    cost: Cost
+
+
+class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
+    """One analysed capture."""
+
+    schema: Literal["har-analyzer/analysis/v2"] = "har-analyzer/analysis/v2"
+    generator: Generator
+    capture: CaptureInfo
+    navigations: tuple[Navigation, ...]
+    requests: tuple[Request, ...]
+    connections: tuple[Connection, ...]
+    streams: tuple[Stream, ...]
+    watch_chains: tuple[WatchChain, ...]
+    findings: tuple[Finding, ...]
+    summary: Totals
+    notes: tuple[str, ...] = ()
+    traffic: TrafficFacts  # last, so that the keys before it keep their order in analysis.json
+
+    def load(self, index: int | None) -> Navigation | None:
+        """The page load of that index, if any."""
+        return next((n for n in self.navigations if n.index == index), None)
+
+    def request(self, index: int) -> Request | None:
+        return self._requests_by_index.get(index)
+
+    @functools.cached_property
+    def _requests_by_index(self) -> dict[int, Request]:
+        return {r.index: r for r in self.requests}
+
+    @property
+    def verdicts(self) -> list[ResourceVerdict]:
+        """Every page load's verdicts, in load order."""
+        return [v for n in self.navigations for v in n.resources]
+
+    @property
+    def expired_watches(self) -> frozenset[int]:
+        """Watches answered with 410 Gone (resourceVersion expired), or that reported it in the stream."""
+        return frozenset(w.index for chain in self.watch_chains for w in chain.watches if w.expired)
+
+
+class SummaryError(ValueError):
+    """Bytes that are not a v2 summary; the message says why in one line."""
+
+
+def encode_summary(summary: Summary) -> bytes:
+    """`analysis.json`: the summary as indented JSON."""
+    return msgspec.json.format(msgspec.json.encode(summary), indent=2) + b"\n"
+
+
+def decode_summary(data: bytes) -> Summary:
+    """A saved `analysis.json` read back.
+
+    Raises:
+        SummaryError: invalid JSON, another schema (v1 included), or a missing or mistyped key.
+    """
+    try:
+        header = msgspec.json.decode(data, type=_Header)
+    except msgspec.DecodeError as exc:
+        raise SummaryError(f"invalid JSON: {exc}") from None
+    except msgspec.ValidationError:
+        raise SummaryError("not an analysis report (no schema)") from None
+    if header.schema != SCHEMA_ID:
+        raise SummaryError(
+            f"unsupported report schema {header.schema!r} (this version reads {SCHEMA_ID}; "
+            "re-run `har-analyzer analyze --format json` on the capture)"
+        )
+    try:
+        return msgspec.json.decode(data, type=Summary)
+    except msgspec.ValidationError as exc:
+        raise SummaryError(f"not a valid analysis report: {exc}") from None
+
+
+def summary_schema() -> dict[str, object]:
+    """The JSON Schema of `analysis.json`, generated from the Structs."""
+    schema = msgspec.json.schema(Summary)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://har-analyzer.invalid/schemas/{SCHEMA_ID}",
+        "title": f"har-analyzer analysis report ({SCHEMA_ID})",
+        **schema,
+    }
+
+
+class _Header(msgspec.Struct):
+    schema: str
