@@ -16,4 +16,4 @@ types:
 	$(VENV)/bin/mypy
 
 docs:
-	$(PY) -m analyzer.cli_docs
+	$(PY) -m analyzer.cli.docs

@@ -7,6 +7,10 @@ Library use:
     frame = request_frame(capture)              # pandas DataFrame, one row per request
     frame[frame.verb == "watch"]
 
+    from analyzer import analyze, load_capture # the whole diagnosis, as one typed Summary
+    summary = analyze(load_capture("capture.har")).summary
+    [(v.key, v.mode) for v in summary.verdicts]
+
     from analyzer import check_capture         # in a pytest E2E suite: AssertionError when a rule fails
     check_capture("e2e.har", "policy.toml")
 """
@@ -17,14 +21,18 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from analyzer.version import __version__
 
 __all__ = [
+    "Analysis",
     "AnalyzerError",
     "Capture",
     "InputError",
     "RequestInfo",
+    "Settings",
+    "Summary",
     "__version__",
+    "analyze",
     "check_capture",
     "classify_request",
     "load_capture",
@@ -36,15 +44,22 @@ __all__ = [
 if TYPE_CHECKING:
     import pandas as pd
 
+    from analyzer.analysis.analyze import Analysis, analyze
     from analyzer.errors import AnalyzerError, InputError
     from analyzer.gate.check import CheckResult
     from analyzer.gate.policy import Policy
     from analyzer.har.loader import Capture, load_capture
     from analyzer.k8s import classify_request
     from analyzer.model import RequestInfo
+    from analyzer.settings import Settings
+    from analyzer.summary import Summary
     from analyzer.table import request_frame, request_table
 
 _LAZY = {
+    "Analysis": "analyzer.analysis.analyze",
+    "analyze": "analyzer.analysis.analyze",
+    "Settings": "analyzer.settings",
+    "Summary": "analyzer.summary",
     "AnalyzerError": "analyzer.errors",
     "InputError": "analyzer.errors",
     "Capture": "analyzer.har.loader",

@@ -1,55 +1,82 @@
-"""User configuration: extra console prefixes from `har-analyzer.toml`, `[tool.har-analyzer]` in
-`pyproject.toml` (both looked up in the working directory), or a file given with `--config`.
+"""Reading the user's settings: `--config FILE`, else `har-analyzer.toml`, else `[tool.har-analyzer]` in
+`pyproject.toml` (both looked up in the working directory), else the defaults. Every key is documented in
+docs/settings.md:
 
     # har-analyzer.toml
     prefixes = ["/my-proxy/{cluster}/", "/k8s-api/"]
+    poll_min_reads = 4
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from analyzer.errors import ConfigError
 from analyzer.k8s import parse_prefix
 from analyzer.model import Prefix
+from analyzer.settings import SETTING_NAMES, Settings
 
-KNOWN_KEYS = frozenset({"prefixes"})
-
-
-@dataclass(frozen=True)
-class Config:
-    prefixes: tuple[Prefix, ...] = ()
-    source: str | None = None  # the file the settings came from
+_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 
 
-def load_config(explicit: Path | None = None, directory: Path | None = None) -> Config:
-    """The configuration in force: `explicit`, else har-analyzer.toml, else pyproject.toml's table, else none.
+def load_settings(explicit: Path | None = None, directory: Path | None = None) -> tuple[Settings, str | None]:
+    """The settings in force and the file they came from (None for the defaults).
 
     Raises:
-        ConfigError: unreadable TOML, an unknown key, or an invalid prefix (one line, naming file and key).
+        ConfigError: unreadable TOML, an unknown key, a value of the wrong type, or an invalid prefix (one
+            line, naming file and key).
     """
     if explicit is not None:
-        return _from_table(_read(explicit), str(explicit))
+        return settings_from_table(_read(explicit), str(explicit)), str(explicit)
     base = directory or Path.cwd()
     own = base / "har-analyzer.toml"
     if own.is_file():
-        return _from_table(_read(own), str(own))
+        return settings_from_table(_read(own), str(own)), str(own)
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
         table = _read(pyproject).get("tool", {}).get("har-analyzer")
         if isinstance(table, dict):
-            return _from_table(table, f"{pyproject} [tool.har-analyzer]")
-    return Config()
+            where = f"{pyproject} [tool.har-analyzer]"
+            return settings_from_table(table, where), where
+    return Settings(), None
 
 
-def with_prefixes(config: Config, patterns: Iterable[str]) -> Config:
+def with_prefixes(settings: Settings, patterns: Iterable[str]) -> Settings:
     """Command-line `--prefix` values come first, then the configured ones."""
     extra = tuple(_prefix(p, "--prefix") for p in patterns)
-    return Config(prefixes=extra + config.prefixes, source=config.source)
+    return dataclasses.replace(settings, prefixes=extra + settings.prefixes) if extra else settings
+
+
+def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
+    """Settings from a TOML table (a file's top level, or `[tool.har-analyzer]`)."""
+    unknown = sorted(set(table) - set(SETTING_NAMES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(SETTING_NAMES)})")
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        values[name] = _prefixes(value, where) if name == "prefixes" else _number(name, value, where)
+    return Settings(**values)
+
+
+def _prefixes(value: Any, where: str) -> tuple[Prefix, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ConfigError(f'{where}: prefixes must be a list of strings, like ["/my-proxy/{{cluster}}/"]')
+    return tuple(_prefix(p, f"{where}: prefixes") for p in value)
+
+
+def _number(name: str, value: Any, where: str) -> int | float:
+    wanted = _TYPES[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: {name} must be a number, not {value!r}")
+    if wanted == "int" and not isinstance(value, int):
+        raise ConfigError(f"{where}: {name} must be a whole number, not {value!r}")
+    if value < 0 or (wanted == "int" and value < 1):
+        raise ConfigError(f"{where}: {name} must be positive, not {value!r}")
+    return value if wanted == "int" else float(value)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -62,16 +89,6 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _from_table(table: dict[str, Any], where: str) -> Config:
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KNOWN_KEYS))})")
-    patterns = table.get("prefixes", [])
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise ConfigError(f'{where}: prefixes must be a list of strings, like ["/my-proxy/{{cluster}}/"]')
-    return Config(prefixes=tuple(_prefix(p, f"{where}: prefixes") for p in patterns), source=where)
 
 
 def _prefix(pattern: str, where: str) -> Prefix:

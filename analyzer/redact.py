@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
+from analyzer.summary import Summary
+
 REDACTED = "REDACTED"
 
 # Query parameters whose value is a credential (matched case-insensitively, whole name).
@@ -46,3 +50,17 @@ def redact_header(name: str, value: str) -> str:
         scheme = value.split(" ", 1)[0] if " " in value and value.split(" ", 1)[0].isalpha() else ""
         return f"{scheme} {REDACTED}".strip() if scheme and name.lower().endswith("authorization") else REDACTED
     return value
+
+
+def redacted(summary: Summary) -> Summary:
+    """The summary as views and written files show it: secrets in URLs redacted."""
+    replace = msgspec.structs.replace
+    return replace(
+        summary,
+        navigations=tuple(replace(n, url=_url(n.url)) for n in summary.navigations),
+        requests=tuple(replace(r, url=_url(r.url)) for r in summary.requests),
+    )
+
+
+def _url(url: str | None) -> str | None:
+    return None if url is None else redact_url(url)

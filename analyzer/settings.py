@@ -1,16 +1,30 @@
-"""Thresholds of the analysis, in one place, passed to the analysis functions (no globals, no env reads)."""
+"""Everything the analysis can be told, in one object passed to it: console prefixes and thresholds.
+
+Defaults are what the verdicts and findings were calibrated on; `analyzer.config.load_settings` reads a user's
+`har-analyzer.toml`, `[tool.har-analyzer]` in `pyproject.toml` or `--config FILE` into one (docs/settings.md).
+No globals, no environment reads: the CLI passes the object it built. The gate's policy is separate: it says
+what must hold, not how to measure.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
+
+from analyzer.k8s import Classifier
+from analyzer.model import Prefix
 
 
 @dataclass(frozen=True)
 class Settings:
+    # Console or gateway prefixes in front of the Kubernetes API beyond the built-in ones (`--prefix` first).
+    prefixes: tuple[Prefix, ...] = ()
     # Chrome opens at most six HTTP/1.x connections per host; six open streams leave nothing for others.
     connection_limit: int = 6
-    # A request held open this long (and well beyond its host's median) is a long poll.
+    # A long poll: a request held open at least this long ...
     long_poll_min_ms: float = 10_000.0
+    # ... and at least this many times its host's median request time.
     long_poll_host_factor: float = 10.0
     # An abort this close to the next navigation's start was caused by that navigation.
     abort_navigation_window_ms: float = 1_500.0
@@ -18,20 +32,34 @@ class Settings:
     queued_min_ms: float = 100.0
     # Two documents this close, the first a redirect, are one navigation.
     redirect_window_ms: float = 5_000.0
+    # Polling: this many reads or more ...
+    poll_min_reads: int = 3
+    # ... whose gaps have a coefficient of variation at most this.
+    poll_max_cv: float = 0.25
+    # A relist storm: this many re-lists of one key ...
+    relist_storm_count: int = 3
+    # ... within this window.
+    relist_storm_window_s: float = 60.0
+    # A reconnect storm: this many watches on one key ...
+    reconnect_storm_count: int = 5
+    # ... each living under this ...
+    reconnect_storm_max_life_s: float = 5.0
+    # ... within this window.
+    reconnect_storm_window_s: float = 60.0
+    # A complete watch shorter than this share of its timeoutSeconds ended early.
+    ended_early_fraction: float = 0.5
+    # The same get/list URL twice within this window is a duplicate.
+    duplicate_window_s: float = 1.0
+    # A list this soon after an expired or failed watch is its re-list.
+    relist_after_s: float = 60.0
+    # A read this close to the end of a load may precede a watch the writer left out.
+    near_end_s: float = 30.0
+
+    @functools.cached_property
+    def classifier(self) -> Classifier:
+        """The request classifier for these prefixes, built once per Settings."""
+        return Classifier(self.prefixes)
 
 
-@dataclass(frozen=True)
-class VerdictSettings:
-    """Thresholds of the watch/poll verdicts and of the findings (defaults from the verdicts issue)."""
-
-    poll_min_reads: int = 3  # three or more reads ...
-    poll_max_cv: float = 0.25  # ... whose gaps have a coefficient of variation at most this
-    relist_storm_count: int = 3  # re-lists of one key ...
-    relist_storm_window_s: float = 60.0  # ... within this window
-    reconnect_storm_count: int = 5  # watches on one key ...
-    reconnect_storm_max_life_s: float = 5.0  # ... each living under this ...
-    reconnect_storm_window_s: float = 60.0  # ... within this window
-    ended_early_fraction: float = 0.5  # a complete watch shorter than this share of its timeoutSeconds
-    duplicate_window_s: float = 1.0  # the same get/list URL twice within this window
-    relist_after_s: float = 60.0  # a read this soon after an expiry is its re-list
-    near_end_s: float = 30.0  # a read this close to the end of a load may precede an omitted watch
+# The keys a settings file may set: every field (prefixes are written as patterns).
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))

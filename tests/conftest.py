@@ -57,3 +57,15 @@ def pytest_report_header(config: pytest.Config) -> str:
 
     forced = " (--portable-loader)" if config.getoption("--portable-loader") else ""
     return f"loader: the {choose_path(loader_platform()).value} path{forced}"
+
+
+@pytest.fixture
+def hostile_capture(tmp_path: Path) -> Path:
+    """The hostile capture (tests/hostile.py) as a file."""
+    import json
+
+    from tests.hostile import hostile_har
+
+    path = tmp_path / "hostile.har"
+    path.write_text(json.dumps(hostile_har()), encoding="utf-8")
+    return path

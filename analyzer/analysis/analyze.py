@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from analyzer.analysis.accesses import kubernetes_accesses
-from analyzer.analysis.chains import WatchChain, find_chains
+from analyzer.analysis.chains import find_chains
 from analyzer.analysis.findings import Evidence, find_findings
 from analyzer.analysis.pipeline import Traffic, derive
+from analyzer.analysis.summarize import summarize
 from analyzer.analysis.verdicts import find_verdicts
 from analyzer.har.loader import Capture
-from analyzer.k8s import Classifier
-from analyzer.model import Finding, Prefix, ResourceVerdict
-from analyzer.settings import Settings, VerdictSettings
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    traffic: Settings = field(default_factory=Settings)
-    verdicts: VerdictSettings = field(default_factory=VerdictSettings)
+from analyzer.settings import Settings
+from analyzer.summary import Finding, ResourceVerdict, Summary, WatchChain
 
 
 @dataclass
@@ -31,22 +24,28 @@ class Analysis:
     verdicts: list[ResourceVerdict]
     chains: list[WatchChain]
     findings: list[Finding]
+    summary: Summary  # what every view and the gate read (unredacted: see analyzer.redact.redacted)
 
 
-def analyze(capture: Capture, settings: AnalysisSettings | None = None, prefixes: Sequence[Prefix] = ()) -> Analysis:
-    """Classify, derive and judge one capture."""
-    settings = settings or AnalysisSettings()
-    return analyze_traffic(derive(capture, settings.traffic, prefixes), settings, prefixes)
+def analyze(capture: Capture, settings: Settings | None = None, *, users: int | None = None) -> Analysis:
+    """Classify, derive and judge one capture.
+
+    Args:
+        capture: what the loader read.
+        settings: console prefixes and thresholds (defaults: `Settings()`).
+        users: also project the API load N open pages would make (`Totals.cost`).
+    """
+    settings = settings or Settings()
+    return analyze_traffic(derive(capture, settings), settings, users=users)
 
 
-def analyze_traffic(
-    traffic: Traffic, settings: AnalysisSettings | None = None, prefixes: Sequence[Prefix] = ()
-) -> Analysis:
-    """Judge already derived traffic (the verdicts, watch chains and findings)."""
-    settings = settings or AnalysisSettings()
+def analyze_traffic(traffic: Traffic, settings: Settings | None = None, *, users: int | None = None) -> Analysis:
+    """Judge already derived traffic (the verdicts, watch chains and findings); `settings` as given to derive."""
+    settings = settings or Settings()
     capture = traffic.capture
-    accesses = kubernetes_accesses(capture, traffic.frame, Classifier(prefixes))
-    verdicts = find_verdicts(accesses, traffic, settings.verdicts)
-    chains = find_chains(capture, accesses, settings.verdicts)
-    findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings.verdicts))
-    return Analysis(traffic=traffic, accesses=accesses, verdicts=verdicts, chains=chains, findings=findings)
+    accesses = kubernetes_accesses(capture, traffic.frame, settings.classifier)
+    verdicts = find_verdicts(accesses, traffic, settings)
+    chains = find_chains(capture, accesses, settings)
+    findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings))
+    summary = summarize(traffic, accesses, verdicts, chains, findings, users=users)
+    return Analysis(traffic, accesses, verdicts, chains, findings, summary)

@@ -9,8 +9,7 @@ whether a re-list followed. The first watch is checked against the version of th
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
@@ -18,42 +17,18 @@ from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collectio
 from analyzer.analysis.values import as_datetime, as_int, as_text, rows_of
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
 from analyzer.har.loader import Capture
-from analyzer.settings import VerdictSettings
+from analyzer.settings import Settings
+from analyzer.summary import ENDED_BY, WatchChain, WatchLink, one_of
 
 
-@dataclass
-class WatchLink:
-    index: int
-    started: datetime | None
-    ended: datetime | None
-    ended_by: str
-    resource_version: str | None  # the resourceVersion the watch asked for
-    timeout_seconds: int | None
-    events: WatchEvents
-    gap_s: float | None = None  # since the previous watch of the chain ended
-    resumed: bool | None = None  # started from the last version the previous watch saw
-    expired: bool = False
-    relist: int | None = None  # the read that followed an expiry or failure
-
-
-@dataclass
-class WatchChain:
-    navigation: int
-    key: str
-    links: list[WatchLink] = field(default_factory=list)
-    preceding_read: int | None = None  # the last get/list of the key before the first watch
-    read_resource_version: str | None = None  # the version that read returned (when its body was kept)
-    started_from_read: bool | None = None
-
-
-def find_chains(capture: Capture, accesses: pd.DataFrame, settings: VerdictSettings) -> list[WatchChain]:
+def find_chains(capture: Capture, accesses: pd.DataFrame, settings: Settings) -> list[WatchChain]:
     """Every watch chain, by page load and key."""
     chains = []
     watches = accesses[accesses["verb"] == "watch"]
     for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
         chain = WatchChain(navigation=int(str(navigation)), key=str(key))
         for row in rows_of(group.sort_values(["started", "index"])):
-            chain.links.append(_link(capture, row))
+            chain.watches.append(_link(capture, row))
         scope = accesses[accesses["navigation"] == navigation]
         _check_start(capture, chain, scope)
         _check_handovers(chain)
@@ -71,16 +46,18 @@ def _link(capture: Capture, row: dict[str, object]) -> WatchLink:
         index=index,
         started=as_datetime(row.get("started")),
         ended=None if row.get("ended_by") == "open" else as_datetime(row.get("ended")),
-        ended_by=str(row.get("ended_by") or "complete"),
+        ended_by=one_of(row.get("ended_by") or "complete", ENDED_BY),
         resource_version=as_text(row.get("resource_version")),
         timeout_seconds=as_int(row.get("timeout_seconds")),
-        events=events,
+        events=dict(events.counts) if events.has_body else None,
+        last_resource_version=events.last_resource_version,
+        first_event=events.first_event,
         expired=status == 410 or events.expired,
     )
 
 
 def _check_start(capture: Capture, chain: WatchChain, scope: pd.DataFrame) -> None:
-    first = chain.links[0]
+    first = chain.watches[0]
     keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
     reads = scope[scope["verb"].isin(list(READ_VERBS)) & scope["key"].isin(list(keys))]
     if first.started is not None:
@@ -94,20 +71,20 @@ def _check_start(capture: Capture, chain: WatchChain, scope: pd.DataFrame) -> No
 
 
 def _check_handovers(chain: WatchChain) -> None:
-    for previous, link in itertools.pairwise(chain.links):
+    for previous, link in itertools.pairwise(chain.watches):
         if previous.ended is not None and link.started is not None:
             link.gap_s = round((link.started - previous.ended).total_seconds(), 3)
-        seen = previous.events.last_resource_version if previous.events.has_body else None
+        seen = previous.last_resource_version if previous.events is not None else None
         expected = seen or previous.resource_version
         if expected is not None and not previous.expired:
             link.resumed = link.resource_version == expected
 
 
-def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: VerdictSettings) -> None:
+def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: Settings) -> None:
     keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
     lists = scope[(scope["verb"] == "list") & scope["key"].isin(list(keys))]
     starts = pd.to_datetime(lists["started"], utc=True)
-    for link in chain.links:
+    for link in chain.watches:
         failed = link.expired or link.ended_by == "error"
         moment = link.ended or link.started
         if not failed or moment is None or link.started is None:

@@ -13,13 +13,12 @@ from functools import cached_property
 
 import pandas as pd
 
-from analyzer.analysis.chains import WatchChain
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.values import as_datetime
-from analyzer.model import Finding, ResourceVerdict
-from analyzer.settings import VerdictSettings
+from analyzer.settings import Settings
+from analyzer.summary import SEVERITY_ORDER, Finding, ResourceVerdict, Severity, WatchChain
 
-RULES: dict[str, str] = {
+RULES: dict[str, Severity] = {
     "watch-replaced-by-polling": "error",
     "polling-instead-of-watch": "warning",
     "watch-and-poll": "warning",
@@ -33,7 +32,6 @@ RULES: dict[str, str] = {
     "duplicate-requests": "warning",
     "capture-omits-unfinished": "info",
 }
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 OMITTING_WRITERS = ("webinspector", "webkit")
 
 
@@ -43,7 +41,7 @@ class Evidence:
     accesses: pd.DataFrame
     verdicts: Sequence[ResourceVerdict]
     chains: Sequence[WatchChain]
-    settings: VerdictSettings
+    settings: Settings
 
     @cached_property
     def starts(self) -> dict[int, datetime | None]:
@@ -58,7 +56,7 @@ def find_findings(evidence: Evidence) -> list[Finding]:
 
 
 def _finding(rule: str, navigation: int | None, resource: str | None, summary: str, evidence: Sequence[int],
-             recommendation: str, severity: str | None = None) -> Finding:  # fmt: skip
+             recommendation: str, severity: Severity | None = None) -> Finding:  # fmt: skip
     return Finding(id=rule, severity=severity or RULES[rule], navigation=navigation, resource=resource,
                    summary=summary, evidence=tuple(sorted(set(evidence))), recommendation=recommendation)  # fmt: skip
 
@@ -122,7 +120,7 @@ def _saturation(e: Evidence) -> list[Finding]:
 def _expired(e: Evidence) -> list[Finding]:
     findings = []
     for chain in e.chains:
-        for link in chain.links:
+        for link in chain.watches:
             if not link.expired:
                 continue
             relisted = link.relist is not None
@@ -141,7 +139,7 @@ def _relist_storm(e: Evidence) -> list[Finding]:
     findings = []
     window = e.settings.relist_storm_window_s
     for chain in e.chains:
-        relists = [(e_time, link.relist) for link in chain.links if link.relist is not None
+        relists = [(e_time, link.relist) for link in chain.watches if link.relist is not None
                    for e_time in [_started(e, link.relist)] if e_time is not None]  # fmt: skip
         burst = _burst(relists, e.settings.relist_storm_count, window)
         if burst:
@@ -156,7 +154,7 @@ def _relist_storm(e: Evidence) -> list[Finding]:
 def _without_resource_version(e: Evidence) -> list[Finding]:
     findings = []
     for chain in e.chains:
-        for position, link in enumerate(chain.links):
+        for position, link in enumerate(chain.watches):
             if link.resource_version not in (None, "0") or chain.preceding_read is None:
                 continue
             given = chain.read_resource_version
@@ -175,7 +173,7 @@ def _reconnect_storm(e: Evidence) -> list[Finding]:
     findings = []
     limit = e.settings.reconnect_storm_max_life_s
     for chain in e.chains:
-        short = [(link.started, link.index) for link in chain.links if link.started is not None and
+        short = [(link.started, link.index) for link in chain.watches if link.started is not None and
                  link.ended is not None and (link.ended - link.started).total_seconds() < limit]  # fmt: skip
         burst = _burst(short, e.settings.reconnect_storm_count, e.settings.reconnect_storm_window_s)
         if burst:
@@ -191,7 +189,7 @@ def _reconnect_storm(e: Evidence) -> list[Finding]:
 def _ended_early(e: Evidence) -> list[Finding]:
     findings = []
     for chain in e.chains:
-        for link in chain.links:
+        for link in chain.watches:
             if link.ended_by != "complete" or not link.timeout_seconds or link.started is None or link.ended is None:
                 continue
             lived = (link.ended - link.started).total_seconds()
@@ -245,7 +243,7 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
     for verdict in e.verdicts:
         chain = chains.get((verdict.navigation, verdict.key))
         end = e.traffic.navigation_end(verdict.navigation)
-        last_watch_closed = chain is not None and chain.links[-1].ended_by == "complete"
+        last_watch_closed = chain is not None and chain.watches[-1].ended_by == "complete"
         late_read = (
             verdict.mode == "once"
             and end is not None
@@ -256,7 +254,7 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
         )
         if not (last_watch_closed or late_read):
             continue
-        evidence = (chain.links[-1].index,) if last_watch_closed and chain else verdict.reads[-1:]
+        evidence = (chain.watches[-1].index,) if last_watch_closed and chain else verdict.reads[-1:]
         findings.append(_finding(
             "capture-omits-unfinished", verdict.navigation, verdict.key,
             "this writer leaves unfinished requests out: the watch that followed may be missing" if last_watch_closed

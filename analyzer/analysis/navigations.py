@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.analysis.values import as_datetime, as_int, is_missing, rows_of
-from analyzer.model import Navigation, Page
+from analyzer.analysis.values import Row, as_datetime, as_int, is_missing, rows_of
+from analyzer.model import Page
 from analyzer.settings import Settings
+from analyzer.summary import Navigation, Trigger
 
 _IFRAME_INITIATORS = frozenset({"parser", "script"})
 SINGLE_LOAD_HINT = (
@@ -30,7 +31,7 @@ SINGLE_LOAD_HINT = (
 
 @dataclass(frozen=True)
 class _Document:
-    row: dict[str, Any]
+    row: Row
     url: str | None  # final URL of its redirect chain
 
 
@@ -57,7 +58,7 @@ def find_navigations(frame: pd.DataFrame, pages: Sequence[Page], settings: Setti
                 url=url,
                 trigger=_trigger(position, url, starts),
                 document=document,
-                page_ref=page_ref,
+                page_ref=None if is_missing(page_ref) else page_ref,  # NaN where the frame has no value
                 requests=int(counts.get(position, 0)),
             )
         )
@@ -76,10 +77,10 @@ def assign_navigations(frame: pd.DataFrame, starts: Sequence[datetime | None]) -
     return result.where(started.notna(), 0).astype("int64")
 
 
-def _main_frame_documents(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _main_frame_documents(frame: pd.DataFrame) -> list[Row]:
     is_document = (frame["resource_type"] == "document") & frame["method"].isin(["GET", "POST"])
     documents = frame[is_document.fillna(False)].sort_values(["started", "index"])
-    rows: list[dict[str, Any]] = rows_of(documents)
+    rows: list[Row] = rows_of(documents)
     if not rows:
         return rows
     frames = [r["frame_ref"] for r in rows if _present(r["frame_ref"])]
@@ -91,7 +92,7 @@ def _main_frame_documents(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [r for r in rows if r["initiator_type"] not in _IFRAME_INITIATORS or r is rows[0]]
 
 
-def _first_per_page(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _first_per_page(rows: list[Row]) -> list[Row]:
     """Chrome keeps an iframe on its parent's page; a new main-frame load opens a new page."""
     seen: set[str] = set()
     kept = []
@@ -108,7 +109,7 @@ def _first_per_page(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _merge_redirects(rows: list[dict[str, Any]], settings: Settings) -> list[_Document]:
+def _merge_redirects(rows: list[Row], settings: Settings) -> list[_Document]:
     chains: list[_Document] = []
     for row in rows:
         if chains and _is_redirect(chains[-1].row) and _within(chains[-1].row, row, settings.redirect_window_ms):
@@ -121,18 +122,18 @@ def _merge_redirects(rows: list[dict[str, Any]], settings: Settings) -> list[_Do
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})  # not 304: a cached page is a load, not a hop
 
 
-def _is_redirect(row: dict[str, Any]) -> bool:
+def _is_redirect(row: Row) -> bool:
     status = as_int(row.get("status"))
     return status is not None and status in _REDIRECTS
 
 
-def _within(first: dict[str, Any], second: dict[str, Any], window_ms: float) -> bool:
+def _within(first: Row, second: Row, window_ms: float) -> bool:
     if not (_present(first["started"]) and _present(second["started"])):
         return False
     return bool((second["started"] - first["started"]).total_seconds() * 1000 <= window_ms)
 
 
-def _trigger(position: int, url: str | None, starts: Sequence[tuple[Any, str | None, Any, Any]]) -> str:
+def _trigger(position: int, url: str | None, starts: Sequence[tuple[Any, str | None, Any, Any]]) -> Trigger:
     if position == 0:
         return "initial"
     previous = starts[position - 1][1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,6 @@ from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, 
 from analyzer.analysis.streams import find_streams, request_outcomes
 from analyzer.analysis.values import as_datetime
 from analyzer.har.loader import Capture
-from analyzer.model import Prefix
 from analyzer.settings import Settings
 from analyzer.summary import (
     Connection,
@@ -89,11 +87,9 @@ def _records_frame(records: Sequence[msgspec.Struct]) -> pd.DataFrame:
     return pd.DataFrame([msgspec.structs.asdict(r) for r in records])
 
 
-def derive(capture: Capture, settings: Settings | None = None, prefixes: Sequence[Prefix] = ()) -> Traffic:
+def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
     """Classify and derive; pure: reads nothing but the capture (bodies and frames lazily)."""
     settings = settings or Settings()
-    if prefixes:  # transitional: callers pass prefixes inside settings
-        settings = dataclasses.replace(settings, prefixes=(*prefixes, *settings.prefixes))
     frame = to_frame(request_table(capture, classifier=settings.classifier))
     navigations = find_navigations(frame, capture.pages, settings)
     navigation_of = assign_navigations(frame, [n.started for n in navigations])

@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, rows_of
 from analyzer.har.loader import Capture
-from analyzer.model import Navigation, Stream
 from analyzer.settings import Settings
+from analyzer.summary import ENDED_BY, STREAM_KINDS, EndedBy, Navigation, Stream, one_of
 
 _POLLABLE_TYPES = frozenset({"xhr", "fetch", "other", "eventsource"})
 _ABORT_WORDS = ("err_aborted", "aborted", "ns_binding_aborted", "canceled", "cancelled")
@@ -102,20 +102,20 @@ def _writer(capture: Capture) -> str:
     return (capture.creator or "").lower()
 
 
-def _stream(capture: Capture, row: dict[str, Any]) -> Stream:
+def _stream(capture: Capture, row: Row) -> Stream:
     index = int(row["index"])
     websocket = bool(row["websocket"])
     frames = capture.websocket_frames(index) if websocket else []
     times = [f.time for f in frames if f.time is not None]
     started = as_datetime(row["started"])
-    ended_by = str(row["ended_by"])
+    ended_by = one_of(row["ended_by"], ENDED_BY)
     ended = _end(row, started, times, ended_by)
     # An open stream's true length is unknown: report what was observed (to its last frame) as a lower bound.
     last_seen = ended or (max(times) if times else None)
     duration = None if last_seen is None or started is None else (last_seen - started).total_seconds() * 1000
     return Stream(
         index=index,
-        kind=row["kind"],
+        kind=one_of(row["kind"], STREAM_KINDS),
         transport="websocket" if websocket else "http",
         started=started,
         ended=ended,
@@ -133,7 +133,7 @@ def _stream(capture: Capture, row: dict[str, Any]) -> Stream:
     )
 
 
-def _ended_by(row: dict[str, Any], frames: Sequence[Any], writer: str, *, superseded: bool) -> str:
+def _ended_by(row: Row, frames: Sequence[Any], writer: str, *, superseded: bool) -> EndedBy:
     status, error = as_int(row.get("status")), (as_text(row.get("error")) or "").lower()
     if error:
         return "aborted" if any(word in error for word in _ABORT_WORDS) else "error"
@@ -152,7 +152,7 @@ def _ended_by(row: dict[str, Any], frames: Sequence[Any], writer: str, *, supers
     return "complete"
 
 
-def _end(row: dict[str, Any], started: datetime | None, frame_times: list[datetime], ended_by: str) -> datetime | None:
+def _end(row: Row, started: datetime | None, frame_times: list[datetime], ended_by: str) -> datetime | None:
     if ended_by == "open":
         return None
     if frame_times:

@@ -21,11 +21,11 @@ import pandas as pd
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import as_datetime
-from analyzer.model import Navigation, ResourceVerdict
-from analyzer.settings import VerdictSettings
+from analyzer.settings import Settings
+from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
 
 
-def find_verdicts(accesses: pd.DataFrame, traffic: Traffic, settings: VerdictSettings) -> list[ResourceVerdict]:
+def find_verdicts(accesses: pd.DataFrame, traffic: Traffic, settings: Settings) -> list[ResourceVerdict]:
     """One verdict per page load and resource key, ordered by load then key."""
     verdicts = []
     for navigation in traffic.navigations:
@@ -46,7 +46,7 @@ def _verdict(
     rows: pd.DataFrame,
     watches_by_key: dict[str, tuple[int, ...]],
     minutes: float,
-    settings: VerdictSettings,
+    settings: Settings,
 ) -> ResourceVerdict:
     reads = rows[rows["verb"].isin(list(READ_VERBS))]
     own = watches_by_key.get(key, ())
@@ -54,8 +54,8 @@ def _verdict(
     interval, regularity = poll_statistics(list(reads["started"]), settings)
     polled = interval is not None
     watched = bool(own or covering)
-    mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
-    counts = {verb: int((rows["verb"] == verb).sum()) for verb in ("get", "list", "watch")}
+    mode: Mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
+    counts: dict[AccessVerb, int] = {verb: int((rows["verb"] == verb).sum()) for verb in ACCESS_VERBS}
     total_bytes = float(rows["bytes"].astype("Float64").fillna(0).sum())
     return ResourceVerdict(
         navigation=navigation,
@@ -80,7 +80,7 @@ def _covering_watches(key: str, watches_by_key: dict[str, tuple[int, ...]]) -> t
     return tuple(sorted(covering))
 
 
-def poll_statistics(starts: Sequence[object], settings: VerdictSettings) -> tuple[float | None, float | None]:
+def poll_statistics(starts: Sequence[object], settings: Settings) -> tuple[float | None, float | None]:
     """(median gap in seconds, coefficient of variation) when the reads are regular enough to be polling."""
     moments = sorted(m for m in (as_datetime(s) for s in starts) if m is not None)
     if len(moments) < settings.poll_min_reads:

@@ -1,4 +1,4 @@
-"""Record captures with a real Chromium: the `record` command and `record_capture(RecordPlan)`.
+"""Record captures with a real Chromium: `record_capture(RecordPlan)` (the command is `analyzer.cli.record`).
 
 Playwright and the session code are imported only when a recording starts (or one of their names is asked
 for), so importing this package, as the CLI does for every command, is cheap.
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analyzer.record.command import record
-
 if TYPE_CHECKING:
     from analyzer.record.session import RecordError, RecordPlan, RecordResult, record_capture
 
-__all__ = ["RecordError", "RecordPlan", "RecordResult", "record", "record_capture"]
+__all__ = ["RecordError", "RecordPlan", "RecordResult", "record_capture"]
 _SESSION_NAMES = frozenset({"RecordError", "RecordPlan", "RecordResult", "record_capture"})
 
 

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import importlib.util
 from collections import Counter
+from datetime import datetime
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -22,9 +23,9 @@ from typing import Any
 
 import msgspec
 
-from analyzer.render.verdicts import verdict_rows
+from analyzer.render.timeline import verdict_rows, where
+from analyzer.summary import SEVERITIES, Summary
 
-_SEVERITIES = ("error", "warning", "info")
 EVIDENCE_LINKS = 24  # per finding; "show its N requests" selects them all
 
 
@@ -41,22 +42,21 @@ def _asset(name: str) -> str:
     return resources.files("analyzer.render").joinpath(f"assets/{name}").read_text(encoding="utf-8")
 
 
-def render_html(payload: dict[str, Any], page: dict[str, Any]) -> str:
-    """The report page for the v1 payload and its page data (`analyzer.report.page.page_data`)."""
+def render_html(summary: Summary, page: dict[str, Any]) -> str:
+    """The report page for a (redacted) summary and its page data (`analyzer.render.page.page_data`)."""
     scripts = [plotly_js(), _asset("report.js")]
     data = msgspec.json.encode(page)
     for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
         data = data.replace(char, code)
-    capture = payload["capture"]
     return Template(_asset("report.html")).substitute(
-        title=escape(f"{Path(capture['path']).name} · har-analyzer report"),
+        title=escape(f"{Path(summary.capture.path).name} · har-analyzer report"),
         csp=escape(_csp(scripts), quote=False),  # the policy holds no double quote; its single quotes stay readable
         style=_asset("report.css"),
-        header=_header(payload),
-        facts=_facts(payload, page),
-        verdicts=_verdicts(payload),
-        findings=_findings(payload),
-        notes=_notes(payload, page),
+        header=_header(summary),
+        facts=_facts(summary, page),
+        verdicts=_verdicts(summary),
+        findings=_findings(summary),
+        notes=_notes(summary, page),
         data=data.decode("utf-8"),
         plotly=scripts[0],
         script=scripts[1],
@@ -72,81 +72,78 @@ def _csp(scripts: list[str]) -> str:
             "font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'")  # fmt: skip
 
 
-def _header(payload: dict[str, Any]) -> str:
-    capture, generator = payload["capture"], payload["generator"]
-    counts = payload["summary"]["findings"]
+def _header(summary: Summary) -> str:
+    path = summary.capture.path
+    counts = summary.summary.findings
     badges = (
-        " ".join(f'<span class="badge {s}">{counts[s]} {s}</span>' for s in _SEVERITIES if counts.get(s))
+        " ".join(f'<span class="badge {s}">{counts[s]} {s}</span>' for s in SEVERITIES if counts.get(s))
         or '<span class="badge ok">no findings</span>'
     )
-    return (f"<h1>{escape(Path(capture['path']).name)}</h1>"
-            f'<p class="sub">har-analyzer {escape(generator["version"])} report of '
-            f"<code>{escape(capture['path'])}</code> {badges}</p>")  # fmt: skip
+    return (f"<h1>{escape(Path(path).name)}</h1>"
+            f'<p class="sub">har-analyzer {escape(summary.generator.version)} report of '
+            f"<code>{escape(path)}</code> {badges}</p>")  # fmt: skip
 
 
-def _facts(payload: dict[str, Any], page: dict[str, Any]) -> str:
-    capture, summary = payload["capture"], payload["summary"]
-    loads = Counter(n["trigger"] for n in payload["navigations"])
-    protocols = Counter(c["protocol"] or "unknown" for c in payload["connections"])
-    streams = payload["streams"]
-    ended = Counter(s["ended_by"] for s in streams)
-    verbs = ", ".join(f"{n} {v}" for v, n in summary["verbs"].items())
+def _facts(summary: Summary, page: dict[str, Any]) -> str:
+    capture, totals = summary.capture, summary.summary
+    loads = Counter[str](n.trigger for n in summary.navigations)
+    protocols = Counter(c.protocol or "unknown" for c in summary.connections)
+    streams = summary.streams
+    ended = Counter[str](s.ended_by for s in streams)
+    verbs = ", ".join(f"{n} {v}" for v, n in totals.verbs.items())
     facts = [
-        ("writer", " ".join(p for p in (capture["creator"], capture["creator_version"]) if p) or "unknown"),
-        ("browser", capture["browser"] or "unknown"),
+        ("writer", " ".join(p for p in (capture.creator, capture.creator_version) if p) or "unknown"),
+        ("browser", capture.browser or "unknown"),
         ("page title", " | ".join(page.get("titles", [])) or "none recorded"),
-        ("started", _time(capture["started"])),
+        ("started", _time(capture.started)),
         ("span", f"{page['end_s']:.1f} s"),
-        ("requests", f"{summary['requests']} ({summary['kubernetes_requests']} to Kubernetes: {verbs or 'none'})"),
-        ("page loads", f"{len(payload['navigations'])} ({_counts(loads)})"),
-        ("connections", f"{len(payload['connections'])} ({_counts(protocols)})"),
+        ("requests", f"{totals.requests} ({totals.kubernetes_requests} to Kubernetes: {verbs or 'none'})"),
+        ("page loads", f"{len(summary.navigations)} ({_counts(loads)})"),
+        ("connections", f"{len(summary.connections)} ({_counts(protocols)})"),
         ("long-lived", f"{len(streams)}" + (f" ({_counts(ended)})" if streams else "")),
     ]
-    if capture["truncated"]:
+    if capture.truncated:
         facts.append(("truncated", "yes: the file ends mid-entry; the entries before the cut are shown"))
-    facts += [("warning", w) for w in capture["warnings"]]
+    facts += [("warning", w) for w in capture.warnings]
     return "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts)
 
 
-def _verdicts(payload: dict[str, Any]) -> str:
-    rows = verdict_rows(payload)
+def _verdicts(summary: Summary) -> str:
+    rows = verdict_rows(summary)
     if not rows:
         return '<p class="empty">No Kubernetes get, list or watch in this capture.</p>'
     head = "".join(f"<th>{h}</th>" for h in ("load", "resource", "mode", "every (s)", "get/list/watch", "req/min"))
     body = "".join(
-        f'<tr><td>{escape(r["load"])}</td><td class="key">{escape(r["resource"])}</td>'
-        f'<td><span class="mode {escape(r["mode"].replace("+", "-"))}">{escape(r["mode"])}</span></td>'
-        f'<td class="num">{_num(r["every_s"])}</td><td class="num">{escape(r["get/list/watch"])}</td>'
-        f'<td class="num">{_num(r["req/min"])}</td></tr>'
+        f'<tr><td>{escape(r.load)}</td><td class="key">{escape(r.resource)}</td>'
+        f'<td><span class="mode {escape(r.mode.replace("+", "-"))}">{escape(r.mode)}</span></td>'
+        f'<td class="num">{_num(r.every_s)}</td><td class="num">{escape(r.counts)}</td>'
+        f'<td class="num">{_num(r.requests_per_min)}</td></tr>'
         for r in rows
     )
     return f'<table class="verdicts"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _findings(payload: dict[str, Any]) -> str:
-    if not payload["findings"]:
+def _findings(summary: Summary) -> str:
+    if not summary.findings:
         return '<p class="empty">No findings.</p>'
     items = []
-    for position, f in enumerate(payload["findings"]):
-        where = " · ".join(
-            p for p in (f"load {f['navigation']}" if f["navigation"] is not None else "", f["resource"] or "") if p
-        )
-        links = " ".join(f'<a href="#request-{i}" data-request="{i}">#{i}</a>' for i in f["evidence"][:EVIDENCE_LINKS])
-        if len(f["evidence"]) > EVIDENCE_LINKS:
-            links += f" … {len(f['evidence']) - EVIDENCE_LINKS} more"
+    for position, f in enumerate(summary.findings):
+        links = " ".join(f'<a href="#request-{i}" data-request="{i}">#{i}</a>' for i in f.evidence[:EVIDENCE_LINKS])
+        if len(f.evidence) > EVIDENCE_LINKS:
+            links += f" … {len(f.evidence) - EVIDENCE_LINKS} more"
         items.append(
-            f'<li class="finding" id="finding-{position}"><span class="badge {escape(f["severity"])}">'
-            f"{escape(f['severity'])}</span> <code>{escape(f['id'])}</code> {escape(f['summary'])}"
-            f'<div class="where">{escape(where)}</div>'
-            f'<div class="rec">→ {escape(f["recommendation"])}</div>'
+            f'<li class="finding" id="finding-{position}"><span class="badge {escape(f.severity)}">'
+            f"{escape(f.severity)}</span> <code>{escape(f.id)}</code> {escape(f.summary)}"
+            f'<div class="where">{escape(where(f.navigation, f.resource))}</div>'
+            f'<div class="rec">→ {escape(f.recommendation)}</div>'
             f'<div class="evidence"><a href="#requests" class="show-evidence" data-finding="{position}">'
-            f"{_its(len(f['evidence']))}</a> {links}</div></li>"
+            f"{_its(len(f.evidence))}</a> {links}</div></li>"
         )
     return f'<ol class="findings">{"".join(items)}</ol>'
 
 
-def _notes(payload: dict[str, Any], page: dict[str, Any]) -> str:
-    notes = [*payload["notes"], *page["sampling"]["notes"]]
+def _notes(summary: Summary, page: dict[str, Any]) -> str:
+    notes = [*summary.notes, *page["sampling"]["notes"]]
     return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
 
 
@@ -158,12 +155,11 @@ def _counts(counter: Counter[str]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _time(value: Any) -> str:
+def _time(value: datetime | None) -> str:
     if value is None:
         return "unknown"
-    text = value if isinstance(value, str) else value.isoformat(timespec="milliseconds")
-    return text.replace("T", " ").replace("+00:00", " UTC")
+    return value.isoformat(timespec="milliseconds").replace("T", " ").replace("+00:00", " UTC")
 
 
-def _num(value: Any) -> str:
+def _num(value: float | None) -> str:
     return "" if value is None else escape(f"{value:g}")

@@ -1,9 +1,10 @@
-"""Terminal views (rich): the request table and classification results, fitted to the terminal width."""
+"""Terminal views (rich), fitted to the terminal width: the analysis (verdicts, timeline, findings), the request
+table and classification results."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +14,85 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer.model import RequestInfo
+from analyzer.render.timeline import (
+    TIMELINE_LEGEND,
+    VerdictRow,
+    fit_left,
+    headline,
+    indices,
+    number,
+    timeline_lines,
+    verdict_rows,
+    where,
+    writer,
+)
+from analyzer.summary import Finding, Summary
 
 _VERB_STYLES = {"get": "cyan", "list": "blue", "watch": "magenta", "proxy": "yellow"}
+_MODE_STYLES = {"watch": "green", "poll": "yellow", "watch+poll": "magenta", "once": ""}
+_SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 2000
 
 
 def make_console(out: io.StringIO | None = None, *, color: bool = False, width: int | None = None) -> Console:
     return Console(file=out, color_system="standard" if color else None, width=width, highlight=False, soft_wrap=False)
+
+
+def render_analysis(summary: Summary, console: Console) -> None:
+    """Headline, verdict table, text timeline and findings."""
+    browser = summary.capture.browser
+    console.print(Text(headline(summary), style="bold"), overflow="fold")
+    console.print(f"written by {writer(summary)}" + (f" ({browser})" if browser else ""), style="dim")
+    rows = verdict_rows(summary)
+    if rows:
+        console.print(_verdict_table(rows, console.width))
+    else:
+        console.print("no Kubernetes get, list or watch in this capture")
+    lines = timeline_lines(summary, console.width)
+    if lines:
+        console.print()
+        for line in lines:
+            console.print(line, overflow="crop", no_wrap=True)
+        console.print(TIMELINE_LEGEND, style="dim", overflow="fold")
+    findings = summary.findings
+    console.print(f"\n{len(findings)} finding{'' if len(findings) == 1 else 's'}" + (":" if findings else ""))
+    if findings:
+        console.print(_findings_table(findings))
+    for note in summary.notes:
+        console.print(f"note: {note}", overflow="fold", style="dim")
+
+
+def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
+    names = ("load", "mode", "every", "g/l/w", "req/min")
+    cells = [[r.load, r.mode, number(r.every_s), r.counts, number(r.requests_per_min)] for r in rows]
+    widths = [max(len(n), *(len(c[i]) for c in cells)) for i, n in enumerate(names)]
+    room = max(width - sum(widths) - 2 * len(names), 12)
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    for name, size in zip(names, widths, strict=True):
+        table.add_column(
+            name, no_wrap=True, min_width=size, justify="right" if name in ("every", "req/min") else "left"
+        )
+    narrow = room < 24  # too narrow to cut keys to their ends: wrap them instead
+    table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
+    for row, cell in zip(rows, cells, strict=True):
+        key = row.resource if narrow else fit_left(row.resource, room)
+        table.add_row(cell[0], Text(cell[1], style=_MODE_STYLES[row.mode]), *cell[2:], key)
+    return table
+
+
+def _findings_table(findings: Sequence[Finding]) -> Table:
+    """Severity in its own column, so that wrapped lines of a finding stay indented under its text."""
+    table = Table(box=None, pad_edge=False, show_header=False, expand=True, show_edge=False)
+    table.add_column("severity", no_wrap=True, width=7)
+    table.add_column("finding", ratio=1, overflow="fold")
+    for f in findings:
+        text = Text()
+        text.append(f.id, style="bold")
+        text.append(f"  {f.summary}\n")
+        text.append(f"{where(f.navigation, f.resource)}; requests {indices(f.evidence)}\n", style="dim")
+        text.append(f"→ {f.recommendation}")
+        table.add_row(Text(f.severity, style=_SEVERITY_STYLES[f.severity]), text)
+    return table
 
 
 def render_requests(table: pa.Table, console: Console) -> None:
@@ -44,7 +117,7 @@ def render_requests(table: pa.Table, console: Console) -> None:
     console.print(f"{table.num_rows} requests")
 
 
-def _request_cells(row: dict[str, Any], origin: datetime | None) -> tuple[str, ...]:
+def _request_cells(row: Mapping[str, Any], origin: datetime | None) -> tuple[str, ...]:
     return (
         str(row["index"]),
         _offset(row["started"], origin),
@@ -57,7 +130,7 @@ def _request_cells(row: dict[str, Any], origin: datetime | None) -> tuple[str, .
     )
 
 
-def target(row: dict[str, Any]) -> str:
+def target(row: Mapping[str, Any]) -> str:
     """A Kubernetes request as its resource key (`cluster/group/version/namespace/resource[/name]`) plus the
     parameters that matter; anything else as host and path."""
     if not row.get("k8s"):

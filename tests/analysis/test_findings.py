@@ -9,7 +9,7 @@ import pytest
 
 from analyzer.analysis.analyze import Analysis, analyze
 from analyzer.har import load_bytes
-from analyzer.model import Finding
+from analyzer.summary import Finding
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
 
 PAGE = "https://console.example.com/console/microservices/asm-cal3"
@@ -52,9 +52,9 @@ def test_watch_chain_handover_and_events() -> None:
                   watch("110", 59.3, events=event("ADDED", 111))])  # fmt: skip
     (chain,) = result.chains
     assert chain.started_from_read is True and chain.read_resource_version == "100"
-    first, second = chain.links
-    assert first.events.counts["MODIFIED"] == 1 and first.events.counts["BOOKMARK"] == 1
-    assert first.events.last_resource_version == "110" and second.resumed is True and second.gap_s == 0.2
+    first, second = chain.watches
+    assert first.events is not None and first.events["MODIFIED"] == 1 and first.events["BOOKMARK"] == 1
+    assert first.last_resource_version == "110" and second.resumed is True and second.gap_s == 0.2
     assert [f.id for f in result.findings if f.severity != "info"] == []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from analyzer.analysis.pipeline import derive
 from analyzer.har import load_bytes
-from analyzer.model import Stream
+from analyzer.summary import Stream
 from tests.factories import LIST_URL, WATCH_URL, document, har_bytes, request
 
 PAGE = "https://console.example.com/console/microservices/asm-cal3"

@@ -7,11 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import click
 from click.testing import CliRunner
 
-from analyzer.cli import _Group, cli
-from analyzer.gate.commands import check, diff
+from analyzer.cli import cli
 from analyzer.gate.reading import Subject, read_subject
 from analyzer.summary import Summary
 
@@ -41,15 +39,7 @@ def expected_modes(name: str) -> dict[tuple[int, str], str]:
     return {(n["index"], r["key"]): r["mode"] for n in expected(name)["navigations"] for r in n["resources"]}
 
 
-def gate_cli() -> click.Group:
-    """The real `har-analyzer` group once it registers check and diff; until then a group like it holding them."""
-    ctx = click.Context(cli)
-    if cli.get_command(ctx, "check") is not None and cli.get_command(ctx, "diff") is not None:
-        return cli
-    settings = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-    return _Group(name="har-analyzer", commands={"check": check, "diff": diff}, context_settings=settings)
-
-
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(gate_cli(), list(args), catch_exceptions=False)
+    """`har-analyzer ARGS` in process: exit code, standard output, standard error."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr

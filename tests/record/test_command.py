@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer.record import record
+from analyzer.cli.record import record
 
 
 def test_missing_browser_is_one_line_with_the_install_hint(tmp_path: Path) -> None:

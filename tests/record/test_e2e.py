@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 from click.testing import CliRunner
 
+from analyzer.cli.record import record
 from analyzer.har.loader import load_capture
-from analyzer.record import record
 from analyzer.table import request_frame
 
 WATCHED = "calico3/asm.alauda.io/v1beta3/testhl/microservices/asm-cal3"

@@ -11,16 +11,16 @@ import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_bytes, load_capture
+from analyzer.redact import redacted
 from analyzer.render.html import plotly_js, render_html
-from analyzer.render.report import analysis_payload
-from analyzer.report.page import page_data
-from tests.report.conftest import NAME_PAYLOAD, PAYLOAD, SAMPLES, hostile_har
+from analyzer.render.page import page_data
+from tests.hostile import NAME_PAYLOAD, PAYLOAD, SAMPLES, hostile_har
 
 
 def _html(capture: object) -> str:
     analysis = analyze(capture)  # type: ignore[arg-type]
-    payload = analysis_payload(analysis)
-    return render_html(payload, page_data(analysis, payload))
+    summary = redacted(analysis.summary)
+    return render_html(summary, page_data(analysis, summary))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,52 @@
+"""Every file of a report folder (`har-analyzer report`) from one analysis, in memory (nothing is written here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from analyzer.analysis.analyze import Analysis
+from analyzer.redact import redacted
+from analyzer.render.html import render_html
+from analyzer.render.json import render_analysis_json
+from analyzer.render.markdown import render_analysis_markdown
+from analyzer.render.page import Limits, frame_for_export, page_data
+from analyzer.render.tables import redact_table, render_bytes
+from analyzer.summary import Summary
+
+REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
+
+
+@dataclass(frozen=True)
+class ReportFolder:
+    summary: Summary  # as shown in every file (redacted unless asked otherwise)
+    files: dict[str, bytes]  # file name -> content, in REPORT_FILES order
+
+
+def build_report(analysis: Analysis, *, redact: bool = True, limits: Limits | None = None) -> ReportFolder:
+    """The report folder of one analysed capture.
+
+    Args:
+        analysis: `analyze(capture)` (with `users` there for the projected load).
+        redact: redact secrets (credential headers, bearer tokens, token-like query parameters) everywhere.
+        limits: how much of a big capture the HTML page carries (the CSV and Parquet files hold everything).
+    """
+    summary = redacted(analysis.summary) if redact else analysis.summary
+    page = page_data(analysis, summary, redact=redact, limits=limits)
+    table = request_arrow(analysis, redact=redact)
+    files = {
+        "index.html": render_html(summary, page).encode("utf-8"),
+        "summary.md": render_analysis_markdown(summary).encode("utf-8"),
+        "analysis.json": render_analysis_json(summary),
+        "requests.csv": render_bytes(table, "csv"),
+        "requests.parquet": render_bytes(table, "parquet"),
+    }
+    return ReportFolder(summary=summary, files=files)
+
+
+def request_arrow(analysis: Analysis, *, redact: bool = True) -> pa.Table:
+    """The request table with the analysis' columns (navigation, connection, stream, long_lived, ended_by,
+    aborted_by_navigation), one row per request in `index` order."""
+    table = pa.Table.from_pandas(frame_for_export(analysis), preserve_index=False)
+    return redact_table(table) if redact else table

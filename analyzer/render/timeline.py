@@ -1,0 +1,164 @@
+"""What the terminal, Markdown and HTML views of an analysis share: the verdict rows (page load x resource x
+mode), the headline, and a compact text timeline of the Kubernetes reads and watches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from rich.text import Text
+
+from analyzer.summary import Mode, Request, Summary
+
+# The timeline's marks, strongest first where two fall in one cell.
+_MARKS = {"watch": ("W", "magenta"), "list": ("l", "blue"), "get": ("g", "cyan")}
+_MARKS_ORDER = {"get": 2, "list": 1, "watch": 0}  # watches first, so that reads drawn later stay visible
+_SPAN, _ABORTED, _OPEN, _LOAD = ("━", "magenta"), ("✕", "red"), ("▶", "magenta"), ("│", "dim")
+TIMELINE_LANES = 20  # resources shown in the text timeline; more are counted, not drawn
+TIMELINE_LEGEND = "g get  l list  W watch, ━ while open, ✕ aborted, ▶ open at the end  │ page load"
+
+
+class VerdictRow(NamedTuple):
+    """One row of the verdict table, as every view shows it."""
+
+    load: str  # "1 reload"
+    resource: str  # the resource key
+    mode: Mode
+    every_s: float | None
+    counts: str  # "get/list/watch"
+    requests_per_min: float
+
+
+def verdict_rows(summary: Summary) -> list[VerdictRow]:
+    return [
+        VerdictRow(
+            load=f"{navigation.index} {navigation.trigger}",
+            resource=verdict.key,
+            mode=verdict.mode,
+            every_s=verdict.poll_interval_s,
+            counts=f"{verdict.counts.get('get', 0)}/{verdict.counts.get('list', 0)}/{verdict.counts.get('watch', 0)}",
+            requests_per_min=verdict.requests_per_min,
+        )
+        for navigation in summary.navigations
+        for verdict in navigation.resources
+    ]
+
+
+def headline(summary: Summary) -> str:
+    capture = summary.capture
+    span = span_s(summary)
+    return (f"{capture.path}: {capture.entries} requests, {summary.summary.kubernetes_requests} to Kubernetes, "
+            f"{len(summary.navigations)} page loads" + (f", {span:.1f} s" if span else ""))  # fmt: skip
+
+
+def writer(summary: Summary) -> str:
+    capture = summary.capture
+    return " ".join(p for p in (capture.creator, capture.creator_version) if p) or "unknown writer"
+
+
+def span_s(summary: Summary) -> float | None:
+    started, ended = summary.capture.started, summary.capture.ended
+    return None if started is None or ended is None else (ended - started).total_seconds()
+
+
+def timeline_lines(summary: Summary, width: int) -> list[Text]:
+    """One line per resource: `g` get, `l` list, `W` watch (`━` while open, `✕` aborted, `▶` open at the
+    end), `│` page loads; a regular row of `g`s is polling. Empty when nothing was read or watched."""
+    span = span_s(summary) or 0.0
+    origin = summary.capture.started
+    lanes: dict[str, list[Request]] = {}
+    for request in summary.requests:
+        if request.resource and request.verb in _MARKS:
+            lanes.setdefault(request.resource, []).append(request)
+    if not lanes or span <= 0 or origin is None:
+        return []
+    label = min(max(len(k) for k in lanes), max(width // 4, 12))
+    cells = max(width - label - 1, 10)
+
+    def column(seconds: float) -> int:
+        return min(cells - 1, max(0, round(seconds / span * (cells - 1))))
+
+    loads = [(n.index, column(_offset(n.started, origin))) for n in summary.navigations if n.started]
+    lines = [_axis(label, cells, span), _load_row(label, cells, loads)]
+    for key, requests in list(lanes.items())[:TIMELINE_LANES]:
+        lines.append(_lane(key, requests, label, cells, loads, origin, column))
+    if len(lanes) > TIMELINE_LANES:
+        lines.append(Text(f"… {len(lanes) - TIMELINE_LANES} more resources (see the verdict table)", style="dim"))
+    return lines
+
+
+def _lane(
+    key: str,
+    requests: Sequence[Request],
+    label: int,
+    cells: int,
+    loads: Sequence[tuple[int, int]],
+    origin: datetime,
+    column: Callable[[float], int],
+) -> Text:
+    row: list[tuple[str, str]] = [(" ", "")] * cells
+    for _, at in loads:
+        row[at] = _LOAD
+    for request in sorted(requests, key=lambda r: _MARKS_ORDER[r.verb or "get"]):
+        seconds = _offset(request.started, origin)
+        if request.verb == "watch":
+            _draw_watch(row, seconds, request, column)
+        row[column(seconds)] = _MARKS[request.verb or "get"]
+    line = Text(fit_left(key, label).ljust(label) + " ")
+    for char, style in row:
+        line.append(char, style=style)
+    return line
+
+
+def _draw_watch(row: list[tuple[str, str]], seconds: float, request: Request, column: Callable[[float], int]) -> None:
+    duration = request.duration_ms
+    is_open = request.ended_by == "open" or duration is None
+    end = len(row) - 1 if is_open or duration is None else column(seconds + duration / 1000.0)
+    for at in range(column(seconds) + 1, end + 1):
+        row[at] = _SPAN
+    if request.ended_by == "aborted":
+        row[end] = _ABORTED
+    elif is_open:
+        row[end] = _OPEN
+
+
+def _axis(label: int, cells: int, span: float) -> Text:
+    right = f"{span:.1f} s"
+    middle = f"{span / 2:.1f}"
+    axis = list("0".ljust(cells))
+    position = max(1, cells // 2 - len(middle) // 2)
+    axis[position : position + len(middle)] = middle
+    axis[cells - len(right) :] = right
+    return Text("timeline (s)".ljust(label)[:label] + " " + "".join(axis), style="dim")
+
+
+def _load_row(label: int, cells: int, loads: Sequence[tuple[int, int]]) -> Text:
+    row = [" "] * cells
+    for index, at in loads:
+        mark = f"▼{index}"
+        row[at : at + len(mark)] = mark[: cells - at]
+    return Text("page loads".ljust(label)[:label] + " " + "".join(row[:cells]), style="dim")
+
+
+def _offset(moment: datetime | None, origin: datetime) -> float:
+    return 0.0 if moment is None else (moment - origin).total_seconds()
+
+
+def fit_left(text: str, width: int) -> str:
+    """Cut from the left (the end of a resource key, its name, matters most)."""
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def indices(values: Sequence[int]) -> str:
+    shown = ", ".join(f"#{v}" for v in values[:12])
+    return shown + (f" … ({len(values)})" if len(values) > 12 else "")
+
+
+def where(navigation: int | None, resource: str | None) -> str:
+    """`load 1 · calico3/...`: where a finding or violation applies."""
+    return " · ".join(p for p in ("" if navigation is None else f"load {navigation}", resource or "") if p)

@@ -1,0 +1,15 @@
+"""The generated reference pages are current (regenerate with `python -m analyzer.cli.docs`)."""
+
+from __future__ import annotations
+
+from analyzer.cli.docs import DOCS, _field_comments, settings_markdown
+from analyzer.settings import SETTING_NAMES
+
+
+def test_settings_page_is_current() -> None:
+    assert (DOCS / "settings.md").read_text(encoding="utf-8") == settings_markdown(), "run: python -m analyzer.cli.docs"
+
+
+def test_every_setting_says_what_it_means() -> None:
+    comments = _field_comments()
+    assert all(comments.get(name) for name in SETTING_NAMES), [n for n in SETTING_NAMES if not comments.get(n)]
