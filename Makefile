@@ -7,6 +7,7 @@ check: lint types test
 
 test:
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q --portable-loader
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -50,10 +50,10 @@ if TYPE_CHECKING:
     from analyzer.gate.policy import Policy
     from analyzer.har.loader import Capture, load_capture
     from analyzer.k8s import classify_request
+    from analyzer.k8s.request_table import request_frame, request_table
     from analyzer.model import RequestInfo
     from analyzer.settings import Settings
     from analyzer.summary import Summary
-    from analyzer.table import request_frame, request_table
 
 _LAZY = {
     "Analysis": "analyzer.analysis.analyze",
@@ -66,8 +66,8 @@ _LAZY = {
     "load_capture": "analyzer.har.loader",
     "classify_request": "analyzer.k8s",
     "RequestInfo": "analyzer.model",
-    "request_frame": "analyzer.table",
-    "request_table": "analyzer.table",
+    "request_frame": "analyzer.k8s.request_table",
+    "request_table": "analyzer.k8s.request_table",
 }
 
 
@@ -105,9 +105,9 @@ def check_capture(
 
 
 def load_requests(path: str, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Load a capture and return its request table as a pandas DataFrame (columns: `analyzer.table.COLUMNS`)."""
+    """Load a capture and return its request table as a pandas DataFrame (columns: docs/columns.md)."""
     from analyzer.har.loader import load_capture
     from analyzer.k8s import parse_prefix
-    from analyzer.table import request_frame
+    from analyzer.k8s.request_table import request_frame
 
     return request_frame(load_capture(path), tuple(parse_prefix(p) for p in prefixes))

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, rows_of
 from analyzer.settings import Settings
 from analyzer.summary import Connection, HostConcurrency, HostReuse, NavigationReuse, Saturation, Stream
 
@@ -29,7 +29,7 @@ class _Open:
     inferred: bool
     host: str | None
     protocol: str | None
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     busy_until: datetime | None = None
 
 
@@ -49,7 +49,7 @@ def assign_connections(frame: pd.DataFrame) -> pd.Series:
     return frame["index"].map(ids)
 
 
-def _infer(pool: list[_Open], row: dict[str, Any], key: tuple[Any, ...], serial: int) -> str:
+def _infer(pool: list[_Open], row: Row, key: tuple[Any, ...], serial: int) -> str:
     started, ended = as_datetime(row.get("started")), as_datetime(row.get("ended"))
     fresh = (as_float(row.get("connect")) or 0) > 0 or bool(row.get("websocket"))
     chosen: _Open | None = None
@@ -73,7 +73,7 @@ def build_connections(frame: pd.DataFrame, connection_of: pd.Series, navigation_
                       streams: Sequence[Stream]) -> list[Connection]:  # fmt: skip
     """One record per connection, in the order they were opened."""
     long_lived = {s.index for s in streams}
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[str, list[Row]] = defaultdict(list)
     table = frame.assign(_connection=connection_of, _navigation=navigation_of)
     for row in rows_of(table.sort_values(["started", "index"])):
         grouped[row["_connection"]].append(row)

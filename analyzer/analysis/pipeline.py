@@ -21,6 +21,7 @@ from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, 
 from analyzer.analysis.streams import find_streams, request_outcomes
 from analyzer.analysis.values import as_datetime
 from analyzer.har.loader import Capture
+from analyzer.k8s.request_table import request_table, to_frame
 from analyzer.settings import Settings
 from analyzer.summary import (
     Connection,
@@ -32,7 +33,6 @@ from analyzer.summary import (
     Saturation,
     Stream,
 )
-from analyzer.table import request_table, to_frame
 
 # What each writer leaves out, so that nobody reads an absence as a fact.
 WRITER_BLIND_SPOTS = {

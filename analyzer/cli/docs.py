@@ -26,9 +26,10 @@ def cli_markdown() -> str:
 
 
 def columns_markdown() -> str:
-    from analyzer.table import COLUMNS
+    from analyzer.k8s.request_table import COLUMNS
 
-    lines = ["# Request table columns", "", "Generated from `analyzer.table.COLUMNS` by `python -m analyzer.cli.docs`.",
+    lines = ["# Request table columns", "",
+             "Generated from `analyzer.k8s.request_table.COLUMNS` by `python -m analyzer.cli.docs`.",
              "", "| column | meaning |", "|---|---|"]  # fmt: skip
     lines += [f"| `{name}` | {text} |" for name, text in COLUMNS.items()]
     return "\n".join(lines) + "\n"

@@ -76,7 +76,7 @@ def check(
     from analyzer.gate.check import read_and_check
     from analyzer.gate.policy import default_policy, load_policy
     from analyzer.gate.reading import read_subject
-    from analyzer.render.gate_json import check_payload, encode
+    from analyzer.render.gate_json import check_document, encode
     from analyzer.render.gate_markdown import render_check_markdown
     from analyzer.render.gate_text import check_lines
     from analyzer.render.junit import render_junit
@@ -90,7 +90,7 @@ def check(
     if markdown is not None:
         _append(markdown, render_check_markdown(result, show_secrets=shown))
     if fmt == "json":
-        write_bytes(encode(check_payload(result, show_secrets=shown)), output)
+        write_bytes(encode(check_document(result, show_secrets=shown)), output)
     elif fmt == "markdown":
         write_bytes(render_check_markdown(result, show_secrets=shown).encode("utf-8"), output)
     elif fmt == "junit":
@@ -143,7 +143,7 @@ def diff(
     from analyzer.gate.diff import diff_subjects
     from analyzer.gate.fail_on import tripped
     from analyzer.gate.reading import read_subject
-    from analyzer.render.gate_json import diff_payload, encode
+    from analyzer.render.gate_json import diff_document, encode
     from analyzer.render.gate_markdown import render_diff_markdown
     from analyzer.render.gate_text import diff_lines
 
@@ -152,7 +152,7 @@ def diff(
     changes = diff_subjects(read_subject(baseline, settings, warn=_warn), read_subject(current, settings, warn=_warn))
     held = tripped(changes, fail_on)
     if fmt == "json":
-        write_bytes(encode(diff_payload(changes, fail_on, held, show_secrets=shown)), output)
+        write_bytes(encode(diff_document(changes, fail_on, held, show_secrets=shown)), output)
     elif fmt == "markdown":
         write_bytes(render_diff_markdown(changes, fail_on, held, show_secrets=shown).encode("utf-8"), output)
     else:

@@ -50,8 +50,8 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
     else:
         answer_pandas_probe()
 
+    from analyzer.k8s.request_table import classify_entries, request_table
     from analyzer.render.tables import redact_table
-    from analyzer.table import classify_entries, request_table
 
     classifier = settings_from(ctx).classifier
     show_secrets = bool(ctx.meta.get("show_secrets"))

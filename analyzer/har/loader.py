@@ -55,7 +55,7 @@ class _LazyMessage(msgspec.Struct, gc=False):
 
 @dataclass
 class Capture:
-    """A loaded capture. `entries` is an Arrow table; `analyzer.table` turns it into the request table."""
+    """A loaded capture. `entries` is an Arrow table; `analyzer.k8s.request_table` turns it into the request table."""
 
     name: str
     creator: str | None

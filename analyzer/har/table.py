@@ -27,12 +27,51 @@ from analyzer.har.urls import blank_to_null, split_urls
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
-_ORDER = [
-    "index", "started", "ended", "time_ms", "method", "url", "scheme", "host", "port", "path", "query", "status",
-    "status_text", "http_version", "http_version_raw", "resource_type", "mime_type", "transfer_size",
-    "content_size", "error", "websocket", "websocket_messages", "server_ip", "server_port", *_TIMINGS, "page_ref",
-    "connection", "connection_id", "initiator_type", "frame_ref", "from_cache",
-]  # fmt: skip
+# The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
+# these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
+ENTRY_COLUMNS: dict[str, str] = {
+    "index": "0-based position of the entry in log.entries as written",
+    "started": "startedDateTime, UTC (a time without a zone is read as UTC, with a warning)",
+    "ended": "started + time_ms, UTC; null when the writer gave no total time",
+    "time_ms": "entry.time in ms as the writer computed it; null for -1 (Playwright: unfinished)",
+    "method": "HTTP method, upper-case",
+    "url": "request URL as written",
+    "scheme": "URL scheme, lower-case (http, https, ws, wss); null for a path-only URL",
+    "host": "URL host, lower-case, IPv6 in brackets",
+    "port": "URL port, or the scheme's default",
+    "path": "URL path, still percent-encoded",
+    "query": "URL query string without '?'",
+    "status": "response status; 0 for failed requests; null for -1 (unfinished) or absent",
+    "status_text": "response statusText",
+    "http_version": "HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3; null when the writer wrote none or junk",
+    "http_version_raw": "httpVersion as written (response, else request)",
+    "resource_type": "Chrome's _resourceType (document, script, xhr, fetch, websocket, ...), else inferred from the "
+    "MIME type",
+    "mime_type": "response content.mimeType",
+    "page_ref": "pageref as written (may dangle)",
+    "connection": "the entry's `connection` as written (a socket id, a server port, or Fiddler's ports)",
+    "connection_id": "a real connection identity (_connectionId, old Chrome's socket id, Safari's index, Fiddler's "
+    "client port); null where the writer gave only a server port",
+    "server_ip": "serverIPAddress without brackets",
+    "server_port": "_serverPort (Playwright, Safari)",
+    "blocked": "timings.blocked in ms (Chrome: queueing + stall + proxy)",
+    "queueing": "timings._blocked_queueing (Chrome) or _queued (chrome-har), part of blocked",
+    "dns": "timings.dns in ms",
+    "connect": "timings.connect in ms (includes ssl for browsers)",
+    "ssl": "timings.ssl in ms",
+    "send": "timings.send in ms",
+    "wait": "timings.wait in ms (time to first byte)",
+    "receive": "timings.receive in ms",
+    "transfer_size": "response._transferSize: bytes on the wire",
+    "content_size": "response.content.size: body bytes (decoded for browsers, encoded for mitmproxy)",
+    "error": "response._error (Chrome, mitmproxy) or _failureText (Playwright)",
+    "websocket": "a websocket: _resourceType websocket, status 101, or a ws/wss URL",
+    "websocket_messages": "number of _webSocketMessages frames; null when the writer kept none",
+    "initiator_type": "_initiator.type (parser, script, preflight, other), else chrome-har's _initiator_type",
+    "frame_ref": "Playwright _frameref: the frame that issued the request",
+    "from_cache": "Chrome _fromCache: memory or disk",
+}
+_ORDER = list(ENTRY_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -1,180 +1,271 @@
 """The JSON documents of `check --format json` (`har-analyzer/check/v1`) and `diff --format json`
-(`har-analyzer/diff/v1`). Absent values are null; keys are stable; URLs have their secrets redacted unless
-`show_secrets`. This is the JSON edge of the gate: the one place its results become dicts."""
+(`har-analyzer/diff/v1`), as typed documents encoded by msgspec. Absent values are null; keys are stable (the
+field order below is the key order); URLs have their secrets redacted unless `show_secrets`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import msgspec
 
-from analyzer.gate.check import STATUSES, CheckResult
-from analyzer.gate.diff import Change, Diff, LoadPair, ResourceDiff
+from analyzer.gate.check import CheckResult, RuleResult, Status
+from analyzer.gate.diff import Change, Diff, LoadPair
 from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import shown_url, violation_text
-from analyzer.summary import Finding, Navigation, ResourceVerdict
+from analyzer.summary import AccessVerb, Finding, Generator, Mode, Navigation, ResourceVerdict, Severity
 from analyzer.version import __version__
 
 CHECK_SCHEMA = "har-analyzer/check/v1"
 DIFF_SCHEMA = "har-analyzer/diff/v1"
 
 
-def encode(payload: dict[str, Any]) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(payload), indent=2) + b"\n"
+class Failure(msgspec.Struct):
+    expectation: str
+    message: str
+    navigation: int | None
+    page: str | None
+    resource: str | None
+    evidence: tuple[int, ...]
 
 
-def check_payload(result: CheckResult, *, show_secrets: bool = False) -> dict[str, Any]:
+class RuleOutcome(msgspec.Struct):
+    rule: str
+    description: str | None
+    status: Status
+    examined: int
+    failures: list[Failure]
+
+
+class CaptureOutcome(msgspec.Struct):
+    capture: str
+    passed: bool
+    rules: list[RuleOutcome]
+
+
+class CheckTotals(msgspec.Struct):
+    captures: int
+    checks: int
+    # one count per status; the names are the statuses
+    passed: int = msgspec.field(name="pass")
+    failed: int = msgspec.field(name="fail")
+    skipped: int = msgspec.field(name="skip")
+
+
+class CheckDocument(msgspec.Struct):
+    schema: str
+    generator: Generator
+    policy: str
+    passed: bool
+    totals: CheckTotals
+    captures: list[CaptureOutcome]
+
+
+def encode(document: msgspec.Struct) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+
+
+def check_document(result: CheckResult, *, show_secrets: bool = False) -> CheckDocument:
     checks = [r for c in result.captures for r in c.results]
-    return {
-        "schema": CHECK_SCHEMA,
-        "generator": {"name": "har-analyzer", "version": __version__},
-        "policy": result.policy.source,
-        "passed": result.passed,
-        "totals": {
-            "captures": len(result.captures),
-            "checks": len(checks),
-            **{status: sum(r.status == status for r in checks) for status in STATUSES},
-        },
-        "captures": [
-            {
-                "capture": c.source,
-                "passed": c.passed,
-                "rules": [
-                    {
-                        "rule": r.rule.name,
-                        "description": r.rule.description,
-                        "status": r.status,
-                        "examined": r.examined,
-                        "failures": [_violation(v, show_secrets) for v in r.violations],
-                    }
-                    for r in c.results
-                ],
-            }
-            for c in result.captures
+
+    def count(status: Status) -> int:
+        return sum(r.status == status for r in checks)
+
+    return CheckDocument(
+        schema=CHECK_SCHEMA,
+        generator=Generator(version=__version__),
+        policy=result.policy.source,
+        passed=result.passed,
+        totals=CheckTotals(len(result.captures), len(checks), count("pass"), count("fail"), count("skip")),
+        captures=[
+            CaptureOutcome(c.source, c.passed, [_rule(r, show_secrets) for r in c.results]) for c in result.captures
         ],
-    }
+    )
 
 
-def _violation(violation: Violation, show_secrets: bool) -> dict[str, Any]:
-    return {
-        "expectation": violation.expectation,
-        "message": violation_text(violation, show_secrets),
-        "navigation": violation.navigation,
-        "page": shown_url(violation.page, show_secrets),
-        "resource": violation.resource,
-        "evidence": list(violation.evidence),
-    }
+def _rule(r: RuleResult, show_secrets: bool) -> RuleOutcome:
+    failures = [_failure(v, show_secrets) for v in r.violations]
+    return RuleOutcome(r.rule.name, r.rule.description, r.status, r.examined, failures)
 
 
-def diff_payload(
+def _failure(violation: Violation, show_secrets: bool) -> Failure:
+    return Failure(
+        expectation=violation.expectation,
+        message=violation_text(violation, show_secrets),
+        navigation=violation.navigation,
+        page=shown_url(violation.page, show_secrets),
+        resource=violation.resource,
+        evidence=tuple(violation.evidence),
+    )
+
+
+class ModeChange(msgspec.Struct):
+    page: str | None
+    navigation_before: int | None
+    navigation_after: int | None
+    resource: str
+    before: Mode | None
+    after: Mode | None
+    regression: bool
+
+
+class IntervalChange(msgspec.Struct):
+    page: str | None
+    navigation_before: int | None
+    navigation_after: int | None
+    resource: str
+    before_s: float | None
+    after_s: float | None
+
+
+class LoadChange(msgspec.Struct):
+    page: str | None
+    navigation_before: int | None
+    navigation_after: int | None
+    url_before: str | None
+    url_after: str | None
+    requests_per_min_before: float | None
+    requests_per_min_after: float | None
+
+
+class ResourceState(msgspec.Struct):
+    mode: Mode
+    counts: dict[AccessVerb, int]
+    poll_interval_s: float | None
+    requests_per_min: float
+
+
+class ResourceChange(msgspec.Struct):
+    page: str | None
+    navigation_before: int | None
+    navigation_after: int | None
+    resource: str
+    before: ResourceState | None
+    after: ResourceState | None
+
+
+class FindingBrief(msgspec.Struct):
+    id: str
+    severity: Severity
+    navigation: int | None
+    resource: str | None
+    summary: str
+    evidence: tuple[int, ...]
+
+
+class FindingChanges(msgspec.Struct):
+    new: list[FindingBrief]
+    gone: list[FindingBrief]
+
+
+class BeforeAfter(msgspec.Struct):
+    before: float | None
+    after: float | None
+
+
+class Percentiles(msgspec.Struct):
+    p50: dict[str, BeforeAfter]
+    p95: dict[str, BeforeAfter]
+
+
+class ConditionOutcome(msgspec.Struct):
+    condition: str
+    holds: bool
+    details: list[str]
+
+
+class DiffDocument(msgspec.Struct):
+    schema: str
+    generator: Generator
+    baseline: str
+    current: str
+    failed: bool
+    mode_changes: list[ModeChange]
+    poll_interval_changes: list[IntervalChange]
+    loads: list[LoadChange]
+    resources: list[ResourceChange]
+    requests_per_verb: dict[str, BeforeAfter]
+    findings: FindingChanges
+    long_lived_connections: dict[str, BeforeAfter]
+    http1_long_lived_peak: dict[str, BeforeAfter]
+    latency_ms: Percentiles
+    fail_on: list[ConditionOutcome]
+
+
+def diff_document(
     diff: Diff,
     conditions: Sequence[Condition] = (),
     tripped: Sequence[tuple[Condition, str]] = (),
     *,
     show_secrets: bool = False,
-) -> dict[str, Any]:
+) -> DiffDocument:
     held = {c.spec for c, _ in tripped}
-    return {
-        "schema": DIFF_SCHEMA,
-        "generator": {"name": "har-analyzer", "version": __version__},
-        "baseline": diff.baseline.source,
-        "current": diff.current.source,
-        "failed": bool(held),
-        "mode_changes": [_mode_change(r, show_secrets) for r in diff.mode_changes],
-        "poll_interval_changes": [_interval_change(r, show_secrets) for r in diff.interval_changes],
-        "loads": [_load_pair(p, show_secrets) for p in diff.pairs],
-        "resources": [_resource_change(r, show_secrets) for r in diff.resources],
-        "requests_per_verb": _before_after(diff.verbs),
-        "findings": {
-            "new": [_finding(f) for f in diff.new_findings],
-            "gone": [_finding(f) for f in diff.gone_findings],
-        },
-        "long_lived_connections": _before_after(diff.long_lived_connections),
-        "http1_long_lived_peak": _before_after(diff.http1_peaks),
-        "latency_ms": {"p50": _before_after(diff.latency_p50), "p95": _before_after(diff.latency_p95)},
-        "fail_on": [
-            {
-                "condition": c.spec,
-                "holds": c.spec in held,
-                "details": [text for other, text in tripped if other.spec == c.spec],
-            }
+    return DiffDocument(
+        schema=DIFF_SCHEMA,
+        generator=Generator(version=__version__),
+        baseline=diff.baseline.source,
+        current=diff.current.source,
+        failed=bool(held),
+        mode_changes=[
+            ModeChange(*_where(r.pair, show_secrets), r.key, r.mode_before, r.mode_after, r.is_regression)
+            for r in diff.mode_changes
+        ],
+        poll_interval_changes=[
+            IntervalChange(*_where(r.pair, show_secrets), r.key, _interval(r.before), _interval(r.after))
+            for r in diff.interval_changes
+        ],
+        loads=[_load_change(p, show_secrets) for p in diff.pairs],
+        resources=[
+            ResourceChange(*_where(r.pair, show_secrets), r.key, _state(r.before), _state(r.after))
+            for r in diff.resources
+        ],
+        requests_per_verb=_before_after(diff.verbs),
+        findings=FindingChanges([_brief(f) for f in diff.new_findings], [_brief(f) for f in diff.gone_findings]),
+        long_lived_connections=_before_after(diff.long_lived_connections),
+        http1_long_lived_peak=_before_after(diff.http1_peaks),
+        latency_ms=Percentiles(_before_after(diff.latency_p50), _before_after(diff.latency_p95)),
+        fail_on=[
+            ConditionOutcome(c.spec, c.spec in held, [text for other, text in tripped if other.spec == c.spec])
             for c in conditions
         ],
-    }
+    )
 
 
-def _where(pair: LoadPair, show_secrets: bool) -> dict[str, Any]:
-    return {
-        "page": shown_url(pair.page, show_secrets),
-        "navigation_before": pair.before.index if pair.before else None,
-        "navigation_after": pair.after.index if pair.after else None,
-    }
+def _where(pair: LoadPair, show_secrets: bool) -> tuple[str | None, int | None, int | None]:
+    """The page and the indices of the paired loads (the first three fields of every change)."""
+    return (
+        shown_url(pair.page, show_secrets),
+        pair.before.index if pair.before else None,
+        pair.after.index if pair.after else None,
+    )
 
 
-def _mode_change(r: ResourceDiff, show_secrets: bool) -> dict[str, Any]:
-    return {
-        **_where(r.pair, show_secrets),
-        "resource": r.key,
-        "before": r.mode_before,
-        "after": r.mode_after,
-        "regression": r.is_regression,
-    }
+def _interval(verdict: ResourceVerdict | None) -> float | None:
+    return verdict.poll_interval_s if verdict else None
 
 
-def _interval_change(r: ResourceDiff, show_secrets: bool) -> dict[str, Any]:
-    return {
-        **_where(r.pair, show_secrets),
-        "resource": r.key,
-        "before_s": r.before.poll_interval_s if r.before else None,
-        "after_s": r.after.poll_interval_s if r.after else None,
-    }
-
-
-def _load_pair(p: LoadPair, show_secrets: bool) -> dict[str, Any]:
+def _load_change(p: LoadPair, show_secrets: bool) -> LoadChange:
     def url(load: Navigation | None) -> str | None:
         return shown_url(load.url, show_secrets) if load else None
 
-    return {
-        **_where(p, show_secrets),
-        "url_before": url(p.before),
-        "url_after": url(p.after),
-        "requests_per_min_before": p.before.requests_per_min if p.before else None,
-        "requests_per_min_after": p.after.requests_per_min if p.after else None,
-    }
+    return LoadChange(
+        *_where(p, show_secrets),
+        url_before=url(p.before),
+        url_after=url(p.after),
+        requests_per_min_before=p.before.requests_per_min if p.before else None,
+        requests_per_min_after=p.after.requests_per_min if p.after else None,
+    )
 
 
-def _resource_change(r: ResourceDiff, show_secrets: bool) -> dict[str, Any]:
-    return {
-        **_where(r.pair, show_secrets),
-        "resource": r.key,
-        "before": _resource(r.before),
-        "after": _resource(r.after),
-    }
-
-
-def _resource(resource: ResourceVerdict | None) -> dict[str, Any] | None:
-    if resource is None:
+def _state(verdict: ResourceVerdict | None) -> ResourceState | None:
+    if verdict is None:
         return None
-    return {
-        "mode": resource.mode,
-        "counts": dict(resource.counts),
-        "poll_interval_s": resource.poll_interval_s,
-        "requests_per_min": resource.requests_per_min,
-    }
+    return ResourceState(verdict.mode, dict(verdict.counts), verdict.poll_interval_s, verdict.requests_per_min)
 
 
-def _finding(f: Finding) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "severity": f.severity,
-        "navigation": f.navigation,
-        "resource": f.resource,
-        "summary": f.summary,
-        "evidence": list(f.evidence),
-    }
+def _brief(f: Finding) -> FindingBrief:
+    return FindingBrief(f.id, f.severity, f.navigation, f.resource, f.summary, f.evidence)
 
 
-def _before_after(changes: Sequence[Change]) -> dict[str, dict[str, float | None]]:
-    return {c.name: {"before": c.before, "after": c.after} for c in changes}
+def _before_after(changes: Sequence[Change]) -> dict[str, BeforeAfter]:
+    return {c.name: BeforeAfter(c.before, c.after) for c in changes}

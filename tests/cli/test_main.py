@@ -269,12 +269,12 @@ def test_load_requests_returns_the_rows_of_the_requests_command(
 
 
 def test_an_unexpected_error_is_one_line_exit_2_and_traceback_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
-    import analyzer.table
+    import analyzer.k8s.request_table
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the table broke")
 
-    monkeypatch.setattr(analyzer.table, "request_table", broken)
+    monkeypatch.setattr(analyzer.k8s.request_table, "request_table", broken)
     code, out, err = run("requests", str(SAMPLE))
     assert (code, out) == (2, "")
     assert err == "Error: internal error: RuntimeError: the table broke (rerun with --traceback)\n"

@@ -17,7 +17,7 @@ from analyzer.errors import InputError
 from analyzer.har import chunks, columns, load_capture
 from analyzer.har.loader import Capture
 from analyzer.har.source import open_source
-from analyzer.table import request_table
+from analyzer.k8s.request_table import request_table
 from tests.conftest import CORPUS, REPO, require_shared
 from tests.factories import make_entry, make_har
 
@@ -183,7 +183,7 @@ def test_a_cut_off_file_is_left_to_the_careful_path(tmp_path: Path) -> None:
 def test_refine_adds_columns_where_the_entries_are_decoded(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     """The CLI classifies in the worker processes: the same table as classifying after loading."""
     from analyzer.k8s import Classifier
-    from analyzer.table import classify_entries
+    from analyzer.k8s.request_table import classify_entries
 
     calls: list[int] = []  # what this process ran; the child's calls stay in the child
 

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.errors import InputError
 from analyzer.har import load_capture
-from analyzer.table import request_table
+from analyzer.k8s.request_table import request_table
 from tests.conftest import CORPUS, require_shared
 
 BROKEN_MARKERS = {

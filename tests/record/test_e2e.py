@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from analyzer.cli.record import record
 from analyzer.har.loader import load_capture
-from analyzer.table import request_frame
+from analyzer.k8s.request_table import request_frame
 
 WATCHED = "calico3/asm.alauda.io/v1beta3/testhl/microservices/asm-cal3"
 

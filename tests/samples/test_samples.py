@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from analyzer.har.loader import Capture, load_capture
-from analyzer.table import request_frame
+from analyzer.k8s.request_table import request_frame
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED = sorted(SAMPLES.glob("*.expected.json"))

@@ -12,11 +12,11 @@ import pytest
 from analyzer.errors import InputError
 from analyzer.har import load_bytes, load_capture
 from analyzer.k8s import classify_request
-from analyzer.table import COLUMNS, _placeholder_versions, request_frame, request_table
+from analyzer.k8s.request_table import COLUMNS, _placeholder_versions, request_frame, request_table
 from tests.conftest import CORPUS, require_shared
 from tests.factories import LIST_URL, WATCH_URL, har_bytes, make_entry
 
-SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "detail-page-refresh.har"
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "detail-page-refresh.har"
 TRICKY = [
     f"{LIST_URL}&watch=true&resourceVersion=11",
     f"{LIST_URL}&watch=true&resourceVersion=12",

@@ -1,8 +1,9 @@
 """The request table: one row per HAR entry, the loader's columns plus the Kubernetes classification.
 
-This docstring's COLUMNS mapping is the one place the columns are documented (`docs/columns.md` is generated
-from it). Rows are sorted by start time; `index` is the entry's 0-based position in `log.entries` as
-written, and every later output (evidence, errors) names requests by it. Times are UTC; timings are
+`COLUMNS` below is the one place the columns are documented: the loader's (`har.table.ENTRY_COLUMNS`) and
+the Kubernetes ones (`KUBERNETES_COLUMNS`); `docs/columns.md` is generated from it. Rows are sorted by start
+time; `index` is the entry's 0-based position in `log.entries` as written, and every later output (evidence,
+errors) names requests by it. Times are UTC; timings are
 milliseconds, with the HAR's `-1` ("does not apply") as null (NaN in pandas).
 """
 
@@ -15,89 +16,50 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.har.loader import Capture
+from analyzer.har.table import ENTRY_COLUMNS
 from analyzer.k8s import Classifier
 from analyzer.model import Prefix, RequestInfo
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS: dict[str, str] = {
-    "index": "0-based position of the entry in log.entries as written",
-    "started": "startedDateTime, UTC (a time without a zone is read as UTC, with a warning)",
-    "ended": "started + time_ms, UTC; null when the writer gave no total time",
-    "time_ms": "entry.time in ms as the writer computed it; null for -1 (Playwright: unfinished)",
-    "method": "HTTP method, upper-case",
-    "url": "request URL as written",
-    "scheme": "URL scheme, lower-case (http, https, ws, wss); null for a path-only URL",
-    "host": "URL host, lower-case, IPv6 in brackets",
-    "port": "URL port, or the scheme's default",
-    "path": "URL path, still percent-encoded",
-    "query": "URL query string without '?'",
-    "status": "response status; 0 for failed requests; null for -1 (unfinished) or absent",
-    "status_text": "response statusText",
-    "http_version": "HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3; null when the writer wrote none or junk",
-    "http_version_raw": "httpVersion as written (response, else request)",
-    "resource_type": "Chrome's _resourceType (document, script, xhr, fetch, websocket, ...), else inferred "
-    "from the MIME type",
-    "mime_type": "response content.mimeType",
-    "page_ref": "pageref as written (may dangle)",
-    "connection": "the entry's `connection` as written (a socket id, a server port, or Fiddler's ports)",
-    "connection_id": "a real connection identity (_connectionId, old Chrome's socket id, Safari's index, "
-    "Fiddler's client port); null where the writer gave only a server port",
-    "server_ip": "serverIPAddress without brackets",
-    "server_port": "_serverPort (Playwright, Safari)",
-    "blocked": "timings.blocked in ms (Chrome: queueing + stall + proxy)",
-    "queueing": "timings._blocked_queueing (Chrome) or _queued (chrome-har), part of blocked",
-    "dns": "timings.dns in ms",
-    "connect": "timings.connect in ms (includes ssl for browsers)",
-    "ssl": "timings.ssl in ms",
-    "send": "timings.send in ms",
-    "wait": "timings.wait in ms (time to first byte)",
-    "receive": "timings.receive in ms",
-    "transfer_size": "response._transferSize: bytes on the wire",
-    "content_size": "response.content.size: body bytes (decoded for browsers, encoded for mitmproxy)",
-    "error": "response._error (Chrome, mitmproxy) or _failureText (Playwright)",
-    "websocket": "a websocket: _resourceType websocket, status 101, or a ws/wss URL",
-    "websocket_messages": "number of _webSocketMessages frames; null when the writer kept none",
-    "initiator_type": "_initiator.type (parser, script, preflight, other), else chrome-har's _initiator_type",
-    "frame_ref": "Playwright _frameref: the frame that issued the request",
-    "from_cache": "Chrome _fromCache: memory or disk",
-    "k8s": "a Kubernetes API request, after stripping a known or configured console prefix",
-    "is_resource_request": "kube-apiserver's RequestInfo.IsResourceRequest for the path after the prefix",
-    "verb": "get list watch create update patch delete deletecollection proxy (lower-case method for "
-    "discovery); null when k8s is false",
-    "api_prefix": "api or apis",
-    "group": "API group; null for the core group",
-    "version": "API version",
-    "namespace": "namespace; null for cluster-scoped or all-namespaces requests",
-    "resource": "resource (plural)",
-    "subresource": "subresource (status, log, exec, ...)",
-    "name": "object name, from the path or from fieldSelector=metadata.name=X on list/watch",
-    "cluster": "the {cluster} segment of the console prefix",
-    "console": "alauda openshift rancher headlamp lens custom direct",
-    "field_selector": "raw fieldSelector (list/watch/deletecollection only)",
-    "label_selector": "raw labelSelector (list/watch/deletecollection only)",
-    "resource_version": "resourceVersion parameter",
-    "resource_version_match": "resourceVersionMatch parameter",
-    "timeout_seconds": "timeoutSeconds parameter",
-    "allow_watch_bookmarks": "allowWatchBookmarks parameter",
-    "send_initial_events": "sendInitialEvents parameter (a streaming list)",
-    "limit": "limit parameter (a paged list)",
-    "continue": "continue token (a paged list)",
+# The Kubernetes columns: column -> (RequestInfo attribute, Arrow type, meaning).
+KUBERNETES_COLUMNS: dict[str, tuple[str, pa.DataType, str]] = {
+    "k8s": ("k8s", pa.bool_(), "a Kubernetes API request, after stripping a known or configured console prefix"),
+    "is_resource_request": (
+        "is_resource_request",
+        pa.bool_(),
+        "kube-apiserver's RequestInfo.IsResourceRequest for the path after the prefix",
+    ),
+    "verb": (
+        "verb",
+        pa.string(),
+        "get list watch create update patch delete deletecollection proxy (lower-case method for discovery); null when "
+        "k8s is false",
+    ),
+    "api_prefix": ("api_prefix", pa.string(), "api or apis"),
+    "group": ("group", pa.string(), "API group; null for the core group"),
+    "version": ("version", pa.string(), "API version"),
+    "namespace": ("namespace", pa.string(), "namespace; null for cluster-scoped or all-namespaces requests"),
+    "resource": ("resource", pa.string(), "resource (plural)"),
+    "subresource": ("subresource", pa.string(), "subresource (status, log, exec, ...)"),
+    "name": ("name", pa.string(), "object name, from the path or from fieldSelector=metadata.name=X on list/watch"),
+    "cluster": ("cluster", pa.string(), "the {cluster} segment of the console prefix"),
+    "console": ("console", pa.string(), "alauda openshift rancher headlamp lens custom direct"),
+    "field_selector": ("field_selector", pa.string(), "raw fieldSelector (list/watch/deletecollection only)"),
+    "label_selector": ("label_selector", pa.string(), "raw labelSelector (list/watch/deletecollection only)"),
+    "resource_version": ("resource_version", pa.string(), "resourceVersion parameter"),
+    "resource_version_match": ("resource_version_match", pa.string(), "resourceVersionMatch parameter"),
+    "timeout_seconds": ("timeout_seconds", pa.int64(), "timeoutSeconds parameter"),
+    "allow_watch_bookmarks": ("allow_watch_bookmarks", pa.bool_(), "allowWatchBookmarks parameter"),
+    "send_initial_events": ("send_initial_events", pa.bool_(), "sendInitialEvents parameter (a streaming list)"),
+    "limit": ("limit", pa.int64(), "limit parameter (a paged list)"),
+    "continue": ("continue_token", pa.string(), "continue token (a paged list)"),
 }
 
-_K8S_FIELDS: dict[str, tuple[str, pa.DataType]] = {
-    "k8s": ("k8s", pa.bool_()),
-    "is_resource_request": ("is_resource_request", pa.bool_()),
-    **{f: (f, pa.string()) for f in ("verb", "api_prefix", "group", "version", "namespace", "resource")},
-    **{f: (f, pa.string()) for f in ("subresource", "name", "cluster", "console", "field_selector")},
-    **{f: (f, pa.string()) for f in ("label_selector", "resource_version", "resource_version_match")},
-    "timeout_seconds": ("timeout_seconds", pa.int64()),
-    "allow_watch_bookmarks": ("allow_watch_bookmarks", pa.bool_()),
-    "send_initial_events": ("send_initial_events", pa.bool_()),
-    "limit": ("limit", pa.int64()),
-    "continue": ("continue_token", pa.string()),
-}
+# Every column of the request table, in order, with its meaning: the one place they are documented
+# (`docs/columns.md` is generated from it).
+COLUMNS: dict[str, str] = {**ENTRY_COLUMNS, **{name: column[2] for name, column in KUBERNETES_COLUMNS.items()}}
 
 
 def request_table(capture: Capture, prefixes: Sequence[Prefix] = (), classifier: Classifier | None = None) -> pa.Table:
@@ -128,7 +90,7 @@ def classify_entries(entries: pa.Table, classifier: Classifier) -> pa.Table:
     # Row -> distinct request: 0 (not Kubernetes) for the rest, the key's position + 1 for candidates.
     positions = pc.add(keys.indices.cast(pa.int64()), 1)
     indices = pc.replace_with_mask(pa.nulls(len(urls), pa.int64()).fill_null(0), candidate, positions)
-    for column, (attribute, kind) in _K8S_FIELDS.items():
+    for column, (attribute, kind, _meaning) in KUBERNETES_COLUMNS.items():
         values = _expand([getattr(i, attribute) for i in distinct], kind, indices)
         if column == "resource_version":
             values = _written_back(values, versioned, canonical, written_rv)
