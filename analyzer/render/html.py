@@ -19,10 +19,10 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
 
 import msgspec
 
+from analyzer.render.page_data import PageData
 from analyzer.render.timeline import verdict_rows, where
 from analyzer.summary import SEVERITIES, Summary
 
@@ -42,7 +42,7 @@ def _asset(name: str) -> str:
     return resources.files("analyzer.render").joinpath(f"assets/{name}").read_text(encoding="utf-8")
 
 
-def render_html(summary: Summary, page: dict[str, Any]) -> str:
+def render_html(summary: Summary, page: PageData) -> str:
     """The report page for a (redacted) summary and its page data (`analyzer.render.page.page_data`)."""
     scripts = [plotly_js(), _asset("report.js")]
     data = msgspec.json.encode(page)
@@ -84,7 +84,7 @@ def _header(summary: Summary) -> str:
             f"<code>{escape(path)}</code> {badges}</p>")  # fmt: skip
 
 
-def _facts(summary: Summary, page: dict[str, Any]) -> str:
+def _facts(summary: Summary, page: PageData) -> str:
     capture, totals = summary.capture, summary.summary
     loads = Counter[str](n.trigger for n in summary.navigations)
     protocols = Counter(c.protocol or "unknown" for c in summary.connections)
@@ -94,9 +94,9 @@ def _facts(summary: Summary, page: dict[str, Any]) -> str:
     facts = [
         ("writer", " ".join(p for p in (capture.creator, capture.creator_version) if p) or "unknown"),
         ("browser", capture.browser or "unknown"),
-        ("page title", " | ".join(page.get("titles", [])) or "none recorded"),
+        ("page title", " | ".join(page.titles) or "none recorded"),
         ("started", _time(capture.started)),
-        ("span", f"{page['end_s']:.1f} s"),
+        ("span", f"{page.end_s:.1f} s"),
         ("requests", f"{totals.requests} ({totals.kubernetes_requests} to Kubernetes: {verbs or 'none'})"),
         ("page loads", f"{len(summary.navigations)} ({_counts(loads)})"),
         ("connections", f"{len(summary.connections)} ({_counts(protocols)})"),
@@ -142,8 +142,8 @@ def _findings(summary: Summary) -> str:
     return f'<ol class="findings">{"".join(items)}</ol>'
 
 
-def _notes(summary: Summary, page: dict[str, Any]) -> str:
-    notes = [*summary.notes, *page["sampling"]["notes"]]
+def _notes(summary: Summary, page: PageData) -> str:
+    notes = [*summary.notes, *page.sampling.notes]
     return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
 
 

@@ -1,5 +1,6 @@
-"""The data the HTML report's timeline and request table are drawn from: one column per field, times in
-seconds from the capture's first request, secrets redacted, and big captures sampled within fixed limits."""
+"""The data the HTML report's timeline and request table are drawn from (`PageData`, typed in `page_data`): one
+column per field, times in seconds from the capture's first request, secrets redacted, and big captures sampled
+within fixed limits."""
 
 from __future__ import annotations
 
@@ -13,13 +14,25 @@ import numpy as np
 import pandas as pd
 
 from analyzer.analysis.analyze import Analysis
-from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, is_missing, rows_of
+from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, is_missing, rows_of
 from analyzer.har.loader import Capture
 from analyzer.redact import REDACTED, redact_header, redact_url
+from analyzer.render.page_data import (
+    KINDS,
+    FindingEvidence,
+    Headers,
+    Kind,
+    Lanes,
+    NavigationMark,
+    Overview,
+    PageData,
+    RequestColumns,
+    RequestRow,
+    Sampling,
+)
 from analyzer.render.terminal import target
-from analyzer.summary import Summary
+from analyzer.summary import ACCESS_VERBS, Connection, Stream, Summary
 
-TIMINGS = ("blocked", "dns", "connect", "ssl", "send", "wait", "receive")
 # A bearer token can sit in any header (X-Forwarded-Authorization, a proxy's own), not only Authorization.
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
@@ -35,8 +48,8 @@ class Limits:
 
 
 def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limits: Limits | None = None,
-              ) -> dict[str, Any]:  # fmt: skip
-    """Everything the page's script needs, JSON-ready (the one dict here is the page's JSON data).
+              ) -> PageData:  # fmt: skip
+    """Everything the page's script needs (encode it with msgspec for the page).
 
     Args:
         analysis: the diagnosis of the capture.
@@ -51,31 +64,32 @@ def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limi
     evidence = {i for f in summary.findings for i in f.evidence}
     ranks = [_rank(row, evidence) for row in rows]
     table = _pick(ranks, limits.rows)
-    drawn = set(_pick([ranks[i] for i in table], limits.bars))
-    drawn = {table[i] for i in drawn}
+    drawn = {table[i] for i in _pick([ranks[i] for i in table], limits.bars)}
     end_s = _seconds(summary.capture.ended, origin) or 0.0
-    columns = _columns(analysis, summary, [rows[i] for i in table], origin, end_s, redact)
-    columns["drawn"] = [i in drawn and t is not None for i, t in zip(table, columns["t"], strict=True)]
-    columns["lane"] = [resource_lane(columns, position) for position in range(len(table))]
+    context = _RowContext.of(analysis, summary, origin, end_s, redact)
+    requests = [_request(rows[i], context) for i in table]
     shown = {rows[i]["index"] for i in table if i in drawn}
-    return {
-        "end_s": end_s,
-        "titles": [redact_url(p.title) if redact else p.title for p in analysis.traffic.capture.pages if p.title],
-        "origin": None if origin is None else origin.isoformat(),
-        "requests": columns,
-        "navigations": [
-            {"index": n.index, "t": _seconds(n.started, origin), "trigger": n.trigger, "url": n.url}
-            for n in summary.navigations
+    return PageData(
+        end_s=end_s,
+        titles=[redact_url(p.title) if redact else p.title for p in analysis.traffic.capture.pages if p.title],
+        origin=None if origin is None else origin.isoformat(),
+        requests=RequestColumns.of(
+            requests,
+            drawn=[i in drawn and r.t is not None for i, r in zip(table, requests, strict=True)],
+            lanes=[resource_lane(r) for r in requests],
+        ),
+        navigations=[
+            NavigationMark(n.index, _seconds(n.started, origin), n.trigger, n.url) for n in summary.navigations
         ],
-        "findings": [{"id": f.id, "severity": f.severity, "evidence": f.evidence} for f in summary.findings],
-        "lanes": _lane_order(columns),
-        "details": _details(analysis.traffic.capture, sorted(shown)[: limits.details], redact),
-        "sampling": _sampling(len(rows), len(table), len(drawn), limits),
-        "overview": _overview(rows, origin, end_s, limits.overview_bins) if len(drawn) < len(rows) else None,
-    }
+        findings=[FindingEvidence(f.id, f.severity, f.evidence) for f in summary.findings],
+        lanes=_lane_order(requests),
+        details=_details(analysis.traffic.capture, sorted(shown)[: limits.details], redact),
+        sampling=_sampling(len(rows), len(table), len(drawn), limits),
+        overview=_overview(rows, origin, end_s, limits.overview_bins) if len(drawn) < len(rows) else None,
+    )
 
 
-def _rank(row: dict[str, Any], evidence: set[int]) -> int:
+def _rank(row: Row, evidence: set[int]) -> int:
     """0: always drawn (long-lived, finding evidence, documents); 1: Kubernetes; 2: everything else."""
     if row["long_lived"] or row["index"] in evidence or row.get("resource_type") == "document":
         return 0
@@ -96,61 +110,71 @@ def _pick(ranks: Sequence[int], limit: int) -> list[int]:
     return sorted(kept)
 
 
-def _columns(analysis: Analysis, summary: Summary, rows: list[dict[str, Any]], origin: Any, end_s: float,
-             redact: bool) -> dict[str, list[Any]]:  # fmt: skip
-    resources = {r.index: r.resource for r in summary.requests}
-    streams = {s.index: s for s in analysis.traffic.streams}
-    connections = {c.id: c for c in analysis.traffic.connections}
-    out: dict[str, list[Any]] = {name: [] for name in _FIELDS}
-    for row in rows:
-        index = int(row["index"])
-        start = _seconds(as_datetime(row["started"]), origin)
-        stream = streams.get(index)
-        ended = stream.ended if stream else as_datetime(row["ended"])
-        # No end: a stream still open at export, or a request still waiting or unfinished when it was written.
-        is_open = (stream is not None and stream.ended_by == "open") or ended is None
-        end = end_s if is_open else _seconds(ended, origin)
-        k8s = row["k8s"] is True
-        verb = as_text(row["verb"]) if k8s else None
-        connection = as_text(row["connection"])
-        url = as_text(row["url"]) or ""
-        values = {
-            "index": index, "t": start, "end": end, "ms": _round(stream.duration_ms if stream else row["time_ms"]),
-            "method": as_text(row["method"]), "status": as_int(row["status"]), "k8s": k8s, "verb": verb,
-            "kind": _kind(k8s, verb), "resource": resources.get(index),
-            "target": _target(row) if k8s else as_text(row["path"]) or url,
-            "url": redact_url(url) if redact else url, "host": as_text(row["host"]),
-            "nav": as_int(row["navigation"]), "conn": connection, "conn_label": _connection_label(connection,
-            connections), "http": as_text(row["http_version"]), "size": as_int(row["transfer_size"]),
-            "long": bool(row["long_lived"]), "stream": as_text(row["stream"]), "ended_by": as_text(row["ended_by"]),
-            "open": is_open, "aborted": as_text(row["ended_by"]) == "aborted", "error": as_text(row["error"]),
-            **{name: _round(row[name]) for name in TIMINGS},
-        }  # fmt: skip
-        if redact:
-            values["target"] = redact_url(str(values["target"]))
-        for name, value in values.items():
-            out[name].append(value)
-    return out
+@dataclass(frozen=True)
+class _RowContext:
+    """What a request's row of the page needs besides its row of the frame."""
+
+    resources: dict[int, str | None]  # resource key by request index
+    streams: dict[int, Stream]  # by request index
+    connections: dict[str, Connection]  # by id
+    origin: datetime | None
+    end_s: float
+    redact: bool
+
+    @classmethod
+    def of(cls, analysis: Analysis, summary: Summary, origin: datetime | None, end_s: float, redact: bool,
+           ) -> _RowContext:  # fmt: skip
+        return cls(
+            resources={r.index: r.resource for r in summary.requests},
+            streams={s.index: s for s in analysis.traffic.streams},
+            connections={c.id: c for c in analysis.traffic.connections},
+            origin=origin,
+            end_s=end_s,
+            redact=redact,
+        )
 
 
-_FIELDS = ("index", "t", "end", "ms", "method", "status", "k8s", "verb", "kind", "resource", "target", "url", "host",
-           "nav", "conn", "conn_label", "http", "size", "long", "stream", "ended_by", "open", "aborted", "error",
-           *TIMINGS)  # fmt: skip
+def _request(row: Row, context: _RowContext) -> RequestRow:
+    index = int(row["index"])
+    stream = context.streams.get(index)
+    ended = stream.ended if stream else as_datetime(row["ended"])
+    # No end: a stream still open at export, or a request still waiting or unfinished when it was written.
+    is_open = (stream is not None and stream.ended_by == "open") or ended is None
+    k8s = row["k8s"] is True
+    verb = as_text(row["verb"]) if k8s else None
+    connection = as_text(row["connection"])
+    url = as_text(row["url"]) or ""
+    shown_target = _target(row) if k8s else as_text(row["path"]) or url
+    ended_by = as_text(row["ended_by"])
+    return RequestRow(
+        index=index, t=_seconds(as_datetime(row["started"]), context.origin),
+        end=context.end_s if is_open else _seconds(ended, context.origin),
+        ms=_round(stream.duration_ms if stream else row["time_ms"]), method=as_text(row["method"]),
+        status=as_int(row["status"]), k8s=k8s, verb=verb, kind=_kind(k8s, verb), resource=context.resources.get(index),
+        target=redact_url(shown_target) if context.redact else shown_target,
+        url=redact_url(url) if context.redact else url, host=as_text(row["host"]), nav=as_int(row["navigation"]),
+        conn=connection, conn_label=_connection_label(connection, context.connections),
+        http=as_text(row["http_version"]), size=as_int(row["transfer_size"]), long=bool(row["long_lived"]),
+        stream=as_text(row["stream"]), ended_by=ended_by, open=is_open, aborted=ended_by == "aborted",
+        error=as_text(row["error"]), blocked=_round(row["blocked"]), dns=_round(row["dns"]),
+        connect=_round(row["connect"]), ssl=_round(row["ssl"]), send=_round(row["send"]), wait=_round(row["wait"]),
+        receive=_round(row["receive"]),
+    )  # fmt: skip
 
 
-def _target(row: dict[str, Any]) -> str:
+def _target(row: Row) -> str:
     """The terminal view's target (resource key and the parameters that matter), from a pandas row."""
     return target({key: None if is_missing(value) else value for key, value in row.items()})
 
 
-def _kind(k8s: bool, verb: str | None) -> str:
+def _kind(k8s: bool, verb: str | None) -> Kind:
     """The timeline's colour class: get, list, watch, other (any other Kubernetes verb) or web."""
     if not k8s:
         return "web"
-    return verb if verb in ("get", "list", "watch") else "other"
+    return next((v for v in ACCESS_VERBS if v == verb), "other")
 
 
-def _connection_label(connection: str | None, connections: dict[str, Any]) -> str:
+def _connection_label(connection: str | None, connections: dict[str, Connection]) -> str:
     if connection is None:
         return "no connection"
     known = connections.get(connection)
@@ -162,30 +186,30 @@ def _connection_label(connection: str | None, connections: dict[str, Any]) -> st
     return " · ".join(p for p in parts if p)
 
 
-def _lane_order(columns: dict[str, list[Any]]) -> dict[str, list[str]]:
+def _lane_order(requests: Sequence[RequestRow]) -> Lanes:
     """Lanes in order of first use: by connection, and by resource (non-Kubernetes requests by host)."""
     by_connection: dict[str, None] = {}
     by_resource: dict[str, None] = {}
-    for position in range(len(columns["index"])):
-        by_connection.setdefault(columns["conn_label"][position])
-        by_resource.setdefault(resource_lane(columns, position))
-    return {"connection": list(by_connection), "resource": list(by_resource)}
+    for request in requests:
+        by_connection.setdefault(request.conn_label)
+        by_resource.setdefault(resource_lane(request))
+    return Lanes(connection=list(by_connection), resource=list(by_resource))
 
 
-def resource_lane(columns: dict[str, list[Any]], position: int) -> str:
+def resource_lane(request: RequestRow) -> str:
     """The per-resource lane of one request: its resource key, another Kubernetes target, or `web · host`."""
-    if columns["resource"][position]:
-        return str(columns["resource"][position])
-    if columns["k8s"][position]:
-        return f"k8s · {str(columns['target'][position]).split(' ')[0]}"
-    return f"web · {columns['host'][position] or '-'}"
+    if request.resource:
+        return request.resource
+    if request.k8s:
+        return f"k8s · {request.target.split(' ')[0]}"
+    return f"web · {request.host or '-'}"
 
 
-def _details(capture: Capture, indices: Sequence[int], redact: bool) -> dict[str, dict[str, Any]]:
+def _details(capture: Capture, indices: Sequence[int], redact: bool) -> dict[int, Headers]:
     """Request and response headers of the drawn requests (redacted)."""
     return {
-        str(index): {"request": _headers(capture.request_headers(index), redact),
-                     "response": _headers(capture.response_headers(index), redact)}
+        index: Headers(request=_headers(capture.request_headers(index), redact),
+                       response=_headers(capture.response_headers(index), redact))
         for index in indices
     }  # fmt: skip
 
@@ -202,7 +226,7 @@ def redact_value(name: str, value: str) -> str:
     return redact_url(_BEARER.sub(rf"\g<1>{REDACTED}", value))
 
 
-def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> dict[str, Any]:
+def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> Sampling:
     notes = []
     if drawn < total:
         notes.append(f"The timeline draws {drawn:,} of {total:,} requests, one bar each: every long-lived request, "
@@ -213,20 +237,20 @@ def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> dict[str, An
                      "requests.csv hold them all.")  # fmt: skip
     if drawn > limits.details:
         notes.append(f"Headers are shown for the first {limits.details:,} drawn requests.")
-    return {"total": total, "rows": rows, "drawn": drawn, "notes": notes}
+    return Sampling(total=total, rows=rows, drawn=drawn, notes=notes)
 
 
-def _overview(rows: list[dict[str, Any]], origin: Any, end_s: float, bins: int) -> dict[str, Any]:
+def _overview(rows: list[Row], origin: datetime | None, end_s: float, bins: int) -> Overview:
     """Requests started per bin, by colour class, over the whole capture."""
     starts = np.array([_seconds(as_datetime(r["started"]), origin) or 0.0 for r in rows])
     kinds = np.array([_kind(r["k8s"] is True, as_text(r["verb"]) if r["k8s"] is True else None) for r in rows])
     edges = np.linspace(0.0, max(end_s, 1e-3), bins + 1)
     width = float(edges[1] - edges[0])
-    series = {}
-    for kind in ("get", "list", "watch", "other", "web"):
+    series: dict[Kind, list[int]] = {}
+    for kind in KINDS:
         counts, _ = np.histogram(starts[kinds == kind], bins=edges)
         series[kind] = [int(c) for c in counts]
-    return {"t": [round(float(e), 3) for e in edges[:-1]], "width": width, "counts": series}
+    return Overview(t=[round(float(e), 3) for e in edges[:-1]], width=width, counts=series)
 
 
 def _seconds(moment: datetime | None, origin: datetime | None) -> float | None:

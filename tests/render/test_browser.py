@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
+from analyzer.render.page_data import PageData, Sampling
+from analyzer.summary import Summary, decode_summary
 from tests.cli.conftest import invoke
 from tests.hostile import NAME_PAYLOAD, PAYLOAD, SAMPLES
 
@@ -60,7 +63,7 @@ class Page:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto((folder / "index.html").as_uri())
         self.page.wait_for_selector("#timeline .barlayer", timeout=20_000)
-        self.analysis = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+        self.analysis: Summary = decode_summary((folder / "analysis.json").read_bytes())
 
     def _dismiss(self, dialog: Any) -> None:
         self.problems.append(f"dialog: {dialog.message}")
@@ -91,7 +94,7 @@ def test_renders_from_disk_without_errors_or_network(sample_page: Page) -> None:
 
 
 def test_timeline_holds_one_bar_per_request_in_both_lane_views(sample_page: Page) -> None:
-    requests = sample_page.analysis["summary"]["requests"]
+    requests = sample_page.analysis.summary.requests
     assert sample_page.bars() == requests == 13
     sample_page.page.check('input[name="lanes"][value="resource"]')
     sample_page.page.wait_for_function("document.querySelectorAll('#timeline .barlayer .point').length === 13")
@@ -112,18 +115,18 @@ def test_hover_shows_url_status_timings_and_connection(sample_page: Page) -> Non
 
 
 def test_a_finding_links_to_its_requests(sample_page: Page) -> None:
-    finding = sample_page.analysis["findings"][0]
-    assert finding["id"] == "watch-replaced-by-polling"
+    finding = sample_page.analysis.findings[0]
+    assert finding.id == "watch-replaced-by-polling"
     sample_page.page.click('a.show-evidence[data-finding="0"]')
-    assert sample_page.rows() == sorted(finding["evidence"])
+    assert sample_page.rows() == sorted(finding.evidence)
     opacity = sample_page.page.evaluate(
         "[].concat(...document.getElementById('timeline').data.filter(t => t.type === 'bar')"
         ".map(t => t.customdata.map((c, i) => [c, t.marker.opacity[i]])))"
     )
-    assert {int(c) for c, o in opacity if o == 1} == set(finding["evidence"])
+    assert {int(c) for c, o in opacity if o == 1} == set(finding.evidence)
     sample_page.page.click("#f-only button")
     assert len(sample_page.rows()) == 13
-    evidence = finding["evidence"][-1]
+    evidence = finding.evidence[-1]
     sample_page.page.click(f'#findings a[data-request="{evidence}"]')
     assert sample_page.rows() == [evidence]
     assert "request headers" in sample_page.page.locator("tr.detail").text_content()
@@ -133,20 +136,20 @@ def test_a_finding_links_to_its_requests(sample_page: Page) -> None:
 def test_table_filters_and_sorts(sample_page: Page) -> None:
     page = sample_page.page
     page.check("#f-k8s")
-    assert len(sample_page.rows()) == sample_page.analysis["summary"]["kubernetes_requests"]
+    assert len(sample_page.rows()) == sample_page.analysis.summary.kubernetes_requests
     page.select_option("#f-verb", "watch")
-    watches = [r["index"] for r in sample_page.analysis["requests"] if r["verb"] == "watch"]
+    watches = [r.index for r in sample_page.analysis.requests if r.verb == "watch"]
     assert sample_page.rows() == watches
     page.click("#f-reset")
     page.fill("#f-from", "12")
     page.dispatch_event("#f-from", "input")
-    assert all(r["index"] in sample_page.rows() for r in sample_page.analysis["requests"] if r["navigation"] == 1)
+    assert all(r.index in sample_page.rows() for r in sample_page.analysis.requests if r.navigation == 1)
     assert 0 not in sample_page.rows()
     page.click("#f-reset")
     page.click('#request-table th[data-key="ms"]')
     page.click('#request-table th[data-key="ms"]')  # descending
-    longest = max(sample_page.analysis["requests"], key=lambda r: r["duration_ms"] or 0)
-    assert sample_page.rows()[0] == longest["index"]
+    longest = max(sample_page.analysis.requests, key=lambda r: r.duration_ms or 0)
+    assert sample_page.rows()[0] == longest.index
     assert sample_page.problems == []
 
 
@@ -181,6 +184,9 @@ def test_big_capture_is_sampled_and_says_so(browser: Any, tmp_path: Path) -> Non
     write_folder(tmp_path / "out", built.files)
     page = Page(browser, tmp_path / "out")
     assert page.bars() == 120
+    data = msgspec.json.decode(page.page.evaluate("document.getElementById('report-data').textContent"), type=PageData)
+    assert data.sampling == Sampling(total=600, rows=300, drawn=120, notes=data.sampling.notes)
+    assert page.rows()[:5] == data.requests.index[:5]
     assert page.page.locator("#overview .scatterlayer .trace").count() == 5
     assert "120 of 600 requests drawn" in page.page.locator("#timeline-note").text_content()
     assert "The timeline draws 120 of 600 requests" in page.page.locator("#notes").text_content()

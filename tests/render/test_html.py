@@ -7,30 +7,44 @@ import hashlib
 import json
 import re
 
+import msgspec
 import pytest
 
 from analyzer.analysis.analyze import analyze
-from analyzer.har.loader import load_bytes, load_capture
+from analyzer.har.loader import Capture, load_bytes, load_capture
 from analyzer.redact import redacted
 from analyzer.render.html import plotly_js, render_html
 from analyzer.render.page import page_data
+from analyzer.render.page_data import PageData
 from tests.hostile import NAME_PAYLOAD, PAYLOAD, SAMPLES, hostile_har
 
 
-def _html(capture: object) -> str:
-    analysis = analyze(capture)  # type: ignore[arg-type]
+def _html(capture: Capture) -> tuple[str, PageData]:
+    analysis = analyze(capture)
     summary = redacted(analysis.summary)
-    return render_html(summary, page_data(analysis, summary))
+    page = page_data(analysis, summary)
+    return render_html(summary, page), page
+
+
+def _embedded(html: str) -> str:
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    assert data is not None
+    return data.group(1)
 
 
 @pytest.fixture(scope="module")
 def sample_html() -> str:
-    return _html(load_capture(SAMPLES / "detail-watch-then-poll.har"))
+    return _html(load_capture(SAMPLES / "detail-watch-then-poll.har"))[0]
 
 
 @pytest.fixture(scope="module")
-def hostile_html() -> str:
+def hostile() -> tuple[str, PageData]:
     return _html(load_bytes(json.dumps(hostile_har()).encode(), "hostile.har"))
+
+
+@pytest.fixture(scope="module")
+def hostile_html(hostile: tuple[str, PageData]) -> str:
+    return hostile[0]
 
 
 def test_inlines_plotly_and_loads_nothing_from_outside(sample_html: str) -> None:
@@ -51,9 +65,15 @@ def test_csp_allows_exactly_the_page_scripts(sample_html: str) -> None:
 def test_capture_text_is_escaped(hostile_html: str) -> None:
     assert PAYLOAD not in hostile_html and NAME_PAYLOAD not in hostile_html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in hostile_html  # the title in the facts
-    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', hostile_html, re.S)
-    assert data is not None and "<" not in data.group(1)
-    assert PAYLOAD in json.dumps(json.loads(data.group(1)), ensure_ascii=False)  # intact once parsed
+    data = _embedded(hostile_html)
+    assert "<" not in data
+    assert PAYLOAD in json.dumps(json.loads(data), ensure_ascii=False)  # intact once parsed
+
+
+def test_embedded_data_is_the_page_data(hostile: tuple[str, PageData]) -> None:
+    html, page = hostile
+    assert msgspec.json.decode(_embedded(html), type=PageData) == page
+    assert PAYLOAD in page.titles[0]
 
 
 def test_page_is_one_self_contained_file_of_known_size(sample_html: str) -> None:

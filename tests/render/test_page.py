@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_bytes, load_capture
 from analyzer.redact import redacted
 from analyzer.render.page import Limits, _pick, page_data, redact_value
+from analyzer.render.page_data import PageData, RequestColumns, RequestRow, Sampling
 from tests.factories import document, make_har, request
 from tests.hostile import GATEWAY, SAMPLES, hostile_har
 
@@ -29,7 +31,7 @@ def busy_har(count: int) -> dict[str, Any]:
     return make_har(entries)
 
 
-def _page(har: dict[str, Any], limits: Limits | None = None, redact: bool = True) -> dict[str, Any]:
+def _page(har: dict[str, Any], limits: Limits | None = None, redact: bool = True) -> PageData:
     analysis = analyze(load_bytes(json.dumps(har).encode(), "busy.har"))
     summary = redacted(analysis.summary) if redact else analysis.summary
     return page_data(analysis, summary, redact=redact, limits=limits)
@@ -50,36 +52,37 @@ def test_pick(ranks: list[int], limit: int, kept: list[int]) -> None:
 
 def test_small_capture_is_drawn_whole() -> None:
     page = _page(busy_har(40))
-    assert page["sampling"] == {"total": 40, "rows": 40, "drawn": 40, "notes": []}
-    assert all(page["requests"]["drawn"]) and page["overview"] is None
+    assert page.sampling == Sampling(total=40, rows=40, drawn=40, notes=[])
+    assert all(page.requests.drawn) and page.overview is None
 
 
 def test_big_capture_keeps_streams_and_documents_and_counts_everything() -> None:
     page = _page(busy_har(600), Limits(bars=100, rows=300, details=20))
-    requests = page["requests"]
-    assert page["sampling"]["drawn"] == sum(requests["drawn"]) == 100
-    assert len(requests["index"]) == 300
-    drawn = {i for i, d in zip(requests["index"], requests["drawn"], strict=True) if d}
-    streams = {i for i, long in zip(requests["index"], requests["long"], strict=True) if long}
+    requests = page.requests
+    assert page.sampling.drawn == sum(requests.drawn) == 100
+    assert len(requests.index) == 300
+    drawn = {i for i, d in zip(requests.index, requests.drawn, strict=True) if d}
+    streams = {i for i, long in zip(requests.index, requests.long, strict=True) if long}
     assert streams and streams <= drawn and 0 in drawn  # every watch, and the document
-    assert sum(sum(counts) for counts in page["overview"]["counts"].values()) == 600
-    assert len(page["details"]) == 20 and len(page["sampling"]["notes"]) == 3
+    assert page.overview is not None
+    assert sum(sum(counts) for counts in page.overview.counts.values()) == 600
+    assert len(page.details) == 20 and len(page.sampling.notes) == 3
 
 
 def test_lanes_by_connection_and_by_resource() -> None:
     page = _page(busy_har(40))
-    assert page["lanes"]["resource"][:2] == ["web · console.example.com", "calico3/core/v1/a/pods/p-1"]
-    assert page["lanes"]["connection"] == ["inferred:console.example.com:443#1 · HTTP/1.1"]
+    assert page.lanes.resource[:2] == ["web · console.example.com", "calico3/core/v1/a/pods/p-1"]
+    assert page.lanes.connection == ["inferred:console.example.com:443#1 · HTTP/1.1"]
 
 
 def test_open_watch_spans_to_the_end_of_the_capture() -> None:
     analysis = analyze(load_capture(SAMPLES / "detail-reload-mid-watch.har"))
     page = page_data(analysis, redacted(analysis.summary))
-    requests = page["requests"]
-    last_watch = max(i for i, verb in enumerate(requests["verb"]) if verb == "watch")
-    assert requests["open"][last_watch] and requests["end"][last_watch] == page["end_s"]
-    aborted = [i for i, a in enumerate(requests["aborted"]) if a]
-    assert [requests["verb"][i] for i in aborted] == ["watch"]
+    requests = page.requests
+    last_watch = max(i for i, verb in enumerate(requests.verb) if verb == "watch")
+    assert requests.open[last_watch] and requests.end[last_watch] == page.end_s
+    aborted = [i for i, a in enumerate(requests.aborted) if a]
+    assert [requests.verb[i] for i in aborted] == ["watch"]
 
 
 @pytest.mark.parametrize(
@@ -100,6 +103,23 @@ def test_redact_value(name: str, value: str, shown: str) -> None:
 
 
 def test_headers_are_redacted_unless_asked(tmp_path: Path) -> None:
-    shown = json.dumps(_page(hostile_har()))
+    shown = msgspec.json.encode(_page(hostile_har())).decode()
     assert "SECRET" not in shown
-    assert "SECRET-BEARER-2" in json.dumps(_page(hostile_har(), redact=False))
+    assert "SECRET-BEARER-2" in msgspec.json.encode(_page(hostile_har(), redact=False)).decode()
+
+
+def test_request_columns_are_the_row_fields_then_drawn_and_lane() -> None:
+    # RequestColumns.of fills the columns by position from the rows' fields.
+    assert RequestColumns.__struct_fields__ == (*RequestRow.__struct_fields__, "drawn", "lane")
+
+
+def test_columns_of_no_rows_are_empty() -> None:
+    columns = RequestColumns.of([], drawn=[], lanes=[])
+    assert all(getattr(columns, name) == [] for name in RequestColumns.__struct_fields__)
+
+
+def test_page_json_decodes_back_into_the_page_data() -> None:
+    page = _page(busy_har(600), Limits(bars=100, rows=300, details=20), redact=False)
+    data = msgspec.json.encode(page)
+    assert msgspec.json.decode(data, type=PageData) == page
+    assert data.startswith(b'{"end_s":') and b'"details":{"0":{"request":[[' in data  # keys as the script reads them
