@@ -7,10 +7,10 @@ Playwright, mitmproxy, Charles and older Chrome keep them, and OIDC tokens trave
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import msgspec
-
-from analyzer.summary import Summary
+if TYPE_CHECKING:  # the `requests` command redacts tables only, and does not load the summary types
+    from analyzer.summary import Summary
 
 REDACTED = "REDACTED"
 
@@ -54,6 +54,8 @@ def redact_header(name: str, value: str) -> str:
 
 def redacted(summary: Summary) -> Summary:
     """The summary as views and written files show it: secrets in URLs redacted."""
+    import msgspec
+
     replace = msgspec.structs.replace
     return replace(
         summary,

@@ -64,14 +64,8 @@ class ResourceKey(msgspec.Struct, frozen=True):
     SEPARATOR = "/"
 
     def __str__(self) -> str:
-        parts = [
-            self.cluster or self.ABSENT,
-            self.group or self.CORE,
-            self.version or self.ABSENT,
-            self.namespace or self.ABSENT,
-            self.resource,
-        ]
-        return self.SEPARATOR.join([*parts, self.name] if self.name else parts)
+        *parts, name = self.labels
+        return self.SEPARATOR.join([*parts, name] if name else parts)
 
     @classmethod
     @functools.cache
@@ -79,19 +73,33 @@ class ResourceKey(msgspec.Struct, frozen=True):
         """The key of a string form (the inverse of `str`).
 
         Raises:
-            ValueError: not five or six parts.
+            ValueError: fewer than five parts.
         """
         parts = text.split(cls.SEPARATOR)
-        if len(parts) not in (5, 6):
+        if len(parts) < 5:
             raise ValueError(f"not a resource key: {text!r}")
-        cluster, group, version, namespace, resource, *name = parts
+        cluster, group, version, namespace, resource, *rest = parts
+        name = cls.SEPARATOR.join(rest)  # a name from a fieldSelector may hold the separator
         return cls(
             cluster=None if cluster == cls.ABSENT else cluster,
             group=None if group == cls.CORE else group,
             version=None if version == cls.ABSENT else version,
             namespace=None if namespace == cls.ABSENT else namespace,
             resource=resource,
-            name=name[0] if name else None,
+            name=name or None,
+        )
+
+    @property
+    def labels(self) -> tuple[str, str, str, str, str, str]:
+        """cluster, group, version, namespace, resource and name as the string form writes them (a policy's
+        selectors match these): `-` for an absent cluster, version or namespace, `core`, `""` for no name."""
+        return (
+            self.cluster or self.ABSENT,
+            self.group or self.CORE,
+            self.version or self.ABSENT,
+            self.namespace or self.ABSENT,
+            self.resource,
+            self.name or "",
         )
 
     @property
@@ -430,10 +438,10 @@ def decode_summary(data: bytes) -> Summary:
     """
     try:
         header = msgspec.json.decode(data, type=_Header)
+    except msgspec.ValidationError:  # a DecodeError too: the JSON was fine
+        raise SummaryError("not an analysis report (no schema)") from None
     except msgspec.DecodeError as exc:
         raise SummaryError(f"invalid JSON: {exc}") from None
-    except msgspec.ValidationError:
-        raise SummaryError("not an analysis report (no schema)") from None
     if header.schema != SCHEMA_ID:
         raise SummaryError(
             f"unsupported report schema {header.schema!r} (this version reads {SCHEMA_ID}; "

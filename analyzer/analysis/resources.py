@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analyzer.summary import ResourceKey
+
 READ_VERBS = frozenset({"get", "list"})
 ACCESS_VERBS = READ_VERBS | {"watch"}
 
@@ -19,40 +21,28 @@ def resource_keys(frame: pd.DataFrame) -> pd.Series:
     k8s = frame["k8s"].fillna(False).astype(bool) & frame["is_resource_request"].fillna(False).astype(bool)
     usable = k8s & frame["verb"].isin(list(ACCESS_VERBS)) & frame["subresource"].isna() & frame["resource"].notna()
     namespace = frame["namespace"].where(frame["resource"] != "namespaces")
+    # ResourceKey's string form, a column at a time.
+    absent, separator = ResourceKey.ABSENT, ResourceKey.SEPARATOR
     key = (
-        frame["cluster"].fillna("-").astype(str)
-        + "/"
-        + frame["group"].fillna("core").astype(str)
-        + "/"
-        + frame["version"].fillna("-").astype(str)
-        + "/"
-        + namespace.fillna("-").astype(str)
-        + "/"
+        frame["cluster"].fillna(absent).astype(str)
+        + separator
+        + frame["group"].fillna(ResourceKey.CORE).astype(str)
+        + separator
+        + frame["version"].fillna(absent).astype(str)
+        + separator
+        + namespace.fillna(absent).astype(str)
+        + separator
         + frame["resource"].fillna("").astype(str)
     )
-    key = key.where(frame["name"].isna(), key + "/" + frame["name"].fillna("").astype(str))
+    key = key.where(frame["name"].isna(), key + separator + frame["name"].fillna("").astype(str))
     return key.where(usable, None).astype("object")
 
 
 def collection_of(key: str) -> str:
     """`c/g/v/ns/res/name` -> `c/g/v/ns/res`; a collection key is its own collection."""
-    parts = key.split("/")
-    return "/".join(parts[:5])
+    return str(ResourceKey.parse(key).collection)
 
 
 def all_namespaces_of(key: str) -> str:
     """The cross-namespace collection that also covers `key`: `c/g/v/-/res`."""
-    parts = key.split("/")
-    return "/".join([*parts[:3], "-", parts[4]])
-
-
-def split_key(key: str) -> dict[str, str | None]:
-    cluster, group, version, namespace, resource, *rest = key.split("/")
-    return {
-        "cluster": None if cluster == "-" else cluster,
-        "group": None if group == "core" else group,
-        "version": version,
-        "namespace": None if namespace == "-" else namespace,
-        "resource": resource,
-        "name": rest[0] if rest else None,
-    }
+    return str(ResourceKey.parse(key).all_namespaces)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from analyzer.analysis.findings import RULES
 from analyzer.errors import ConfigError
-from analyzer.summary import MODES, SEVERITIES, one_of
+from analyzer.summary import MODES, SEVERITIES, ResourceKey, one_of
 
 LOAD_SELECTORS = ("page", "trigger")
 KEY_SELECTORS = ("cluster", "group", "version", "namespace", "resource", "name")
@@ -88,11 +88,11 @@ class Selector:
         """A resource key (`cluster/group/version/namespace/resource[/name]`); None only when no key glob is set."""
         if not self.selects_keys:
             return True
-        parts = (key or "").split("/")
-        if len(parts) < 5:
-            return False
-        values = dict(zip(KEY_SELECTORS, [*parts[:5], "/".join(parts[5:])], strict=True))
-        return all(self.matches(name, values[name]) for name in KEY_SELECTORS)
+        try:
+            labels = ResourceKey.parse(key or "").labels
+        except ValueError:
+            return False  # not a resource key (a host)
+        return all(self.matches(name, value) for name, value in zip(KEY_SELECTORS, labels, strict=True))
 
 
 @dataclass(frozen=True)
