@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from analyzer.har.loader import Capture, Refine
+    from analyzer.har.hooks import Refine
+    from analyzer.har.loader import Capture
     from analyzer.settings import Settings
 
 from analyzer.errors import AnalyzerError

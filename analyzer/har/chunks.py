@@ -14,19 +14,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 import msgspec
 
 from analyzer.har import columns as cols
 from analyzer.har import schema
+from analyzer.har.hooks import Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.source import Frames, Source
 from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
-
-if TYPE_CHECKING:
-    from analyzer.har.loader import Progress, Refine
 
 CHUNK_BYTES = 2 << 20
 UNIT_BYTES = 32 << 20

@@ -17,7 +17,6 @@ decoded chunk by chunk in this process, the careful path still taking over what 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -27,6 +26,7 @@ import msgspec
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.fields import decode_headers, raw_text
+from analyzer.har.hooks import Progress, Refine
 from analyzer.har.platform import can_decode_in_workers, loader_platform
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from analyzer.har.table import Part
 
 CHUNK = 4096
-Progress = Callable[[int, int], None]  # (entries done, entries in all)
-Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows with more columns
 
 
 class _Lazy(msgspec.Struct, gc=False):

@@ -1,0 +1,9 @@
+"""What a caller may hand the loader to run while it reads: a progress callback and a refinement of the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Progress = Callable[[int, int], None]  # (entries done, entries in all)
+Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows with more columns
