@@ -1,9 +1,10 @@
 """The typed summary of one analysed capture (`har-analyzer/analysis/v2`): what every view and the gate read.
 
 `analyzer.analysis.summarize` builds it once, from unredacted facts; `redacted()` is the copy that views and
-written files show unless the user asks for secrets. `analysis.json` is this summary encoded with msgspec, and
-`decode_summary` reads it back into the same types, so a saved baseline and a fresh capture are judged by the
-same code. The JSON Schema (`analyzer/schemas/analysis-v2.schema.json`) is generated from these Structs.
+written files show unless the user asks for secrets. `analysis.json` is this summary encoded with msgspec
+(`render.json`), and `decode_summary` reads it back into the same types, so a saved baseline and a fresh capture
+are judged by the same code. The JSON Schema (`analyzer/schemas/analysis-v2.schema.json`) is generated from these
+Structs.
 """
 
 from __future__ import annotations
@@ -423,11 +424,6 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
 
 class SummaryError(ValueError):
     """Bytes that are not a v2 summary; the message says why in one line."""
-
-
-def encode_summary(summary: Summary) -> bytes:
-    """`analysis.json`: the summary as indented JSON."""
-    return msgspec.json.format(msgspec.json.encode(summary), indent=2) + b"\n"
 
 
 def decode_summary(data: bytes) -> Summary:

@@ -6,7 +6,6 @@ judges unredacted summaries; the outputs redact URLs unless `--show-secrets`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +14,14 @@ import click
 from analyzer.cli.options import (
     ExitCode,
     command_settings,
+    emit,
     output_options,
     settings_from,
     shared_options,
-    write_bytes,
-    write_text,
 )
 from analyzer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from analyzer.gate.fail_on import Condition
 
 
@@ -76,27 +72,18 @@ def check(
     from analyzer.gate.check import read_and_check
     from analyzer.gate.policy import default_policy, load_policy
     from analyzer.gate.reading import read_subject
-    from analyzer.render.gate_json import check_document, encode
+    from analyzer.render import CHECK_RENDERERS
     from analyzer.render.gate_markdown import render_check_markdown
-    from analyzer.render.gate_text import check_lines
-    from analyzer.render.junit import render_junit
 
     chosen = default_policy() if policy is None else load_policy(policy)
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
     result = read_and_check(captures, chosen, lambda path: read_subject(path, settings, warn=_warn))
     if junit is not None:
-        write_bytes(render_junit(result, show_secrets=shown), junit)
+        emit(ctx, junit, CHECK_RENDERERS["junit"](result, shown))
     if markdown is not None:
         _append(markdown, render_check_markdown(result, show_secrets=shown))
-    if fmt == "json":
-        write_bytes(encode(check_document(result, show_secrets=shown)), output)
-    elif fmt == "markdown":
-        write_bytes(render_check_markdown(result, show_secrets=shown).encode("utf-8"), output)
-    elif fmt == "junit":
-        write_bytes(render_junit(result, show_secrets=shown), output)
-    else:
-        write_text(ctx, output, lambda console: _draw(check_lines(result, show_secrets=shown), console))
+    emit(ctx, output, CHECK_RENDERERS[fmt](result, shown))
     if not result.passed:
         ctx.exit(ExitCode.GATE_FAILED)
 
@@ -141,35 +128,21 @@ def diff(
     changes (watch -> poll first), poll intervals, requests per verb, new and gone findings, long-lived
     connections and latency per verb. Page loads are matched by order and URL, resources by key."""
     from analyzer.gate.diff import diff_subjects
-    from analyzer.gate.fail_on import tripped
+    from analyzer.gate.fail_on import judge_diff
     from analyzer.gate.reading import read_subject
-    from analyzer.render.gate_json import diff_document, encode
-    from analyzer.render.gate_markdown import render_diff_markdown
-    from analyzer.render.gate_text import diff_lines
+    from analyzer.render import DIFF_RENDERERS
 
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
     changes = diff_subjects(read_subject(baseline, settings, warn=_warn), read_subject(current, settings, warn=_warn))
-    held = tripped(changes, fail_on)
-    if fmt == "json":
-        write_bytes(encode(diff_document(changes, fail_on, held, show_secrets=shown)), output)
-    elif fmt == "markdown":
-        write_bytes(render_diff_markdown(changes, fail_on, held, show_secrets=shown).encode("utf-8"), output)
-    else:
-        write_text(ctx, output, lambda console: _draw(diff_lines(changes, held, fail_on, show_secrets=shown), console))
-    if held:
+    outcome = judge_diff(changes, fail_on)
+    emit(ctx, output, DIFF_RENDERERS[fmt](outcome, shown))
+    if outcome.failed:
         ctx.exit(ExitCode.GATE_FAILED)
 
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
-
-
-def _draw(lines: Sequence[tuple[str, str]], console: Console) -> None:
-    from rich.text import Text
-
-    for text, style in lines:
-        console.print(Text(text, style=style), soft_wrap=True)
 
 
 def _append(path: Path, text: str) -> None:

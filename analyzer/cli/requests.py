@@ -85,7 +85,6 @@ def classify(
 ) -> None:
     """Classify URLs the way kube-apiserver would (verb, group, version, namespace, resource, name ...),
     behind any known or configured console prefix."""
-    import msgspec
 
     from analyzer.redact import redact_url
 
@@ -94,8 +93,10 @@ def classify(
     if not ctx.meta.get("show_secrets"):
         infos = [_with_url(info, redact_url(info.url)) for info in infos]
     if fmt == "json":
-        payload = msgspec.json.format(msgspec.json.encode([i.to_json() for i in infos]), indent=2)
-        write_bytes(payload + b"\n", output)
+        from analyzer.render.json import encode_json
+
+        payload = encode_json([i.to_json() for i in infos])
+        write_bytes(payload, output)
         return
     from analyzer.render.terminal import render_classification
 

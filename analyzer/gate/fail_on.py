@@ -8,7 +8,7 @@ a unit are in the metric's unit (ms for latency, s for poll intervals).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analyzer.errors import ConfigError
@@ -99,6 +99,23 @@ def _in_unit(number: float, given: str, unit: str) -> float:
     if given == unit:
         return number
     return number * 1000 if (given, unit) == ("s", "ms") else number / 1000
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    """A diff with the `--fail-on` conditions asked for and those that hold (each with its reason)."""
+
+    diff: Diff
+    conditions: tuple[Condition, ...]
+    tripped: tuple[tuple[Condition, str], ...]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.tripped)
+
+
+def judge_diff(diff: Diff, conditions: Sequence[Condition]) -> DiffOutcome:
+    return DiffOutcome(diff, tuple(conditions), tuple(tripped(diff, conditions)))
 
 
 def tripped(diff: Diff, conditions: Iterable[Condition]) -> list[tuple[Condition, str]]:

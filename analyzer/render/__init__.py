@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from analyzer.gate.check import CheckResult
+    from analyzer.gate.fail_on import DiffOutcome
     from analyzer.summary import Summary
 
 
@@ -39,4 +41,67 @@ ANALYSIS_RENDERERS: dict[str, Callable[[Summary], bytes | Callable[[Console], No
     "table": _analysis_table,
     "json": _analysis_json,
     "markdown": _analysis_markdown,
+}
+
+
+def _check_table(result: CheckResult, show_secrets: bool) -> Callable[[Console], None]:
+    from analyzer.render.gate_text import check_lines, draw_lines
+
+    return draw_lines(check_lines(result, show_secrets=show_secrets))
+
+
+def _check_json(result: CheckResult, show_secrets: bool) -> bytes:
+    from analyzer.render.gate_json import check_document
+    from analyzer.render.json import encode_json
+
+    return encode_json(check_document(result, show_secrets=show_secrets))
+
+
+def _check_markdown(result: CheckResult, show_secrets: bool) -> bytes:
+    from analyzer.render.gate_markdown import render_check_markdown
+
+    return render_check_markdown(result, show_secrets=show_secrets).encode("utf-8")
+
+
+def _check_junit(result: CheckResult, show_secrets: bool) -> bytes:
+    from analyzer.render.junit import render_junit
+
+    return render_junit(result, show_secrets=show_secrets)
+
+
+# The views of a `check` (also its `--junit FILE` and `--markdown FILE` copies); URLs redacted unless asked.
+CHECK_RENDERERS: dict[str, Callable[[CheckResult, bool], bytes | Callable[[Console], None]]] = {
+    "table": _check_table,
+    "json": _check_json,
+    "markdown": _check_markdown,
+    "junit": _check_junit,
+}
+
+
+def _diff_table(outcome: DiffOutcome, show_secrets: bool) -> Callable[[Console], None]:
+    from analyzer.render.gate_text import diff_lines, draw_lines
+
+    return draw_lines(diff_lines(outcome.diff, outcome.tripped, outcome.conditions, show_secrets=show_secrets))
+
+
+def _diff_json(outcome: DiffOutcome, show_secrets: bool) -> bytes:
+    from analyzer.render.gate_json import diff_document
+    from analyzer.render.json import encode_json
+
+    document = diff_document(outcome.diff, outcome.conditions, outcome.tripped, show_secrets=show_secrets)
+    return encode_json(document)
+
+
+def _diff_markdown(outcome: DiffOutcome, show_secrets: bool) -> bytes:
+    from analyzer.render.gate_markdown import render_diff_markdown
+
+    text = render_diff_markdown(outcome.diff, outcome.conditions, outcome.tripped, show_secrets=show_secrets)
+    return text.encode("utf-8")
+
+
+# The views of a `diff`.
+DIFF_RENDERERS: dict[str, Callable[[DiffOutcome, bool], bytes | Callable[[Console], None]]] = {
+    "table": _diff_table,
+    "json": _diff_json,
+    "markdown": _diff_markdown,
 }

@@ -61,10 +61,6 @@ class CheckDocument(msgspec.Struct):
     captures: list[CaptureOutcome]
 
 
-def encode(document: msgspec.Struct) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
-
-
 def check_document(result: CheckResult, *, show_secrets: bool = False) -> CheckDocument:
     checks = [r for c in result.captures for r in c.results]
 

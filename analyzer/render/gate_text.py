@@ -8,7 +8,8 @@ AssertionError and the tests take the text alone. The gate judges unredacted sum
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from analyzer.gate.check import FAIL, PASS, SKIP, CheckResult, RuleResult, Status
 from analyzer.gate.diff import Change, Diff, ResourceDiff
@@ -17,7 +18,24 @@ from analyzer.gate.fail_on import Condition
 from analyzer.redact import redact_url
 from analyzer.summary import Finding, ResourceVerdict
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 Line = tuple[str, str]  # text, rich style ("" for none)
+
+
+def draw_lines(lines: Sequence[Line]) -> Callable[[Console], None]:
+    """The lines as a drawing on a console, each in its style, never cut (a pipe or a CI log gets them whole)."""
+
+    def draw(console: Console) -> None:
+        from rich.text import Text
+
+        for text, style in lines:
+            console.print(Text(text, style=style), soft_wrap=True)
+
+    return draw
+
+
 _STATUS: dict[Status, tuple[str, str]] = {PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), SKIP: ("SKIP", "yellow")}
 EVIDENCE_SHOWN = 12
 

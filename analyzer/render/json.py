@@ -1,7 +1,8 @@
-"""The analysis as JSON: `analysis.json` and `analyze --format json` (schema `har-analyzer/analysis/v2`).
+"""JSON output: the one encoder every JSON document goes through, and the analysis document itself
+(`analysis.json`, `analyze --format json`, schema `har-analyzer/analysis/v2`).
 
-The document is the typed summary encoded (`analyzer.summary`); its JSON Schema, generated from the same
-Structs, ships in the package (`analyzer/schemas/analysis-v2.schema.json`) and a test keeps it current.
+The analysis document is the typed summary encoded (`analyzer.summary`); its JSON Schema, generated from the
+same Structs, ships in the package (`analyzer/schemas/analysis-v2.schema.json`) and a test keeps it current.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from importlib import resources
 
 import msgspec
 
-from analyzer.summary import SCHEMA_ID, Summary, encode_summary, summary_schema
+from analyzer.summary import SCHEMA_ID, Summary, summary_schema
 
 SCHEMA_FILE = f"schemas/analysis-{SCHEMA_ID.rsplit('/', 1)[1]}.schema.json"
 
 
+def encode_json(value: object) -> bytes:
+    """Typed documents (msgspec Structs) and plain values as indented JSON, newline-terminated."""
+    return msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
+
+
 def render_analysis_json(summary: Summary) -> bytes:
-    return encode_summary(summary)
+    return encode_json(summary)
 
 
 def schema_text() -> str:
@@ -26,4 +32,4 @@ def schema_text() -> str:
 
 def generated_schema_text() -> str:
     """The schema as the Structs define it now (what `schema_text` must equal)."""
-    return (msgspec.json.format(msgspec.json.encode(summary_schema()), indent=2) + b"\n").decode("utf-8")
+    return encode_json(summary_schema()).decode("utf-8")

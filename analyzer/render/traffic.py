@@ -17,6 +17,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from analyzer.render.json import encode_json
 from analyzer.summary import (
     Connection,
     HostConcurrency,
@@ -189,7 +190,7 @@ VIEWS: dict[str, ViewBuilder] = {
 
 
 def render_json(view: TrafficView) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(view), indent=2) + b"\n"
+    return encode_json(view)
 
 
 def render_csv(view: TrafficView) -> str:

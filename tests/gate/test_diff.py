@@ -8,7 +8,8 @@ import pytest
 
 from analyzer.gate.diff import diff_subjects, pair_loads
 from analyzer.gate.reading import read_subject
-from analyzer.summary import Navigation, Trigger, encode_summary
+from analyzer.render.json import render_analysis_json
+from analyzer.summary import Navigation, Trigger
 from tests.gate.support import expected_modes, sample_subject
 
 MICROSERVICES = "calico3/asm.alauda.io/v1beta3/testhl/microservices"
@@ -67,7 +68,7 @@ def test_http2_to_http1_shows_the_long_lived_connections() -> None:
 def test_a_saved_analysis_json_diffs_like_its_har(tmp_path: Path) -> None:
     saved = tmp_path / "analysis.json"
     har = sample_subject("list-watch-healthy")
-    saved.write_bytes(encode_summary(har.summary))
+    saved.write_bytes(render_analysis_json(har.summary))
     from_json = read_subject(str(saved))
     assert from_json.source == str(saved)
     assert from_json.summary.navigations == har.summary.navigations
