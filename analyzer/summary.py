@@ -145,8 +145,10 @@ class ResourceVerdict(msgspec.Struct, frozen=True):
     requests_per_min: float
     bytes_per_min: float
     reads: tuple[int, ...]  # request indices of the gets and lists
-    watches: tuple[int, ...]  # request indices of the watches on this key or covering it
-    covered_by_collection: bool  # watched only through a watch of its collection
+    watches: tuple[int, ...]  # request indices of the watches of this key itself: with the reads, they decide the mode
+    # Watches of its collection in the same load (in its namespace or across all namespaces): they deliver this
+    # object's changes too, and are reported beside its verdict, but never decide its mode.
+    covered_by: tuple[int, ...]
 
     @property
     def resource_key(self) -> ResourceKey:

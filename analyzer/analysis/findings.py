@@ -77,7 +77,7 @@ def _replaced_by_polling(e: Evidence) -> list[Finding]:
                 findings.append(_finding(
                     "watch-replaced-by-polling", index, key,
                     f"watched in load {before.navigation}, polled every {verdict.poll_interval_s:g} s after the "
-                    f"reload (load {index})", before.watches + verdict.reads,
+                    f"reload (load {index})" + _beside(verdict), before.watches + verdict.reads,
                     "Find why the page falls back to polling after a reload (a downgrade switch such as "
                     "DOWNGRADE_WATCH_ENABLED/downgradePolling read on load) and keep the watch",
                 ))  # fmt: skip
@@ -88,10 +88,19 @@ def _polling_instead_of_watch(e: Evidence) -> list[Finding]:
     watched = {v.key for v in e.verdicts if "watch" in v.mode}
     return [
         _finding("polling-instead-of-watch", v.navigation, v.key,
-                 f"polled every {v.poll_interval_s:g} s ({len(v.reads)} reads) and never watched", v.reads,
-                 "Watch the resource (list, then watch from the list's resourceVersion) instead of polling it")
+                 f"polled every {v.poll_interval_s:g} s ({len(v.reads)} reads) and never watched" + _beside(v),
+                 v.reads, "Watch the resource (list, then watch from the list's resourceVersion) instead of polling it"
+                 + ("; or take its changes from the collection's watch" if v.covered_by else ""))
         for v in e.verdicts if v.mode == "poll" and v.key not in watched
     ]  # fmt: skip
+
+
+def _beside(verdict: ResourceVerdict) -> str:
+    """What a finding on a polled object says of a watch of its collection in the same load."""
+    if not verdict.covered_by:
+        return ""
+    shown = ", ".join(f"#{i}" for i in verdict.covered_by[:3]) + (" …" if len(verdict.covered_by) > 3 else "")
+    return f", while its collection was watched ({shown})"
 
 
 def _watch_and_poll(e: Evidence) -> list[Finding]:

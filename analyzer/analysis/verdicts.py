@@ -1,12 +1,16 @@
 """Per page load and resource: did the page watch it, poll it (how often), read it once, or both?
 
-- `watch`: watched — by a watch on the key, or by a watch of its collection in the same namespace or across
-  all namespaces — and not polled;
+- `watch`: watched by a watch of the key itself (for an object: a watch that names it, by path or by
+  `fieldSelector=metadata.name=`), and not polled;
 - `poll`: not watched; `poll_min_reads` or more reads whose gaps have a coefficient of variation at most
   `poll_max_cv`;
 - `watch+poll`: both;
 - `once`: read, but neither watched nor polled (a single read, or irregular repeats).
 A read is a get or a list, never a watch; a paged list is one read; a streaming list is a watch.
+
+The requests of a key decide its mode. A watch of the key's collection in the same load (in its namespace or
+across all namespaces) is reported beside it (`covered_by`): a detail panel polling its object while a sidebar
+watches the collection is still polling, and a one-shot get of an object whose collection is watched is `once`.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def _verdict(
     covering = _covering_watches(key, watches_by_key)
     interval, regularity = poll_statistics(list(reads["started"]), settings)
     polled = interval is not None
-    watched = bool(own or covering)
+    watched = bool(own)  # a collection's watch is reported beside the verdict (covered_by), never decides it
     mode: Mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
     counts: dict[AccessVerb, int] = {verb: int((rows["verb"] == verb).sum()) for verb in ACCESS_VERBS}
     total_bytes = float(rows["bytes"].astype("Float64").fillna(0).sum())
@@ -67,8 +71,8 @@ def _verdict(
         requests_per_min=round(len(rows) / minutes, 2),
         bytes_per_min=round(total_bytes / minutes, 1),
         reads=tuple(int(i) for i in reads["index"]),
-        watches=tuple(sorted(set(own) | set(covering))),
-        covered_by_collection=bool(covering) and not own,
+        watches=tuple(sorted(own)),
+        covered_by=covering,
     )
 
 

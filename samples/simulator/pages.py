@@ -1,4 +1,5 @@
-"""The console's static files: `/console/{detail,list,dashboard}` (one HTML page) and `/static/console.js`."""
+"""The console's static files: `/console/{detail,list,dashboard,detail-sidebar}` (one HTML page) and
+`/static/console.js`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from samples.simulator.api import Scope, Send
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("detail", "list", "dashboard")
+PAGES = ("detail", "list", "dashboard", "detail-sidebar")
 _INDEX = "".join(f'<li><a href="/console/{p}">{p}</a></li>' for p in PAGES)
 
 

@@ -99,6 +99,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         findings=(),
     ),
     Scenario(
+        "detail-sidebar-watch-then-poll",
+        "A sidebar lists and watches the microservices while the detail panel watches asm-cal3; polling is "
+        "switched on and the page reloaded: the sidebar still watches, the panel GETs its object every 3 s.",
+        "/console/detail-sidebar?timeout=8&interval=3",
+        duration=24,
+        reload_after=(11,),
+        local_storage_before_reload=POLLING_ON,
+        churn=(Churn(key("microservices", "asm-cal3"), 3),),
+        findings=("watch-replaced-by-polling", "watch-aborted-by-navigation"),
+    ),
+    Scenario(
         "poll-list",
         "A list page with polling on from the start (cookie): the list is read every 5 s and never watched.",
         "/console/list?interval=5",

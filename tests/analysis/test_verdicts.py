@@ -1,4 +1,5 @@
-"""Verdicts per page load and resource: watch, poll, watch+poll, once; collection coverage; paged lists;
+"""Verdicts per page load and resource: watch, poll, watch+poll, once; a collection watch beside its objects;
+paged lists;
 and the case from the brief, end to end."""
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def test_get_list_by_name_and_watch_are_one_object() -> None:
     assert verdict.key == KEY and verdict.counts == {"get": 1, "list": 1, "watch": 1} and verdict.mode == "watch"
 
 
-def test_a_collection_watch_covers_its_objects_in_the_namespace_and_across_namespaces() -> None:
+def test_a_collection_watch_is_reported_beside_its_objects_in_the_namespace_and_across_namespaces() -> None:
     all_namespaces = (
         "https://console.example.com/api-gateway/kubernetes/calico3/apis/asm.alauda.io/v1beta3/microservices"
     )
@@ -57,8 +58,26 @@ def test_a_collection_watch_covers_its_objects_in_the_namespace_and_across_names
                   request(f"{BASE.replace('testhl', 'other')}/microservices/x", 0.2),
                   request(f"{all_namespaces}?watch=1", 0.3, time_ms=9_000.0)])  # fmt: skip
     by_key = {v.key: v for v in result.verdicts}
-    assert by_key[KEY].mode == "watch" and by_key[KEY].covered_by_collection
-    assert by_key["calico3/asm.alauda.io/v1beta3/other/microservices/x"].mode == "watch"
+    # a one-shot get of an object whose collection is watched is read once: the collection's watch is beside it
+    assert by_key[KEY].mode == "once" and by_key[KEY].covered_by == (1, 3) and by_key[KEY].watches == ()
+    other = by_key["calico3/asm.alauda.io/v1beta3/other/microservices/x"]
+    assert other.mode == "once" and other.covered_by == (3,)
+    assert by_key[COLLECTION].mode == "watch" and by_key[COLLECTION].covered_by == (3,)
+
+
+def test_an_object_polled_beside_its_collection_watch_is_polled_and_its_regression_found() -> None:
+    """The sidebar watches the collection in both loads; the detail panel watches its object, then polls it."""
+    sidebar = f"{BASE}/microservices?watch=1&timeoutSeconds=60"
+    load_1 = [document(PAGE, 0.0), request(sidebar, 0.2, time_ms=59_000.0), request(GET_URL, 0.4),
+              request(WATCH_URL, 0.5, time_ms=59_000.0)]  # fmt: skip
+    load_2 = [document(PAGE, 60.0), request(sidebar, 60.2, time_ms=30_000.0),
+              *(request(GET_URL, 60.4 + 3 * n) for n in range(8))]  # fmt: skip
+    result = run(load_1 + load_2)
+    assert modes(result)[(1, KEY)] == "poll" and modes(result)[(1, COLLECTION)] == "watch"
+    ids = [f.id for f in result.findings if f.severity != "info"]
+    assert ids == ["watch-replaced-by-polling"], "not hidden as watch+poll, and no watch-and-poll"
+    (finding,) = [f for f in result.findings if f.id == "watch-replaced-by-polling"]
+    assert "while its collection was watched (#5)" in finding.summary
 
 
 def test_watch_and_poll_and_irregular_repeats() -> None:

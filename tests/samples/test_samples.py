@@ -19,11 +19,11 @@ import pytest
 
 from analyzer.har.loader import Capture, load_capture
 from analyzer.k8s.request_table import request_frame
+from samples.simulator import scenarios as simulator_scenarios
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED = sorted(SAMPLES.glob("*.expected.json"))
-SCENARIOS = {"detail-watch-then-poll", "detail-reload-mid-watch", "list-watch-healthy", "http1-saturation",
-             "http2-multiplexed", "watch-expired-relist", "websocket-watch", "poll-list"}  # fmt: skip
+SCENARIOS = {scenario.name for scenario in simulator_scenarios.SCENARIOS}
 MODES = {"watch", "poll", "once", "watch+poll"}
 FINDINGS = {"watch-replaced-by-polling", "polling-instead-of-watch", "watch-and-poll", "http1-connection-saturation",
             "watch-expired", "relist-storm", "watch-without-resource-version", "watch-reconnect-storm",

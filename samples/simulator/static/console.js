@@ -221,6 +221,12 @@ const PAGES = {
                  name: 'asm-cal3-data' });
     }, P.getsAt);
   },
+  // A sidebar that always lists and watches the collection, beside the detail panel of one object, which
+  // watches it (or polls it when the switch is on).
+  'detail-sidebar'() {
+    watchResourceList({ ...P, name: '', downgradePolling: false });
+    watchResource({ ...P, downgradePolling: setting('downgradePolling') });
+  },
 };
 
 log('load', { trigger: NAV === 0 ? 'initial' : (NAV_TYPE === 'reload' ? 'reload' : 'navigate'), href: location.href,
