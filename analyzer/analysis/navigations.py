@@ -1,16 +1,17 @@
 """Cut a capture into page loads (navigations) and assign every request to one.
 
-Main-frame document requests are the signal; `pages[]` only confirms it, because writers disagree: Chrome
-with "Preserve log" writes one page per load, Playwright and chrome-har keep one page across reloads,
-mitmproxy writes none, Firefox and Safari often one. Iframe documents start no navigation: Playwright names
-the frame (`_frameref`), Chrome's initiator says `parser`/`script` and keeps the parent's page. A redirect
+Main-frame document requests are the signal; `pages[]` does not decide it, because writers disagree: Chrome
+with "Preserve log" writes one page per load, Playwright, chrome-har and Firefox keep one page across reloads
+(every main-frame document under it), mitmproxy writes none. Iframe documents start no navigation: Playwright
+names the frame (`_frameref`), the browser's `Sec-Fetch-Dest` request header says `iframe` (Chrome and Firefox
+send it to https and local origins), and Chrome's initiator says `parser`/`script`. A redirect
 chain is one navigation, named by where it ended. Client-side route changes (`history.pushState`) send no
 document request and are not navigations: a single-page app moving between views stays in one load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,8 @@ from analyzer.analysis.values import Row, as_datetime, as_int, is_missing, rows_
 from analyzer.model import Page
 from analyzer.settings import Settings
 from analyzer.summary import Navigation, Trigger
+
+FetchDest = Callable[[int], str | None]  # request index -> its Sec-Fetch-Dest header, lower-case
 
 _IFRAME_INITIATORS = frozenset({"parser", "script"})
 SINGLE_LOAD_HINT = (
@@ -35,9 +38,18 @@ class _Document:
     url: str | None  # final URL of its redirect chain
 
 
-def find_navigations(frame: pd.DataFrame, pages: Sequence[Page], settings: Settings) -> list[Navigation]:
-    """The page loads of a request table, in start order, each with how many requests it holds."""
-    documents = _main_frame_documents(frame)
+def find_navigations(
+    frame: pd.DataFrame, pages: Sequence[Page], settings: Settings, fetch_dest: FetchDest = lambda _index: None
+) -> list[Navigation]:
+    """The page loads of a request table, in start order, each with how many requests it holds.
+
+    Args:
+        frame: the request table.
+        pages: the writer's `pages[]`, used when no document request was captured.
+        settings: the redirect window.
+        fetch_dest: a request's `Sec-Fetch-Dest` header (lower-case), or None; asked for documents only.
+    """
+    documents = _main_frame_documents(frame, fetch_dest)
     chains = _merge_redirects(documents, settings)
     starts: list[tuple[datetime | None, str | None, int | None, str | None]]
     if chains:
@@ -77,7 +89,7 @@ def assign_navigations(frame: pd.DataFrame, starts: Sequence[datetime | None]) -
     return result.where(started.notna(), 0).astype("int64")
 
 
-def _main_frame_documents(frame: pd.DataFrame) -> list[Row]:
+def _main_frame_documents(frame: pd.DataFrame, fetch_dest: FetchDest) -> list[Row]:
     is_document = (frame["resource_type"] == "document") & frame["method"].isin(["GET", "POST"])
     documents = frame[is_document.fillna(False)].sort_values(["started", "index"])
     rows: list[Row] = rows_of(documents)
@@ -87,26 +99,30 @@ def _main_frame_documents(frame: pd.DataFrame) -> list[Row]:
     if frames:  # Playwright names every frame: the main frame is the one the first document loaded in
         main = frames[0]
         return [r for r in rows if not _present(r["frame_ref"]) or r["frame_ref"] == main]
-    if any(_present(r["page_ref"]) for r in rows):
-        return _first_per_page(rows)
-    return [r for r in rows if r["initiator_type"] not in _IFRAME_INITIATORS or r is rows[0]]
-
-
-def _first_per_page(rows: list[Row]) -> list[Row]:
-    """Chrome keeps an iframe on its parent's page; a new main-frame load opens a new page."""
-    seen: set[str] = set()
-    kept = []
+    kept: list[Row] = []
+    pages: set[str] = set()
     for row in rows:
         page = row["page_ref"] if _present(row["page_ref"]) else None
-        initiated_by_page = row["initiator_type"] in _IFRAME_INITIATORS
-        if page is not None and page not in seen:
-            seen.add(page)
+        if row is rows[0] or _is_main_frame(row, fetch_dest(int(row["index"])), page, pages, kept):
             kept.append(row)
-        elif page is None and not initiated_by_page:
-            kept.append(row)
-        elif kept and _is_redirect(kept[-1]) and row is not kept[-1]:
-            kept.append(row)  # the target of the page's own redirect: merged below
+        if page is not None:
+            pages.add(page)
     return kept
+
+
+def _is_main_frame(row: Row, dest: str | None, page: str | None, pages: set[str], kept: list[Row]) -> bool:
+    """Whether a document (not the first) loaded in the page's own frame, by the best evidence the writer kept:
+    the browser's `Sec-Fetch-Dest` (a reload under the same page for Firefox); else Chrome's initiator
+    (`parser` or `script`: an iframe; `other` is no proof, Chrome writes it for an iframe's redirect target
+    too); else a new page in `pages[]` (Chrome keeps an iframe on its parent's page) or the target of the
+    previous document's redirect."""
+    if dest is not None:
+        return dest == "document"
+    if row["initiator_type"] in _IFRAME_INITIATORS:
+        return False
+    if page is not None and page not in pages:
+        return True
+    return page is None or (bool(kept) and _is_redirect(kept[-1]))
 
 
 def _merge_redirects(rows: list[Row], settings: Settings) -> list[_Document]:

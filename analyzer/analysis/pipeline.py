@@ -91,7 +91,7 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
     """Classify and derive; pure: reads nothing but the capture (bodies and frames lazily)."""
     settings = settings or Settings()
     frame = to_frame(request_table(capture, classifier=settings.classifier))
-    navigations = find_navigations(frame, capture.pages, settings)
+    navigations = find_navigations(frame, capture.pages, settings, lambda index: _fetch_dest(capture, index))
     navigation_of = assign_navigations(frame, [n.started for n in navigations])
     outcomes = request_outcomes(capture, frame, navigations, settings)
     frame = frame.assign(ended_by=outcomes["ended_by"], aborted_by_navigation=outcomes["aborted_by_navigation"])
@@ -121,6 +121,14 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
         capture_end=end,
         notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
     )
+
+
+def _fetch_dest(capture: Capture, index: int) -> str | None:
+    """The request's `Sec-Fetch-Dest` header, lower-case (headers are read lazily, for documents only)."""
+    for name, value in capture.request_headers(index):
+        if name.lower() == "sec-fetch-dest":
+            return value.strip().lower()
+    return None
 
 
 def _capture_end(frame: pd.DataFrame) -> datetime | None:

@@ -72,3 +72,27 @@ def test_push_state_route_changes_are_not_navigations() -> None:
 def test_304_document_is_a_load_not_a_redirect() -> None:
     traffic = navigations([document(PAGE, 0.0, **{"response.status": 304}), document(PAGE, 1.0)])
     assert [n.trigger for n in traffic.navigations] == ["initial", "reload"]
+
+
+def _dest(value: str) -> dict[str, object]:
+    return {"request.headers": [{"name": "Sec-Fetch-Dest", "value": value}, {"name": "Accept", "value": "*/*"}]}
+
+
+def test_one_page_across_a_reload_firefox_style_by_sec_fetch_dest() -> None:
+    """Firefox (and chrome-har) keep one page across reloads: the browser's Sec-Fetch-Dest tells the main frame's
+    documents from an iframe's (Firefox writes no initiator)."""
+    firefox = navigations(
+        [document(PAGE, 0.0, pageref="page_1", **_dest("document")),
+         document("https://ads.example/frame", 1.0, pageref="page_1", **_dest("iframe")),
+         document(PAGE, 20.0, pageref="page_1", **_dest("document"))],
+        creator={"name": "Firefox", "version": "153.8.0"},
+    )  # fmt: skip
+    assert [(n.trigger, n.document) for n in firefox.navigations] == [("initial", 0), ("reload", 2)]
+
+
+def test_without_sec_fetch_dest_a_page_s_later_documents_stay_in_its_load() -> None:
+    """Old captures (no Sec-Fetch-Dest, no initiator): a later document of the same page is taken for an
+    iframe, as before; a document that opens a new page is a load."""
+    old = navigations([document(PAGE, 0.0, pageref="page_1"), document("https://ads.example/f", 1.0, pageref="page_1"),
+                       document(PAGE, 20.0, pageref="page_2")])  # fmt: skip
+    assert [n.document for n in old.navigations] == [0, 2]
