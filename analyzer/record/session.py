@@ -5,12 +5,15 @@ machine needs), records Playwright's HAR and Chrome's CDP Network events side by
 (settings written before a reload, reloads at given seconds, a total duration), then writes the HAR with
 Chrome's connection ids and DevTools timings added (`analyzer.record.merge`). The page's console lines come
 back in the result, with the times of the reloads, so a caller can tell what the page itself did.
+`record_capture(plan, is_enriched=False)` drives the same plan but writes Playwright's own HAR untouched (no
+CDP session at all): the plain `record_har` writer of the samples.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -67,8 +70,13 @@ class RecordResult:
     merge: MergeStats | None = None
 
 
-def record_capture(plan: RecordPlan) -> RecordResult:
+def record_capture(plan: RecordPlan, *, is_enriched: bool = True) -> RecordResult:
     """Record `plan.url` into `plan.output` (a HAR 1.2 file).
+
+    Args:
+        plan: what to load, when to reload, how long to record.
+        is_enriched: add Chrome's CDP network fields (connection ids, DevTools timings); False writes
+            Playwright's `record_har` file byte for byte, with no CDP session opened beside it.
 
     Raises:
         RecordError: no browser at `plan.browser_path`, Playwright missing, or the URL does not answer.
@@ -76,7 +84,7 @@ def record_capture(plan: RecordPlan) -> RecordResult:
     _check(plan)
     import asyncio  # here, not at the top: the CLI imports this module on every command
 
-    return asyncio.run(_record(plan))
+    return asyncio.run(_record(plan, is_enriched))
 
 
 def _check(plan: RecordPlan) -> None:
@@ -92,13 +100,13 @@ def _check(plan: RecordPlan) -> None:
         raise RecordError(f"--wait-until must be one of {', '.join(WAIT_UNTIL)}")
 
 
-async def _record(plan: RecordPlan) -> RecordResult:
+async def _record(plan: RecordPlan, is_enriched: bool) -> RecordResult:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="har-record-") as tmp:
         raw_har = Path(tmp) / "playwright.har"
-        network = NetworkLog()
+        network = NetworkLog() if is_enriched else None
         async with async_playwright() as driver:
             args = [*CHROMIUM_ARGS, *(["--ignore-certificate-errors"] if plan.ignore_certificate_errors else [])]
             try:
@@ -114,23 +122,32 @@ async def _record(plan: RecordPlan) -> RecordResult:
                 await _run(plan, context, network, result)
             finally:
                 await browser.close()
-        har = json.loads(raw_har.read_text(encoding="utf-8"))
-    result.merge = add_chrome_fields(har, network.requests)
-    result.entries = len(har["log"]["entries"])
-    plan.output.parent.mkdir(parents=True, exist_ok=True)
-    plan.output.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write(raw_har, plan.output, network, result)
     return result
 
 
-async def _run(plan: RecordPlan, context: Any, network: NetworkLog, result: RecordResult) -> None:
+def _write(raw_har: Path, output: Path, network: NetworkLog | None, result: RecordResult) -> None:
+    """Playwright's HAR with Chrome's fields merged in, or (no network log) as Playwright wrote it."""
+    har = json.loads(raw_har.read_text(encoding="utf-8"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if network is None:
+        shutil.copyfile(raw_har, output)
+    else:
+        result.merge = add_chrome_fields(har, network.requests)
+        output.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    result.entries = len(har["log"]["entries"])
+
+
+async def _run(plan: RecordPlan, context: Any, network: NetworkLog | None, result: RecordResult) -> None:
     from playwright.async_api import Error as PlaywrightError
 
     if plan.cookies:
         await context.add_cookies([{"name": n, "value": v, "url": plan.url} for n, v in plan.cookies])
     page = await context.new_page()
-    session = await context.new_cdp_session(page)
-    network.attach(session)
-    await session.send("Network.enable")
+    if network is not None:
+        session = await context.new_cdp_session(page)
+        network.attach(session)
+        await session.send("Network.enable")
     page.on("console", lambda message: result.console.append(ConsoleLine(time.time(), message.type, message.text)))
     clock = time.monotonic()
     result.started = time.time()
