@@ -215,7 +215,10 @@ def _ended_early(e: Evidence) -> list[Finding]:
 
 def _aborted_by_navigation(e: Evidence) -> list[Finding]:
     reused = {i for c in e.traffic.connections if c.reused_by for i in c.requests}
-    streams = [s for s in e.traffic.streams if s.aborted_by_navigation and s.index not in reused]
+    kubernetes = {int(i) for i in e.accesses["index"]}  # a dev server's reload socket is not the page's watch
+    streams = [
+        s for s in e.traffic.streams if s.aborted_by_navigation and s.index not in reused and s.index in kubernetes
+    ]
     by_load = defaultdict(list)
     for stream in streams:
         by_load[stream.navigation].append(stream.index)

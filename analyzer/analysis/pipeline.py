@@ -94,8 +94,10 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
     navigations = find_navigations(frame, capture.pages, settings, lambda index: _fetch_dest(capture, index))
     navigation_of = assign_navigations(frame, [n.started for n in navigations])
     outcomes = request_outcomes(capture, frame, navigations, settings)
-    frame = frame.assign(ended_by=outcomes["ended_by"], aborted_by_navigation=outcomes["aborted_by_navigation"])
+    frame = frame.assign(**{column: outcomes[column] for column in outcomes.columns})
+    frame = frame.assign(http_version=settled_versions(frame))
     streams = find_streams(capture, frame, navigation_of, settings)
+    frame = frame.drop(columns=["cut_at"])  # the stream's `ended` holds that moment; the table keeps ended_by
     connection_of = assign_connections(frame)
     long_lived = frame["index"].isin([s.index for s in streams])
     kinds = {s.index: s.kind for s in streams}
@@ -121,6 +123,26 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
         capture_end=end,
         notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
     )
+
+
+_MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})
+
+
+def settled_versions(frame: pd.DataFrame) -> pd.Series:
+    """`http_version`, with a multiplexed host's protocol on its unfinished requests: Playwright labels an h2
+    request still open at the end `HTTP/1.1`, Firefox writes none for one still waiting for its first byte.
+    A host whose finished requests all used one multiplexed protocol used it for the others too."""
+    versions = frame["http_version"]
+    finished = frame[(frame["ended_by"] == "complete") & versions.notna()]
+    per_host: dict[str, set[str]] = {}
+    for host, version in zip(finished["host"].fillna(""), finished["http_version"], strict=True):
+        per_host.setdefault(str(host), set()).add(str(version))
+    multiplexed = {host: next(iter(v)) for host, v in per_host.items() if len(v) == 1 and v <= _MULTIPLEXED}
+    if not multiplexed:
+        return versions
+    protocol = frame["host"].fillna("").map(multiplexed)
+    relabel = protocol.notna() & (frame["ended_by"] != "complete") & (versions.isna() | (versions == "HTTP/1.1"))
+    return versions.where(~relabel, protocol)
 
 
 def _fetch_dest(capture: Capture, index: int) -> str | None:

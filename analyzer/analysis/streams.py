@@ -5,11 +5,16 @@ Kubernetes `follow-logs`, and a `long-poll` (a request held open well beyond its
 
 `ended_by`, per writer:
 - `complete`: the server closed it (a finished watch: compare its duration with `timeoutSeconds`);
-- `open`: still open when the capture was written — Playwright writes status/time -1, older Chrome status
-  200 with `receive` 0; Chromium 156 DevTools and Safari leave such requests out of the export altogether,
-  so an absence proves nothing;
-- `aborted`: cancelled by the client (`net::ERR_ABORTED`, Playwright's failure text, Firefox's status 0),
-  with `aborted_by_navigation` when the abort coincides with the next page load;
+- `open`: still open when the capture was written — Playwright writes `time` -1, or (plain `record_har`, a
+  stream whose headers had come) `receive` -1; chrome-har and older Chrome status 200 with `receive` 0; Firefox
+  `time` 0 with no timings; Chromium 156 DevTools and Safari leave such requests out of the export
+  altogether, so an absence proves nothing;
+- `aborted`: cancelled by the client (`net::ERR_ABORTED`, Playwright's failure text, Firefox's status 0 on a
+  request that is not a stream still open), with `aborted_by_navigation` when the abort coincides with the
+  next page load. A request a writer shows as still open although a later page load started cut it: the
+  browser cancels the old document's requests when the main frame navigates (chrome-har writes a watch cut
+  by a reload like an open one); it ended when that load started. A stream a writer shows as finished at the
+  moment the next load started, before its `timeoutSeconds`, was cut by it too (Firefox writes no error);
 - `error`: another network failure.
 """
 
@@ -75,18 +80,51 @@ def find_streams(capture: Capture, frame: pd.DataFrame, navigation_of: pd.Series
 def request_outcomes(
     capture: Capture, frame: pd.DataFrame, navigations: Sequence[Navigation], settings: Settings
 ) -> pd.DataFrame:
-    """`ended_by` and `aborted_by_navigation` for every request (websocket frames are read for websockets)."""
+    """`ended_by`, `aborted_by_navigation` and `cut_at` (when a page load cut a request its writer shows as
+    open) for every request (websocket frames are read for websockets)."""
     starts = sorted(n.started for n in navigations if n.started is not None)
     writer = _writer(capture)
     superseded = _superseded_websockets(frame)
-    ended_by, by_navigation = [], []
+    ended_by: list[EndedBy] = []
+    by_navigation: list[bool] = []
+    cut_at: list[datetime | None] = []
     for row in rows_of(frame):
         frames = capture.websocket_frames(int(row["index"])) if row["websocket"] else []
         outcome = _ended_by(row, frames, writer, superseded=int(row["index"]) in superseded)
-        moment = as_datetime(row.get("ended")) or as_datetime(row.get("started"))
+        started = as_datetime(row.get("started"))
+        moment = as_datetime(row.get("ended")) or started
+        # Only a later load cuts: requests before the first document belong to it, and nothing says it cut them.
+        cut = _next_start(started, starts[1:]) if outcome == "open" else None
+        if cut is None and outcome == "complete" and _cut_short(row, moment, started, starts[1:], settings):
+            outcome = "aborted"
+        if cut is not None:
+            outcome = "aborted"
         ended_by.append(outcome)
-        by_navigation.append(outcome == "aborted" and _near_navigation(moment, starts, settings))
-    return pd.DataFrame({"ended_by": ended_by, "aborted_by_navigation": by_navigation}, index=frame.index)
+        by_navigation.append(cut is not None or (outcome == "aborted" and _near_navigation(moment, starts, settings)))
+        cut_at.append(cut)
+    return pd.DataFrame(
+        {"ended_by": ended_by, "aborted_by_navigation": by_navigation, "cut_at": pd.Series(cut_at, dtype="object")},
+        index=frame.index,
+    )
+
+
+def _next_start(started: datetime | None, starts: list[datetime]) -> datetime | None:
+    """The start of the first page load after `started`: the moment the browser cancelled the request."""
+    if started is None:
+        return None
+    return next((start for start in starts if start > started), None)
+
+
+def _cut_short(row: Row, ended: datetime | None, started: datetime | None, starts: list[datetime],
+               settings: Settings) -> bool:  # fmt: skip
+    """A stream shown as finished when a later load started, before the end it asked for."""
+    if not _is_streaming(row) or ended is None or started is None:
+        return False
+    later = [start for start in starts if start > started]
+    if not _near_navigation(ended, later, settings):
+        return False
+    timeout = as_int(row.get("timeout_seconds"))
+    return timeout is None or (ended - started).total_seconds() < timeout
 
 
 def _superseded_websockets(frame: pd.DataFrame) -> set[int]:
@@ -144,17 +182,35 @@ def _ended_by(row: Row, frames: Sequence[Any], writer: str, *, superseded: bool)
         return "complete" if closed else "open"
     if as_float(row.get("time_ms")) is None and (status is None or "playwright" in writer):
         return "open"  # Playwright's time -1: not finished when the context closed (status too if no headers)
+    if _is_streaming(row) and _unfinished_at_export(row, writer, status):
+        return "open"
     if status == 0:
         return "aborted"  # Firefox writes 0 ("arbitrary value if it's aborted") and no reason
-    streaming = row.get("verb") == "watch" or row.get("resource_type") == "eventsource"
-    if "webinspector" in writer and streaming and status == 200 and as_float(row.get("receive")) == 0:
-        return "open"  # older Chrome: headers in, body still streaming at export
     return "complete"
+
+
+def _is_streaming(row: Row) -> bool:
+    return row.get("verb") == "watch" or row.get("resource_type") == "eventsource"
+
+
+def _unfinished_at_export(row: Row, writer: str, status: int | None) -> bool:
+    """How each writer shows a stream whose body was still coming when it wrote the file."""
+    receive, time_ms = as_float(row.get("receive")), as_float(row.get("time_ms"))
+    if "playwright" in writer:
+        return status is not None and receive is None  # plain record_har: `receive` -1 until the body ends
+    if "chrome-har" in writer or "webinspector" in writer:
+        return status == 200 and receive == 0  # headers in, body still streaming
+    if "firefox" in writer:
+        return receive is None and not time_ms  # `time` 0 and `timings {}` (status 0 when no byte had come)
+    return False
 
 
 def _end(row: Row, started: datetime | None, frame_times: list[datetime], ended_by: str) -> datetime | None:
     if ended_by == "open":
         return None
+    cut = as_datetime(row.get("cut_at"))
+    if cut is not None:
+        return cut  # shown as open by its writer, cut when the next page load started
     if frame_times:
         return max(frame_times)
     ended = as_datetime(row.get("ended"))
