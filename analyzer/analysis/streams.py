@@ -102,10 +102,10 @@ def request_outcomes(
         ended_by.append(outcome)
         by_navigation.append(cut is not None or (outcome == "aborted" and _near_navigation(moment, starts, settings)))
         cut_at.append(cut)
-    return pd.DataFrame(
-        {"ended_by": ended_by, "aborted_by_navigation": by_navigation, "cut_at": pd.Series(cut_at, dtype="object")},
-        index=frame.index,
-    )
+    columns = {"ended_by": ended_by, "aborted_by_navigation": by_navigation}
+    outcomes = pd.DataFrame(columns, index=frame.index)
+    outcomes["cut_at"] = pd.Series(cut_at, index=frame.index, dtype="object")  # datetimes stay Python objects
+    return outcomes
 
 
 def _next_start(started: datetime | None, starts: list[datetime]) -> datetime | None:
