@@ -103,25 +103,26 @@ def _main_frame_documents(frame: pd.DataFrame, fetch_dest: FetchDest) -> list[Ro
     pages: set[str] = set()
     for row in rows:
         page = row["page_ref"] if _present(row["page_ref"]) else None
-        if row is rows[0] or _is_main_frame(row, fetch_dest(int(row["index"])), page, pages, kept):
+        if row is rows[0] or _is_main_frame(row, fetch_dest, page, pages, kept):
             kept.append(row)
         if page is not None:
             pages.add(page)
     return kept
 
 
-def _is_main_frame(row: Row, dest: str | None, page: str | None, pages: set[str], kept: list[Row]) -> bool:
+def _is_main_frame(row: Row, fetch_dest: FetchDest, page: str | None, pages: set[str], kept: list[Row]) -> bool:
     """Whether a document (not the first) loaded in the page's own frame, by the best evidence the writer kept:
-    the browser's `Sec-Fetch-Dest` (a reload under the same page for Firefox); else Chrome's initiator
-    (`parser` or `script`: an iframe; `other` is no proof, Chrome writes it for an iframe's redirect target
-    too); else a new page in `pages[]` (Chrome keeps an iframe on its parent's page) or the target of the
-    previous document's redirect."""
+    a new page in `pages[]` (Chrome keeps an iframe on its parent's page); else the browser's `Sec-Fetch-Dest`
+    (a reload under the same page for Firefox), read only here, where nothing cheaper tells; else Chrome's
+    initiator (`parser` or `script`: an iframe; `other` is no proof, Chrome writes it for an iframe's redirect
+    target too); else whether it has no page at all or is the target of the previous document's redirect."""
+    if page is not None and page not in pages:
+        return True
+    dest = fetch_dest(int(row["index"]))
     if dest is not None:
         return dest == "document"
     if row["initiator_type"] in _IFRAME_INITIATORS:
         return False
-    if page is not None and page not in pages:
-        return True
     return page is None or (bool(kept) and _is_redirect(kept[-1]))
 
 
