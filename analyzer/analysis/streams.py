@@ -83,6 +83,8 @@ def request_outcomes(
     """`ended_by`, `aborted_by_navigation` and `cut_at` (when a page load cut a request its writer shows as
     open) for every request (websocket frames are read for websockets)."""
     starts = sorted(n.started for n in navigations if n.started is not None)
+    # Only a later load cuts: requests before the first document belong to it, and nothing says it cut them.
+    later_loads = starts[1:]
     writer = _writer(capture)
     superseded = _superseded_websockets(frame)
     ended_by: list[EndedBy] = []
@@ -93,9 +95,8 @@ def request_outcomes(
         outcome = _ended_by(row, frames, writer, superseded=int(row["index"]) in superseded)
         started = as_datetime(row.get("started"))
         moment = as_datetime(row.get("ended")) or started
-        # Only a later load cuts: requests before the first document belong to it, and nothing says it cut them.
-        cut = _next_start(started, starts[1:]) if outcome == "open" else None
-        if cut is None and outcome == "complete" and _cut_short(row, moment, started, starts[1:], settings):
+        cut = _next_start(started, later_loads) if outcome == "open" else None
+        if cut is None and outcome == "complete" and _cut_short(row, moment, started, later_loads, settings):
             outcome = "aborted"
         if cut is not None:
             outcome = "aborted"

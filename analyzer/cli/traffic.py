@@ -24,11 +24,12 @@ def _traffic_command(what: str, summary: str, examples: str) -> click.Command:
     def command(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output: Path | None) -> None:
         from analyzer.analysis.analyze import analyze
         from analyzer.redact import redacted
-        from analyzer.render.traffic import RENDERERS, VIEWS
+        from analyzer.render import TRAFFIC_RENDERERS
+        from analyzer.render.traffic import VIEWS
 
         summary = analyze(read_capture(capture), settings_from(ctx)).summary
         shown = summary if ctx.meta.get("show_secrets") else redacted(summary)
-        emit(ctx, output, RENDERERS[fmt](VIEWS[what](shown, k8s_only=k8s_only)))
+        emit(ctx, output, TRAFFIC_RENDERERS[fmt](VIEWS[what](shown, k8s_only=k8s_only)))
 
     return command
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from analyzer.gate.check import CheckResult
     from analyzer.gate.fail_on import DiffOutcome
+    from analyzer.render.traffic import TrafficView
     from analyzer.summary import Summary
 
 
@@ -104,4 +105,30 @@ DIFF_RENDERERS: dict[str, Callable[[DiffOutcome, bool], bytes | Callable[[Consol
     "table": _diff_table,
     "json": _diff_json,
     "markdown": _diff_markdown,
+}
+
+
+def _traffic_table(view: TrafficView) -> Callable[[Console], None]:
+    from analyzer.render.traffic import render_table
+
+    return lambda console: render_table(view, console)
+
+
+def _traffic_json(view: TrafficView) -> bytes:
+    from analyzer.render.traffic import render_json
+
+    return render_json(view)
+
+
+def _traffic_csv(view: TrafficView) -> bytes:
+    from analyzer.render.traffic import render_csv
+
+    return render_csv(view).encode("utf-8")
+
+
+# The views of `navigations`, `connections` and `streams`.
+TRAFFIC_RENDERERS: dict[str, Callable[[TrafficView], bytes | Callable[[Console], None]]] = {
+    "table": _traffic_table,
+    "json": _traffic_json,
+    "csv": _traffic_csv,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -227,14 +227,6 @@ def render_table(view: TrafficView, console: Console) -> None:
         _print_section(console, title, section)
     for note in view.notes:
         console.print(f"note: {note}")
-
-
-# The renderers of a view, by `--format` (what `emit` writes: bytes, or a drawing on a console).
-RENDERERS: dict[str, Callable[[TrafficView], bytes | Callable[[Console], None]]] = {
-    "table": lambda view: lambda console: render_table(view, console),
-    "json": render_json,
-    "csv": lambda view: render_csv(view).encode("utf-8"),
-}
 
 
 _TABLE_COLUMNS = {
