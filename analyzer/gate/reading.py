@@ -41,13 +41,8 @@ def read_subject(path: str, settings: Settings | None = None, *, warn: Callable[
     Raises:
         InputError: unreadable, neither a HAR nor a v2 report, or a report missing a key (one line, naming `path`).
     """
-    return Subject(path, read_summary(path, settings, warn=warn))
-
-
-def read_summary(path: str, settings: Settings | None = None, *, warn: Callable[[str], None] | None = None) -> Summary:
-    """The summary of `read_subject`, without the path beside it."""
     if path != "-" and _is_report(Path(path)):
-        return _read_report(Path(path))
+        return Subject(path, _read_report(Path(path)))
     from analyzer.analysis.analyze import analyze
     from analyzer.har.loader import load_capture
 
@@ -55,7 +50,7 @@ def read_summary(path: str, settings: Settings | None = None, *, warn: Callable[
     if warn is not None:
         for warning in capture.warnings:
             warn(warning)
-    return analyze(capture, settings).summary
+    return Subject(path, analyze(capture, settings).summary)
 
 
 def _read_report(path: Path) -> Summary:
