@@ -418,7 +418,7 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         """Every page load's verdicts, in load order."""
         return [v for n in self.navigations for v in n.resources]
 
-    @property
+    @functools.cached_property
     def expired_watches(self) -> frozenset[int]:
         """Watches answered with 410 Gone (resourceVersion expired), or that reported it in the stream."""
         return frozenset(w.index for chain in self.watch_chains for w in chain.watches if w.expired)
