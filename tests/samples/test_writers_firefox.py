@@ -27,10 +27,9 @@ COMMITTED = sorted(p.name.removesuffix(".expected.json") for p in SAMPLES.glob("
 
 def require_firefox() -> None:
     """Skips the calling test (fails it under CI=true) when Firefox ESR, Xvfb or a Python package is missing."""
-    from samples.simulator.writers.firefox import FIREFOX, XVFB
+    from samples.simulator.writers.firefox import missing_programs
 
-    missing = [f"{path} (apt-get install {package})" for path, package in ((FIREFOX, "firefox-esr"), (XVFB, "xvfb"))
-               if not os.access(path, os.X_OK)]  # fmt: skip
+    missing = missing_programs()
     missing += [f"the Python package {module} (pip install -e '.[test]')" for module in
                 ("hypercorn", "trustme", "wsproto") if importlib.util.find_spec(module) is None]  # fmt: skip
     if missing:

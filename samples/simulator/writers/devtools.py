@@ -14,10 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
-import random
-import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +23,10 @@ from typing import Any
 from analyzer.record import RecordPlan, RecordResult
 from analyzer.record.session import CHROMIUM_ARGS, ConsoleLine
 from samples.simulator.writers import WriterUnavailable
+from samples.simulator.writers.processes import scratch_folder, stop, wait_for, xvfb
 
 FRONT_END_JS = Path(__file__).with_suffix("") / "front_end.js"
 BINDING = "harRecorderSave"  # the CDP binding the front end's save calls go to
-XVFB = "Xvfb"
 START_TIMEOUT = 20.0  # seconds for Xvfb, Chromium and the DevTools front end to come up
 EXPORT_TIMEOUT = 60.0
 LABEL = "DevTools Export HAR (sanitized)"
@@ -44,15 +41,13 @@ def record(plan: RecordPlan) -> RecordResult:
     """
     if not (plan.browser_path.is_file() and os.access(plan.browser_path, os.X_OK)):
         raise WriterUnavailable(f"no Chromium at {plan.browser_path} (apt-get install chromium)")
-    if shutil.which(XVFB) is None:
-        raise WriterUnavailable("no Xvfb (apt-get install xvfb): DevTools needs a headful Chromium")
     try:
         import playwright  # noqa: F401
     except ImportError:
         raise WriterUnavailable("the devtools writer needs Playwright: pip install -e '.[record]'") from None
     with contextlib.ExitStack() as stack:
-        profile = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="har-devtools-")))
-        endpoint = stack.enter_context(_chromium(plan, profile, stack.enter_context(_xvfb())))
+        profile = stack.enter_context(scratch_folder("har-devtools-"))
+        endpoint = stack.enter_context(_chromium(plan, profile, stack.enter_context(xvfb())))
         return asyncio.run(_record(plan, endpoint))
 
 
@@ -81,31 +76,6 @@ def _spot(fact: str, what: str, requests: list[dict[str, Any]]) -> dict[str, Any
 
 
 @contextlib.contextmanager
-def _xvfb() -> Iterator[str]:
-    """A private X server on a display no one uses (never the user's), stopped on exit."""
-    server, display = _start_xvfb()
-    try:
-        yield display
-    finally:
-        _stop(server)
-
-
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    # Not `Xvfb -displayfd`: with other X servers starting beside ours it can pick a display they are taking.
-    for number in random.sample(range(200, 900), 20):
-        socket = Path(f"/tmp/.X11-unix/X{number}")
-        if Path(f"/tmp/.X{number}-lock").exists() or socket.exists():
-            continue
-        server = subprocess.Popen([XVFB, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        _wait_for(lambda: socket.exists() or server.poll() is not None)  # noqa: B023 (called in this iteration)
-        if server.poll() is None and socket.exists():
-            return server, f":{number}"
-        _stop(server)  # another server took the display first: try the next one
-    raise WriterUnavailable("Xvfb did not start on any of 20 free displays")
-
-
-@contextlib.contextmanager
 def _chromium(plan: RecordPlan, profile: Path, display: str) -> Iterator[str]:
     """Headful Chromium with DevTools open on its tab; yields its CDP websocket URL."""
     args = [str(plan.browser_path), f"--user-data-dir={profile}", "--remote-debugging-port=0",
@@ -115,36 +85,19 @@ def _chromium(plan: RecordPlan, profile: Path, display: str) -> Iterator[str]:
                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         active = profile / "DevToolsActivePort"  # "<port>\n<browser target path>" once it listens
-        if not _wait_for(lambda: len(_lines(active)) >= 2 or browser.poll() is not None) or browser.poll():
+        started = wait_for(lambda: len(_lines(active)) >= 2 or browser.poll() is not None, START_TIMEOUT)
+        if not started or browser.poll() is not None:
             raise WriterUnavailable(f"{plan.browser_path} did not start headful under Xvfb {display}")
         port, path = _lines(active)[:2]
         yield f"ws://127.0.0.1:{port}{path}"
     finally:
-        _stop(browser)
+        stop(browser, group=True)
 
 
 def _lines(path: Path) -> list[str]:
     with contextlib.suppress(OSError):
         return path.read_text(encoding="utf-8").splitlines()
     return []
-
-
-def _wait_for(condition: Any, timeout: float = START_TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 async def _record(plan: RecordPlan, endpoint: str) -> RecordResult:

@@ -15,9 +15,7 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,9 +25,9 @@ from urllib.parse import urlsplit
 from analyzer.record import RecordPlan, RecordResult
 from analyzer.record.session import ConsoleLine
 from samples.simulator.writers import WriterUnavailable
+from samples.simulator.writers.processes import XVFB, scratch_folder, stop, xvfb
 
 FIREFOX = Path("/usr/bin/firefox-esr")
-XVFB = Path("/usr/bin/Xvfb")
 SCRIPTS = Path(__file__).with_suffix("")  # writers/firefox/: the profile's prefs and the chrome-context scripts
 STARTUP_TIMEOUT = 30.0  # seconds for Xvfb, Firefox and its BiDi endpoint to come up
 EXPORT_TIMEOUT = 30.0  # seconds for the export to be written
@@ -38,15 +36,19 @@ BROWSER = "Firefox ESR"  # how record_all names the browser and the writer in an
 LABEL = 'Network panel "Save All As HAR"'
 
 
+def missing_programs() -> list[str]:
+    """The programs this writer needs that this machine lacks, each with the package that installs it."""
+    return [f"{path} (apt-get install {package})" for path, package in
+            ((str(FIREFOX), "firefox-esr"), (XVFB, "xvfb")) if shutil.which(path) is None]  # fmt: skip
+
+
 def record(plan: RecordPlan) -> RecordResult:
     """Record `plan` with Firefox ESR and write the Network panel's own HAR export to `plan.output`.
 
     Raises:
         WriterUnavailable: no Firefox ESR or Xvfb here, or Firefox's export could not be run.
     """
-    missing = [f"{path} (apt-get install {package})" for path, package in
-               ((FIREFOX, "firefox-esr"), (XVFB, "xvfb")) if not os.access(path, os.X_OK)]  # fmt: skip
-    if missing:
+    if missing := missing_programs():
         raise WriterUnavailable("the Firefox writer needs " + " and ".join(missing))
     if any(at >= plan.duration for at in plan.reload_after):
         raise ValueError(f"reloads must come before the end ({plan.duration:g} s)")
@@ -92,18 +94,18 @@ def _refs(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def _record(plan: RecordPlan) -> RecordResult:
-    with tempfile.TemporaryDirectory(prefix="har-firefox-") as tmp, _xvfb() as display:
-        profile = Path(tmp) / "profile"
+    with scratch_folder("har-firefox-") as tmp, xvfb() as display:
+        profile = tmp / "profile"
         profile.mkdir()
         shutil.copy(SCRIPTS / "user.js", profile / "user.js")
         with _firefox(profile, display) as firefox:
             port = await _bidi_port(firefox, profile)
             async with Bidi.connect(f"ws://127.0.0.1:{port}/session") as bidi:
-                result = await _run(plan, bidi, Path(tmp) / "export.har")
+                result = await _run(plan, bidi, tmp / "export.har")
                 with contextlib.suppress(BidiError, ConnectionError):
                     await bidi.command("browser.close", {})
         plan.output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(tmp) / "export.har", plan.output)  # as Firefox wrote it
+        shutil.copyfile(tmp / "export.har", plan.output)  # as Firefox wrote it
     result.entries = len(json.loads(plan.output.read_text(encoding="utf-8"))["log"]["entries"])
     return result
 
@@ -189,24 +191,6 @@ async def _wait_for(export: Path, requests: int) -> None:
 
 
 @contextlib.contextmanager
-def _xvfb() -> Iterator[str]:
-    """An Xvfb on a display it picks itself (`-displayfd`): never a display someone else uses."""
-    read, write = os.pipe()
-    server = subprocess.Popen([str(XVFB), "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten",
-                               "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    os.close(write)
-    try:
-        with os.fdopen(read) as pipe:
-            number = pipe.readline().strip()
-        if not number.isdigit():
-            raise WriterUnavailable(f"{XVFB} did not start (exit {server.poll()})")
-        yield f":{number}"
-    finally:
-        _stop(server)
-
-
-@contextlib.contextmanager
 def _firefox(profile: Path, display: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "MOZ_HEADLESS")}
     env |= {"DISPLAY": display, "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1"}
@@ -217,7 +201,7 @@ def _firefox(profile: Path, display: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        _stop(process, group=True)
+        stop(process, group=True)
 
 
 async def _bidi_port(firefox: subprocess.Popen[bytes], profile: Path) -> int:
@@ -228,25 +212,6 @@ async def _bidi_port(firefox: subprocess.Popen[bytes], profile: Path) -> int:
             return int(json.loads(server.read_text(encoding="utf-8"))["ws_port"])
         await asyncio.sleep(0.1)
     raise WriterUnavailable(f"{FIREFOX} opened no WebDriver BiDi port (exit {firefox.poll()})")
-
-
-def _stop(process: subprocess.Popen[bytes], *, group: bool = False) -> None:
-    """Ends a process this writer started (for Firefox, its own process group: the content processes too)."""
-
-    def send(sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            if group:
-                os.killpg(process.pid, sig)
-            else:
-                process.send_signal(sig)
-
-    if process.poll() is None:
-        send(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            send(signal.SIGKILL)
-            process.wait()
 
 
 class BidiError(RuntimeError):
