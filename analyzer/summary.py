@@ -21,7 +21,8 @@ SCHEMA_ID = f"{SCHEMA_PREFIX}v2"
 Mode = Literal["watch", "poll", "watch+poll", "once"]
 Severity = Literal["error", "warning", "info"]
 Trigger = Literal["initial", "reload", "navigate"]
-EndedBy = Literal["complete", "open", "aborted", "error"]
+EndedBy = Literal["complete", "open", "aborted", "error", "unknown"]
+DurationBound = Literal["at_least", "at_most"]
 StreamKind = Literal["watch", "websocket", "sse", "follow-logs", "long-poll"]
 Transport = Literal["http", "websocket"]
 AccessVerb = Literal["get", "list", "watch"]
@@ -29,6 +30,7 @@ AccessVerb = Literal["get", "list", "watch"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # strongest first
 ENDED_BY: tuple[EndedBy, ...] = get_args(EndedBy)
+DURATION_BOUNDS: tuple[DurationBound, ...] = get_args(DurationBound)
 SEVERITY_ORDER: dict[Severity, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 ACCESS_VERBS: tuple[AccessVerb, ...] = get_args(AccessVerb)
@@ -195,10 +197,12 @@ class Stream(msgspec.Struct, frozen=True):
     kind: StreamKind
     transport: Transport
     started: datetime | None
-    ended: datetime | None  # None when still open when the capture was written
-    duration_ms: float | None  # for an open stream, to its last frame (a lower bound)
+    ended: datetime | None  # None when the end is not known (still open, or the writer kept no end)
+    duration_ms: float | None  # measured, or the bound `duration_bound` names
+    duration_bound: DurationBound | None  # None when measured; `at_least`: still open, or its end was not kept
     ended_by: EndedBy
-    aborted_by_navigation: bool
+    aborted_by_navigation: bool | None  # None when the evidence cannot tell what cut it
+    queued: bool | None  # open at the end without being sent: True, False, or None when the writer cannot tell
     navigation: int | None
     connection: str | None
     host: str | None
@@ -311,8 +315,9 @@ class Request(msgspec.Struct, frozen=True):
     connection: str | None
     long_lived: bool
     ended_by: EndedBy
-    aborted_by_navigation: bool
-    duration_ms: float | None  # a stream's true duration, else the writer's time
+    aborted_by_navigation: bool | None  # None when the evidence cannot tell
+    duration_ms: float | None  # a stream's duration (or its bound), else the writer's time
+    duration_bound: DurationBound | None  # None when measured
     http_version: str | None
     transfer_size: int | None
 
@@ -336,6 +341,7 @@ class WatchLink(msgspec.Struct):
     gap_s: float | None = None  # since the previous watch of the chain ended
     resumed: bool | None = None  # started from the last version the previous watch saw
     expired: bool = False  # HTTP 410, or an ERROR event with code 410
+    expiry_inferred: bool = False  # no body kept: an early end answered by a re-list (how a client meets 410)
     relist: int | None = None  # the read that followed an expiry or failure
 
 
@@ -420,8 +426,11 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
 
     @functools.cached_property
     def expired_watches(self) -> frozenset[int]:
-        """Watches answered with 410 Gone (resourceVersion expired), or that reported it in the stream."""
-        return frozenset(w.index for chain in self.watch_chains for w in chain.watches if w.expired)
+        """Watches answered with 410 Gone (resourceVersion expired), that reported it in the stream, or (where
+        the writer kept no body) that ended early and were answered by a re-list."""
+        return frozenset(
+            w.index for chain in self.watch_chains for w in chain.watches if w.expired or w.expiry_inferred
+        )
 
 
 class SummaryError(ValueError):

@@ -45,7 +45,7 @@ def analyze_traffic(traffic: Traffic, settings: Settings | None = None, *, users
     capture = traffic.capture
     accesses = kubernetes_accesses(capture, traffic.frame, settings.classifier)
     verdicts = find_verdicts(accesses, traffic, settings)
-    chains = find_chains(capture, accesses, settings)
+    chains = find_chains(capture, accesses, traffic.streams, settings)
     findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings))
     summary = summarize(traffic, accesses, verdicts, chains, findings, users=users)
     return Analysis(traffic, accesses, verdicts, chains, findings, summary)

@@ -9,7 +9,8 @@ whether a re-list followed. The first watch is checked against the version of th
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -18,17 +19,20 @@ from analyzer.analysis.values import as_datetime, as_int, as_text, rows_of
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
 from analyzer.har.loader import Capture
 from analyzer.settings import Settings
-from analyzer.summary import ENDED_BY, WatchChain, WatchLink, one_of
+from analyzer.summary import ENDED_BY, Stream, WatchChain, WatchLink, one_of
 
 
-def find_chains(capture: Capture, accesses: pd.DataFrame, settings: Settings) -> list[WatchChain]:
-    """Every watch chain, by page load and key."""
+def find_chains(
+    capture: Capture, accesses: pd.DataFrame, streams: Sequence[Stream], settings: Settings
+) -> list[WatchChain]:
+    """Every watch chain, by page load and key (each watch's end as its stream tells it)."""
     chains = []
+    ends = {s.index: s.ended for s in streams}
     watches = accesses[accesses["verb"] == "watch"]
     for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
         chain = WatchChain(navigation=int(str(navigation)), key=str(key))
         for row in rows_of(group.sort_values(["started", "index"])):
-            chain.watches.append(_link(capture, row))
+            chain.watches.append(_link(capture, row, ends))
         scope = accesses[accesses["navigation"] == navigation]
         _check_start(capture, chain, scope)
         _check_handovers(chain)
@@ -37,7 +41,7 @@ def find_chains(capture: Capture, accesses: pd.DataFrame, settings: Settings) ->
     return chains
 
 
-def _link(capture: Capture, row: dict[str, object]) -> WatchLink:
+def _link(capture: Capture, row: dict[str, object], ends: dict[int, datetime | None]) -> WatchLink:
     index = int(row["index"])  # type: ignore[call-overload]
     multiplexed = bool(row.get("multiplexed"))
     events = WatchEvents() if multiplexed else watch_events(capture, index, bool(row.get("websocket")))
@@ -45,7 +49,7 @@ def _link(capture: Capture, row: dict[str, object]) -> WatchLink:
     return WatchLink(
         index=index,
         started=as_datetime(row.get("started")),
-        ended=None if row.get("ended_by") == "open" else as_datetime(row.get("ended")),
+        ended=ends.get(index),  # None where the end is not known (still open, or its writer kept no end)
         ended_by=one_of(row.get("ended_by") or "complete", ENDED_BY),
         resource_version=as_text(row.get("resource_version")),
         timeout_seconds=as_int(row.get("timeout_seconds")),
@@ -81,18 +85,33 @@ def _check_handovers(chain: WatchChain) -> None:
 
 
 def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: Settings) -> None:
+    """The re-list that followed each failed or expired watch. Where the writer kept no body (chrome-har), a
+    410 Gone is not visible: a watch that ended early and was answered by a re-list before the next watch
+    is the client meeting one (`expiry_inferred`), not a server closing it early."""
     keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
     lists = scope[(scope["verb"] == "list") & scope["key"].isin(list(keys))]
     starts = pd.to_datetime(lists["started"], utc=True)
-    for link in chain.watches:
+    following_watch = [link.started for link in chain.watches[1:]] + [None]
+    for link, next_watch in zip(chain.watches, following_watch, strict=True):
         failed = link.expired or link.ended_by == "error"
+        unexplained = not failed and _ended_early_without_body(link, settings)
         moment = link.ended or link.started
-        if not failed or moment is None or link.started is None:
+        if not (failed or unexplained) or moment is None or link.started is None:
             continue
         # after the watch began (an expired watch may end in the same millisecond the re-list starts)
         window = (starts > pd.Timestamp(link.started)) & (
             starts <= pd.Timestamp(moment) + timedelta(seconds=settings.relist_after_s)
         )
+        if unexplained and next_watch is not None:
+            window &= starts <= pd.Timestamp(next_watch)
         following = lists[window]
         if not following.empty:
             link.relist = int(following.iloc[0]["index"])
+            link.expiry_inferred = unexplained
+
+
+def _ended_early_without_body(link: WatchLink, settings: Settings) -> bool:
+    if link.events is not None or link.ended_by != "complete" or link.ended is None or link.started is None:
+        return False
+    lived = (link.ended - link.started).total_seconds()
+    return bool(link.timeout_seconds) and lived < settings.ended_early_fraction * (link.timeout_seconds or 0)

@@ -130,13 +130,16 @@ def _expired(e: Evidence) -> list[Finding]:
     findings = []
     for chain in e.chains:
         for link in chain.watches:
-            if not link.expired:
+            if not (link.expired or link.expiry_inferred):
                 continue
             relisted = link.relist is not None
+            what = ("the watch ended early and the page re-listed, as a client does after 410 Gone (the capture "
+                    "keeps no response body to show the 410)" if link.expiry_inferred else
+                    "the watch's resourceVersion expired (410 Gone)")  # fmt: skip
+            followed = "" if link.expiry_inferred else f", and {'a' if relisted else 'no'} re-list followed"
             findings.append(_finding(
-                "watch-expired", chain.navigation, chain.key,
-                "the watch's resourceVersion expired (410 Gone)" + (", and a re-list followed" if relisted else
-                ", and no re-list followed"), (link.index, link.relist) if link.relist is not None else (link.index,),
+                "watch-expired", chain.navigation, chain.key, what + followed,
+                (link.index, link.relist) if link.relist is not None else (link.index,),
                 "Nothing to do: re-listing is the protocol" if relisted else
                 "After a 410, list again and watch from the new list's resourceVersion",
                 severity="info" if relisted else "warning",
@@ -202,7 +205,7 @@ def _ended_early(e: Evidence) -> list[Finding]:
             if link.ended_by != "complete" or not link.timeout_seconds or link.started is None or link.ended is None:
                 continue
             lived = (link.ended - link.started).total_seconds()
-            if link.expired or lived >= e.settings.ended_early_fraction * link.timeout_seconds:
+            if link.expired or link.expiry_inferred or lived >= e.settings.ended_early_fraction * link.timeout_seconds:
                 continue
             findings.append(_finding(
                 "watch-ended-early", chain.navigation, chain.key,
@@ -214,11 +217,13 @@ def _ended_early(e: Evidence) -> list[Finding]:
 
 
 def _aborted_by_navigation(e: Evidence) -> list[Finding]:
-    reused = {i for c in e.traffic.connections if c.reused_by for i in c.requests}
+    # a connection the next load reused was not torn down (a guessed connection tells nothing of reuse)
+    reused = {i for c in e.traffic.connections if c.reused_by and not c.inferred for i in c.requests}
     kubernetes = {int(i) for i in e.accesses["index"]}  # a dev server's reload socket is not the page's watch
     streams = [
-        s for s in e.traffic.streams if s.aborted_by_navigation and s.index not in reused and s.index in kubernetes
-    ]
+        s for s in e.traffic.streams
+        if s.aborted_by_navigation is True and s.index not in reused and s.index in kubernetes
+    ]  # fmt: skip
     by_load = defaultdict(list)
     for stream in streams:
         by_load[stream.navigation].append(stream.index)

@@ -96,12 +96,14 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
     outcomes = request_outcomes(capture, frame, navigations, settings)
     frame = frame.assign(**{column: outcomes[column] for column in outcomes.columns})
     frame = frame.assign(http_version=settled_versions(frame))
-    streams = find_streams(capture, frame, navigation_of, settings)
-    frame = frame.drop(columns=["cut_at"])  # the stream's `ended` holds that moment; the table keeps ended_by
+    end = _capture_end(frame)
+    streams = find_streams(capture, frame, navigation_of, settings, end)
+    frame = frame.drop(columns=["end_at", "end_bound"])  # the stream's `ended` and `duration_bound` hold them
     connection_of = assign_connections(frame)
     long_lived = frame["index"].isin([s.index for s in streams])
     kinds = {s.index: s.kind for s in streams}
-    end = _capture_end(frame)
+    saturations = find_saturations(frame, streams, end, settings)
+    streams = _with_queueing(streams, saturations, set(frame.loc[frame["status"].isna(), "index"]))
     connections = build_connections(frame, connection_of, navigation_of, streams)
     derived = frame.assign(
         navigation=navigation_of,
@@ -115,7 +117,7 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
         navigations=navigations,
         streams=streams,
         connections=connections,
-        saturations=find_saturations(frame, streams, end, settings),
+        saturations=saturations,
         reuse_by_host=reuse_figures(frame, connection_of, frame["host"], HostReuse),
         reuse_by_navigation=reuse_figures(frame, connection_of, navigation_of, NavigationReuse),
         concurrency=concurrency(frame, connections, end, streams),
@@ -123,6 +125,27 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
         capture_end=end,
         notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
     )
+
+
+def _with_queueing(streams: list[Stream], saturations: Sequence[Saturation], unanswered: set[int]) -> list[Stream]:
+    """`queued` on a stream still open at the end without response headers: True when it was sent while its
+    host's HTTP/1.x connections were all held by other streams (`find_saturations`), so it never left the
+    browser's queue; None (cannot tell) otherwise, and where its writer does not say that no headers came
+    (Firefox's status 0 is also written for a request sent and waiting)."""
+
+    def waited(stream: Stream) -> bool:
+        return stream.index in queued or any(
+            s.host == stream.host and stream.started is not None and s.started <= stream.started <= s.ended
+            for s in saturations
+        )
+
+    queued = {i for saturation in saturations for i in saturation.queued}
+    return [
+        msgspec.structs.replace(s, queued=True)
+        if s.ended_by == "open" and s.queued is None and s.index in unanswered and waited(s)
+        else s
+        for s in streams
+    ]
 
 
 _MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})

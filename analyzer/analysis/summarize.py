@@ -7,7 +7,7 @@ import pandas as pd
 
 from analyzer.analysis.findings import RULES
 from analyzer.analysis.pipeline import Traffic
-from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, as_tri_state, rows_of
 from analyzer.summary import (
     ENDED_BY,
     SEVERITIES,
@@ -110,8 +110,9 @@ def _requests(traffic: Traffic, accesses: pd.DataFrame) -> tuple[Request, ...]:
                 connection=as_text(row["connection"]),
                 long_lived=bool(row["long_lived"]),
                 ended_by=one_of(row["ended_by"], ENDED_BY),
-                aborted_by_navigation=bool(row["aborted_by_navigation"]),
+                aborted_by_navigation=as_tri_state(row["aborted_by_navigation"]),
                 duration_ms=stream.duration_ms if stream else as_float(row["time_ms"]),
+                duration_bound=stream.duration_bound if stream else None,
                 http_version=as_text(row["http_version"]),
                 transfer_size=as_int(row["transfer_size"]),
             )

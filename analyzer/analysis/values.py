@@ -28,6 +28,11 @@ def as_float(value: Any) -> float | None:
     return None if is_missing(value) else float(value)
 
 
+def as_tri_state(value: Any) -> bool | None:
+    """True, False, or None where the evidence could not tell."""
+    return None if is_missing(value) else bool(value)
+
+
 # One row of a request frame as a dict, column name -> value: how the few per-row loops that remain read the
 # frame (the Arrow/pandas operations do the rest).
 Row = dict[str, Any]

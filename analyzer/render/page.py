@@ -149,7 +149,8 @@ def _request(row: Row, context: _RowContext) -> RequestRow:
     return RequestRow(
         index=index, t=_seconds(as_datetime(row["started"]), context.origin),
         end=context.end_s if is_open else _seconds(ended, context.origin),
-        ms=_round(stream.duration_ms if stream else row["time_ms"]), method=as_text(row["method"]),
+        ms=_round(stream.duration_ms if stream else row["time_ms"]), bound=stream.duration_bound if stream else None,
+        method=as_text(row["method"]),
         status=as_int(row["status"]), k8s=k8s, verb=verb, kind=_kind(k8s, verb), resource=context.resources.get(index),
         target=redact_url(shown_target) if context.redact else shown_target,
         url=redact_url(url) if context.redact else url, host=as_text(row["host"]), nav=as_int(row["navigation"]),

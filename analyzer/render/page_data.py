@@ -25,6 +25,7 @@ class RequestRow(msgspec.Struct, frozen=True):
     t: float | None  # start
     end: float | None  # end; the capture's end for a request still open
     ms: float | None  # duration (a stream's own for a long-lived request); None when unknown or negative
+    bound: str | None  # "at_least" / "at_most" when `ms` bounds a duration the writer did not keep
     method: str | None
     status: int | None
     k8s: bool
@@ -62,6 +63,7 @@ class RequestColumns(msgspec.Struct, frozen=True):
     t: list[float | None]
     end: list[float | None]
     ms: list[float | None]
+    bound: list[str | None]
     method: list[str | None]
     status: list[int | None]
     k8s: list[bool]

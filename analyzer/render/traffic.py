@@ -211,7 +211,7 @@ def render_table(view: TrafficView, console: Console) -> None:
     rows = view.rows
     columns = _TABLE_COLUMNS[view.what]
     table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
-    cells = [[_cell(getattr(row, name), short=True) for name in columns] for row in rows]
+    cells = [[_table_cell(row, name) for name in columns] for row in rows]
     for position, name in enumerate(columns):
         label = _LABELS.get(name, name)
         if name == "url":
@@ -263,6 +263,22 @@ def _print_section(console: Console, title: str, rows: Sequence[msgspec.Struct])
 def _capture(summary: Summary) -> CaptureHeader:
     capture = summary.capture
     return CaptureHeader(path=capture.path, creator=capture.creator, browser=capture.browser, entries=capture.entries)
+
+
+_BOUND_SIGNS = {"at_least": "≥", "at_most": "≤"}
+
+
+def _table_cell(row: msgspec.Struct, name: str) -> str:
+    """A cell of the terminal table: a duration that is a bound says which; "?" where the evidence cannot tell."""
+    value = getattr(row, name)
+    if isinstance(row, Stream):
+        if name == "duration_ms" and value is not None:
+            return _BOUND_SIGNS.get(row.duration_bound or "", "") + _cell(value, short=True)
+        if name == "aborted_by_navigation" and value is None:
+            return "?"
+        if name == "ended_by" and row.queued:
+            return f"{value} (queued)"
+    return _cell(value, short=True)
 
 
 def _cell(value: object, short: bool = False) -> str:

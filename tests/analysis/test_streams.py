@@ -66,3 +66,53 @@ def test_sse_follow_logs_and_long_polls() -> None:
 
 def test_ordinary_requests_are_no_streams() -> None:
     assert streams([document(PAGE, 0.0), request(LIST_URL, 0.5, time_ms=900.0), request(LIST_URL, 1.0)]) == []
+
+
+PLAYWRIGHT = {"name": "Playwright", "version": "1.65"}
+FIREFOX = {"name": "Firefox", "version": "153.0"}
+HEADERS_ONLY = {"timings": {"send": 0, "wait": 2.0, "receive": -1}}  # Playwright: the body's end not kept
+
+
+def test_playwright_watch_aborted_with_its_headers_time_only_is_bounded_by_the_next_load() -> None:
+    cut = request(WATCH_URL, 0.5, time_ms=2.0, **HEADERS_ONLY, **{"response._failureText": "net::ERR_ABORTED"})
+    (watch,) = streams([document(PAGE, 0.0), cut, document(PAGE, 6.0)], creator=PLAYWRIGHT)
+    assert (watch.ended_by, watch.aborted_by_navigation, watch.duration_bound) == ("aborted", True, "at_most")
+    assert watch.duration_ms == 5_500.0  # not the 2 ms the writer kept
+
+
+def test_an_aborted_watch_the_page_renewed_in_its_own_load_may_not_be_the_reloads() -> None:
+    cut = request(WATCH_URL, 0.5, time_ms=2.0, **HEADERS_ONLY, **{"response._failureText": "net::ERR_ABORTED"})
+    renewed = request(WATCH_URL.replace("timeoutSeconds=59", "timeoutSeconds=58"), 3.0, time_ms=1_000.0)
+    first, _ = streams([document(PAGE, 0.0), cut, renewed, document(PAGE, 6.0)], creator=PLAYWRIGHT)
+    assert (first.ended_by, first.aborted_by_navigation, first.duration_bound) == ("aborted", None, "at_most")
+
+
+def test_firefox_status_zero_alone_is_no_abort() -> None:
+    waiting = request(LIST_URL, 0.5, time_ms=0.0, **{"response.status": 0, "timings": {}})
+    derived = derive(load_bytes(har_bytes([document(PAGE, 0.0), waiting], creator=FIREFOX), "t.har"))
+    assert derived.frame.set_index("index").loc[1, "ended_by"] == "unknown"
+
+
+def test_firefox_http2_watch_lived_until_the_watch_that_renewed_it() -> None:
+    h2 = {"response.httpVersion": "HTTP/2", "timings": {"send": 0, "wait": 30, "receive": 0}}
+    first = request(WATCH_URL, 0.5, time_ms=30.0, **h2)
+    second = request(WATCH_URL.replace("timeoutSeconds=59", "timeoutSeconds=58"), 60.0, time_ms=30.0, **h2)
+    one, two = streams([document(PAGE, 0.0), first, second], creator=FIREFOX)
+    assert (one.ended_by, one.duration_bound, one.duration_ms) == ("complete", "at_most", 59_500.0)
+    assert (two.ended_by, two.duration_bound, two.ended) == ("complete", "at_least", None)  # nothing renewed it
+
+
+def test_firefox_websockets_without_frames_are_bounded_or_unknown() -> None:
+    socket: dict[str, Any] = {"response.status": 101, "_resourceType": "websocket", "time": 4.0}
+    url = "wss://console.example.com/api/v1/namespaces/x/pods?watch=true"
+    first, last = streams([document(PAGE, 0.0), request(url, 1.0, **socket), request(url, 7.0, **socket)],
+                          creator=FIREFOX)  # fmt: skip
+    assert (first.ended_by, first.duration_bound, first.duration_ms) == ("complete", "at_most", 6_000.0)
+    assert (last.ended_by, last.aborted_by_navigation, last.ended) == ("unknown", None, None)
+
+
+def test_an_open_stream_lived_at_least_until_the_capture_ended() -> None:
+    never_ends = {"response.status": 200, "timings": {"send": 0, "wait": 2.0, "receive": -1}}
+    (watch,) = streams([document(PAGE, 0.0), request(WATCH_URL, 0.5, time_ms=2.0, **never_ends),
+                        request(LIST_URL, 9.5, time_ms=500.0)], creator=PLAYWRIGHT)  # fmt: skip
+    assert (watch.ended_by, watch.ended, watch.duration_bound, watch.duration_ms) == ("open", None, "at_least", 9_500.0)

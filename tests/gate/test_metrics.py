@@ -37,9 +37,10 @@ def test_asks_for_bookmarks_with_the_classifiers_rule(query: str, asks: bool) ->
 
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-STREAM = Stream(index=1, kind="watch", transport="http", started=T0, ended=None, duration_ms=None, ended_by="open",
-                aborted_by_navigation=False, navigation=0, connection="7", host="h", protocol="HTTP/1.1",
-                timeout_seconds=None, frames=None, first_frame=None, last_frame=None)  # fmt: skip
+STREAM = Stream(index=1, kind="watch", transport="http", started=T0, ended=None, duration_ms=None,
+                duration_bound=None, ended_by="open", aborted_by_navigation=False, queued=None, navigation=0,
+                connection="7", host="h", protocol="HTTP/1.1", timeout_seconds=None, frames=None, first_frame=None,
+                last_frame=None)  # fmt: skip
 END = T0 + timedelta(seconds=30)
 
 HELD = [

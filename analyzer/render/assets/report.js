@@ -28,7 +28,8 @@
     const url = [];
     for (let i = 0; i < r.url.length; i += 100) url.push(esc(r.url.slice(i, i + 100)));
     const verb = r.k8s ? r.verb || "" : "not Kubernetes";
-    const how = r.open ? " · still open at the end of the capture" : r.aborted ? " · aborted" : "";
+    const how = r.ended_by === "unknown" ? " · how it ended is not in the capture" :
+      r.open ? " · still open at the end of the capture" : r.aborted ? " · aborted" : "";
     const timings = ["blocked", "dns", "connect", "ssl", "send", "wait", "receive"]
       .filter((k) => r[k] !== null).map((k) => k + " " + num(r[k], 1)).join(" · ");
     return [
@@ -163,6 +164,7 @@
   }
 
   // ---- table ----------------------------------------------------------------------------------------
+  const BOUND = { at_least: "≥", at_most: "≤" }; // a duration the writer did not keep, bounded
   const COLUMNS = [
     ["index", "#", "num"], ["t", "+s", "num"], ["ms", "ms", "num"], ["method", "method"], ["status", "status", "num"],
     ["verb", "verb"], ["target", "resource or URL", "url"], ["host", "host"], ["nav", "load", "num"],
@@ -171,7 +173,7 @@
 
   function cell(r, key) {
     if (key === "t") return num(r.t, 3);
-    if (key === "ms") return r.ms === null ? (r.open ? "open" : "") : num(r.ms, 0);
+    if (key === "ms") return r.ms === null ? (r.open ? "open" : "") : (BOUND[r.bound] || "") + num(r.ms, 0);
     if (key === "verb") return r.k8s ? r.verb || "" : "";
     if (key === "ended_by") return r.long || r.ended_by !== "complete" ? (r.stream ? r.stream + " " : "") + (r.ended_by || "") : "";
     const v = r[key];
