@@ -151,6 +151,8 @@ class ResourceVerdict(msgspec.Struct, frozen=True):
     # Watches of its collection in the same load (in its namespace or across all namespaces): they deliver this
     # object's changes too, and are reported beside its verdict, but never decide its mode.
     covered_by: tuple[int, ...]
+    # Who sent its requests: the distinct initiators (`poll ← watchResource (console.js:160)`), most requests first
+    initiators: tuple[str, ...] = ()
 
     @property
     def resource_key(self) -> ResourceKey:
@@ -204,7 +206,7 @@ class Stream(msgspec.Struct, frozen=True):
     aborted_by_navigation: bool | None  # None when the evidence cannot tell what cut it
     queued: bool | None  # open at the end without being sent: True, False, or None when the writer cannot tell
     navigation: int | None
-    connection: str | None
+    connection: str | None  # the writer's own connection id (a guessed one is on the request's `connection`)
     host: str | None
     protocol: str | None
     timeout_seconds: int | None  # a watch's requested timeoutSeconds
@@ -299,6 +301,18 @@ class Finding(msgspec.Struct, frozen=True):
     summary: str  # one line
     evidence: tuple[int, ...]  # request indices
     recommendation: str
+    initiators: tuple[str, ...] = ()  # who sent the evidence requests, most requests first
+
+
+class Initiator(msgspec.Struct, frozen=True):
+    """Who sent a request, as its writer recorded it (Chrome's `_initiator`, chrome-har's `_initiator_*`)."""
+
+    type: str | None  # script, parser, preflight, other
+    url: str | None  # the script or document
+    line: int | None  # 1-based, as DevTools shows it
+    # The call stack, innermost first, each `function (script:line)`; an async boundary (the code that set a
+    # timer or awaited) as `(async setInterval)`, followed by the frames of the code that scheduled it.
+    frames: tuple[str, ...] = ()
 
 
 class Request(msgspec.Struct, frozen=True):
@@ -320,6 +334,8 @@ class Request(msgspec.Struct, frozen=True):
     duration_bound: DurationBound | None  # None when measured
     http_version: str | None
     transfer_size: int | None
+    initiator: Initiator | None = None  # for Kubernetes and long-lived requests, where the writer recorded one
+    connection_inferred: bool = False  # its connection is a guess (the writer records no connection ids)
 
     @property
     def is_kubernetes(self) -> bool:

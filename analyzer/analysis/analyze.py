@@ -9,6 +9,7 @@ import pandas as pd
 from analyzer.analysis.accesses import kubernetes_accesses
 from analyzer.analysis.chains import find_chains
 from analyzer.analysis.findings import Evidence, find_findings
+from analyzer.analysis.initiators import read_initiators, request_labels, with_initiators
 from analyzer.analysis.pipeline import Traffic, derive
 from analyzer.analysis.summarize import summarize
 from analyzer.analysis.verdicts import find_verdicts
@@ -44,8 +45,11 @@ def analyze_traffic(traffic: Traffic, settings: Settings | None = None, *, users
     settings = settings or Settings()
     capture = traffic.capture
     accesses = kubernetes_accesses(capture, traffic.frame, settings.classifier)
-    verdicts = find_verdicts(accesses, traffic, settings)
     chains = find_chains(capture, accesses, traffic.streams, settings)
-    findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings))
-    summary = summarize(traffic, accesses, verdicts, chains, findings, users=users)
+    relists = frozenset(link.relist for chain in chains for link in chain.watches if link.relist is not None)
+    verdicts = find_verdicts(accesses, traffic, settings, relists=relists)
+    findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings, relists))
+    initiators = read_initiators(capture, accesses, traffic.streams)
+    verdicts, findings = with_initiators(verdicts, findings, request_labels(initiators, verdicts))
+    summary = summarize(traffic, accesses, verdicts, chains, findings, users=users, initiators=initiators)
     return Analysis(traffic, accesses, verdicts, chains, findings, summary)

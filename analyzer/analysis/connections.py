@@ -43,7 +43,7 @@ def assign_connections(frame: pd.DataFrame) -> pd.Series:
         if explicit is not None:
             ids[row["index"]] = explicit
             continue
-        key = (row.get("host"), as_int(row.get("port")), _family(row.get("http_version")))
+        key = (as_text(row.get("host")), as_int(row.get("port")), _family(row.get("http_version")))
         counter += 1
         ids[row["index"]] = _infer(groups[key], row, key, counter)
     return frame["index"].map(ids)

@@ -42,6 +42,7 @@ class Evidence:
     verdicts: Sequence[ResourceVerdict]
     chains: Sequence[WatchChain]
     settings: Settings
+    relists: frozenset[int] = frozenset()  # reads that answered an expired or failed watch: part of watching
 
     @cached_property
     def starts(self) -> dict[int, datetime | None]:
@@ -238,6 +239,7 @@ def _aborted_by_navigation(e: Evidence) -> list[Finding]:
 def _duplicates(e: Evidence) -> list[Finding]:
     findings = []
     reads = e.accesses[e.accesses["verb"].isin(["get", "list"]) & ~e.accesses["multiplexed"].astype(bool)]
+    reads = reads[~reads["index"].isin(list(e.relists))]  # a relist storm is its own finding
     for (navigation, _url), group in reads.groupby(["navigation", "url"], sort=True):
         times = [(as_datetime(t), int(i)) for t, i in zip(group["started"], group["index"], strict=True)]
         burst = _burst([(t, i) for t, i in times if t is not None], 2, e.settings.duplicate_window_s)

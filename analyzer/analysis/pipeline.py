@@ -123,7 +123,7 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
         concurrency=concurrency(frame, connections, end, streams),
         latency=latency_table(frame, long_lived),
         capture_end=end,
-        notes=_notes(capture, navigations, has_queueing=bool(frame["blocked"].notna().any())),
+        notes=_notes(capture, navigations, connections, has_queueing=bool(frame["blocked"].notna().any())),
     )
 
 
@@ -146,6 +146,11 @@ def _with_queueing(streams: list[Stream], saturations: Sequence[Saturation], una
         else s
         for s in streams
     ]
+
+
+def guessed_connections_note(guessed: int, total: int) -> str:
+    return (f"{guessed} of {total} connections are guessed: the writer records no connection ids, so requests "
+            "were grouped by host, protocol and timing; reuse and concurrency figures are estimates")  # fmt: skip
 
 
 _MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})
@@ -181,10 +186,14 @@ def _capture_end(frame: pd.DataFrame) -> datetime | None:
     return None if ends.empty else as_datetime(ends.max())
 
 
-def _notes(capture: Capture, navigations: Sequence[Navigation], *, has_queueing: bool) -> list[str]:
+def _notes(capture: Capture, navigations: Sequence[Navigation], connections: Sequence[Connection], *,
+           has_queueing: bool) -> list[str]:  # fmt: skip
     notes = []
     if len(navigations) == 1:
         notes.append(SINGLE_LOAD_HINT)
+    guessed = sum(c.inferred for c in connections)
+    if guessed:
+        notes.append(guessed_connections_note(guessed, len(connections)))
     creator = (capture.creator or "").lower()
     for writer, text in WRITER_BLIND_SPOTS.items():
         if writer in creator and not (writer == "playwright" and has_queueing):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 import pandas as pd
 
 from analyzer.analysis.findings import RULES
+from analyzer.analysis.initiators import NO_INITIATORS_NOTE
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.values import as_datetime, as_float, as_int, as_text, as_tri_state, rows_of
 from analyzer.summary import (
@@ -15,6 +18,7 @@ from analyzer.summary import (
     Cost,
     Finding,
     Generator,
+    Initiator,
     Latency,
     LoadCost,
     Navigation,
@@ -42,8 +46,11 @@ def summarize(
     findings: list[Finding],
     *,
     users: int | None = None,
+    initiators: Mapping[int, Initiator] | None = None,
 ) -> Summary:
-    """The summary every view and the gate read; `users` adds the load N open pages would put on the API."""
+    """The summary every view and the gate read; `users` adds the load N open pages would put on the API;
+    `initiators` (by request index) go on the requests."""
+    initiators = initiators or {}
     navigations = tuple(
         _with_resources(n, [v for v in verdicts if v.navigation == n.index]) for n in traffic.navigations
     )
@@ -51,13 +58,13 @@ def summarize(
         generator=Generator(version=__version__),
         capture=_capture(traffic),
         navigations=navigations,
-        requests=_requests(traffic, accesses),
+        requests=_requests(traffic, accesses, initiators),
         connections=tuple(traffic.connections),
         streams=tuple(traffic.streams),
         watch_chains=tuple(chains),
         findings=tuple(findings),
         summary=_totals(traffic.frame, navigations, findings, users),
-        notes=tuple(traffic.notes),
+        notes=tuple(traffic.notes) + (() if initiators or not len(accesses) else (NO_INITIATORS_NOTE,)),
         traffic=TrafficFacts(
             saturations=tuple(traffic.saturations),
             reuse_by_host=tuple(traffic.reuse_by_host),
@@ -88,9 +95,10 @@ def _capture(traffic: Traffic) -> CaptureInfo:
     )
 
 
-def _requests(traffic: Traffic, accesses: pd.DataFrame) -> tuple[Request, ...]:
+def _requests(traffic: Traffic, accesses: pd.DataFrame, initiators: Mapping[int, Initiator]) -> tuple[Request, ...]:
     keys = dict(zip(accesses["index"], accesses["key"], strict=True))
     streams = {s.index: s for s in traffic.streams}
+    guessed = {c.id for c in traffic.connections if c.inferred}
     rows = []
     for row in rows_of(traffic.frame.sort_values("index")):
         index = int(row["index"])
@@ -115,6 +123,8 @@ def _requests(traffic: Traffic, accesses: pd.DataFrame) -> tuple[Request, ...]:
                 duration_bound=stream.duration_bound if stream else None,
                 http_version=as_text(row["http_version"]),
                 transfer_size=as_int(row["transfer_size"]),
+                initiator=initiators.get(index),
+                connection_inferred=as_text(row["connection"]) in guessed,
             )
         )
     return tuple(rows)

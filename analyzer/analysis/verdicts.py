@@ -6,7 +6,8 @@
   `poll_max_cv`;
 - `watch+poll`: both;
 - `once`: read, but neither watched nor polled (a single read, or irregular repeats).
-A read is a get or a list, never a watch; a paged list is one read; a streaming list is a watch.
+A read is a get or a list, never a watch; a paged list is one read; a streaming list is a watch. A re-list
+that answered an expired (410) or failed watch of the key is part of watching: it never counts as polling.
 
 The requests of a key decide its mode. A watch of the key's collection in the same load (in its namespace or
 across all namespaces) is reported beside it (`covered_by`): a detail panel polling its object while a sidebar
@@ -29,8 +30,11 @@ from analyzer.settings import Settings
 from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
 
 
-def find_verdicts(accesses: pd.DataFrame, traffic: Traffic, settings: Settings) -> list[ResourceVerdict]:
-    """One verdict per page load and resource key, ordered by load then key."""
+def find_verdicts(
+    accesses: pd.DataFrame, traffic: Traffic, settings: Settings, *, relists: frozenset[int] = frozenset()
+) -> list[ResourceVerdict]:
+    """One verdict per page load and resource key, ordered by load then key; `relists` (the reads that answered
+    an expired or failed watch, `analysis.chains`) are part of watching and never make it polling."""
     verdicts = []
     for navigation in traffic.navigations:
         rows = accesses[accesses["navigation"] == navigation.index]
@@ -40,7 +44,7 @@ def find_verdicts(accesses: pd.DataFrame, traffic: Traffic, settings: Settings) 
         watching = rows[rows["verb"] == "watch"].groupby("key")
         watches_by_key = {str(key): tuple(int(i) for i in group["index"]) for key, group in watching}
         for key, group in rows.groupby("key", sort=True):
-            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, minutes, settings))
+            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, minutes, settings, relists))
     return verdicts
 
 
@@ -51,11 +55,13 @@ def _verdict(
     watches_by_key: dict[str, tuple[int, ...]],
     minutes: float,
     settings: Settings,
+    relists: frozenset[int],
 ) -> ResourceVerdict:
     reads = rows[rows["verb"].isin(list(READ_VERBS))]
     own = watches_by_key.get(key, ())
     covering = _covering_watches(key, watches_by_key)
-    interval, regularity = poll_statistics(list(reads["started"]), settings)
+    polls = reads[~reads["index"].isin(list(relists))] if own else reads
+    interval, regularity = poll_statistics(list(polls["started"]), settings)
     polled = interval is not None
     watched = bool(own)  # a collection's watch is reported beside the verdict (covered_by), never decides it
     mode: Mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"

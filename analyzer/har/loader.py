@@ -27,9 +27,11 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.hooks import Progress, Refine
+from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.platform import can_decode_in_workers, loader_platform
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
+from analyzer.summary import Initiator
 
 if TYPE_CHECKING:
     from analyzer.har.decode import Document
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
 CHUNK = 4096
 
 
-class _Lazy(msgspec.Struct, gc=False):
-    """What an entry holds that is decoded only on demand."""
+class _Lazy(InitiatorFields, gc=False):
+    """What an entry holds that is decoded only on demand (its initiator fields too)."""
 
     request: _LazyMessage = msgspec.field(default_factory=lambda: _LazyMessage())
     response: _LazyMessage = msgspec.field(default_factory=lambda: _LazyMessage())
@@ -89,6 +91,10 @@ class Capture:
 
     def response_headers(self, index: int) -> list[tuple[str, str]]:
         return decode_headers(self._lazy(index).response.headers)
+
+    def initiator(self, index: int) -> Initiator | None:
+        """Who sent entry `index`, where its writer recorded it (see `analyzer.har.initiators`)."""
+        return read_initiator(self._lazy(index))
 
     def websocket_frames(self, index: int) -> list[WebSocketFrame]:
         from analyzer.har.frames import to_frames

@@ -1,10 +1,11 @@
-"""Chrome's own view of each request, from the CDP Network domain: connection id, protocol, timing, end.
+"""Chrome's own view of each request, from the CDP Network domain: connection id, protocol, timing, end, initiator.
 
-Playwright's HAR writer leaves out what DevTools' export has (`_connectionId`, the blocked/queueing time);
-`NetworkLog` listens to `Network.requestWillBeSent`, `responseReceived`, `loadingFinished` and
-`loadingFailed` on a CDP session and keeps one `CdpRequest` per request, in the order Chrome issued them.
-`devtools_timings` turns one into HAR timings exactly as DevTools does (devtools-frontend
-`front_end/models/har/Log.ts`, `buildTimings`).
+Playwright's HAR writer leaves out what DevTools' export has (`_connectionId`, the blocked/queueing time,
+`_initiator`); `NetworkLog` listens to `Network.requestWillBeSent`, `responseReceived`, `loadingFinished` and
+`loadingFailed` on a CDP session and keeps one `CdpRequest` per request, in the order Chrome issued them, and
+one `CdpWebSocket` per `Network.webSocketCreated` (a websocket has no requestWillBeSent). `devtools_timings`
+and `devtools_initiator` turn them into HAR fields exactly as DevTools does (devtools-frontend
+`front_end/models/har/Log.ts`, `buildTimings` and `Entry.build`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ class CdpRequest:
     finished: float | None = None  # loadingFinished / loadingFailed timestamp
     error: str | None = None  # loadingFailed.errorText, e.g. net::ERR_ABORTED
     canceled: bool = False
+    # requestWillBeSent.initiator, CDP's Network.Initiator as Chrome sent it (`stack.parent`: the async callers)
+    initiator: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CdpWebSocket:
+    """A websocket as Chrome reported it when the page created it (`Network.webSocketCreated`)."""
+
+    request_id: str
+    url: str
+    initiator: dict[str, Any] | None  # CDP's Network.Initiator, as for a request
 
 
 class NetworkLog:
@@ -45,6 +57,7 @@ class NetworkLog:
 
     def __init__(self) -> None:
         self.requests: list[CdpRequest] = []
+        self.websockets: list[CdpWebSocket] = []
         self._open: dict[str, CdpRequest] = {}
 
     def attach(self, session: _Session) -> None:
@@ -52,12 +65,15 @@ class NetworkLog:
         session.on("Network.responseReceived", self._response_received)
         session.on("Network.loadingFinished", self._loading_finished)
         session.on("Network.loadingFailed", self._loading_failed)
+        session.on("Network.webSocketCreated", self._websocket_created)
 
     def _will_be_sent(self, params: dict[str, Any]) -> None:
         previous = self._open.get(params["requestId"])
+        initiator = params.get("initiator")
         if previous is not None and params.get("redirectResponse"):
             _apply_response(previous, params["redirectResponse"], params["timestamp"])
             previous.finished = params["timestamp"]  # this hop ended with the redirect
+            initiator = previous.initiator  # DevTools gives each hop the chain's first initiator (appendRedirect)
         request = params["request"]
         kind = params.get("type")
         entry = CdpRequest(
@@ -68,6 +84,7 @@ class NetworkLog:
             wall_time=params["wallTime"],
             resource_type=kind.lower() if kind else None,
             is_navigation=kind == "Document" and params.get("loaderId") == params["requestId"],
+            initiator=initiator,
         )
         self._open[entry.request_id] = entry
         self.requests.append(entry)
@@ -88,6 +105,9 @@ class NetworkLog:
             request.finished = params["timestamp"]
             request.error = params.get("errorText") or "failed"
             request.canceled = bool(params.get("canceled"))
+
+    def _websocket_created(self, params: dict[str, Any]) -> None:
+        self.websockets.append(CdpWebSocket(params["requestId"], params["url"], params.get("initiator")))
 
 
 def _apply_response(request: CdpRequest, response: dict[str, Any], timestamp: float) -> None:
@@ -135,6 +155,21 @@ def devtools_timings(request: CdpRequest, end: float | None) -> dict[str, float]
         result["receive"] = max((end - start) * 1000 - timing.get("receiveHeadersEnd", 0), 0.0)
     result["_blocked_queueing"] = queued
     return {k: round(v, 3) for k, v in result.items()}
+
+
+# The initiator's fields DevTools' export keeps, in its order: the top-level columnNumber is left out
+_INITIATOR_FIELDS = ("url", "requestId", "lineNumber", "stack")
+
+
+def devtools_initiator(initiator: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`_initiator` as DevTools' export writes it: CDP's initiator, `stack` (with its async parents) as is.
+
+    DevTools (`Entry.build`) copies `type`, then `url`, `requestId`, `lineNumber` and `stack` where Chrome
+    sent them; the top-level `columnNumber` Chrome sends for a parser initiator is not in its exports.
+    """
+    if initiator is None:
+        return None
+    return {"type": initiator.get("type"), **{k: initiator[k] for k in _INITIATOR_FIELDS if k in initiator}}
 
 
 def total_time(timings: dict[str, float]) -> float:

@@ -3,8 +3,9 @@
 `record_capture(plan)` launches the browser at `plan.browser_path` (headless, with the flags this kind of
 machine needs), records Playwright's HAR and Chrome's CDP Network events side by side, follows the plan
 (settings written before a reload, reloads at given seconds, a total duration), then writes the HAR with
-Chrome's connection ids and DevTools timings added (`analyzer.record.merge`). The page's console lines come
-back in the result, with the times of the reloads, so a caller can tell what the page itself did.
+Chrome's connection ids, initiators (with async stacks) and DevTools timings added (`analyzer.record.merge`).
+The page's console lines come back in the result, with the times of the reloads, so a caller can tell what
+the page itself did.
 `record_capture(plan, is_enriched=False)` drives the same plan but writes Playwright's own HAR untouched (no
 CDP session at all): the plain `record_har` writer of the samples.
 """
@@ -25,6 +26,8 @@ from analyzer.record.defaults import DEFAULT_BROWSER, INSTALL_HINT, WAIT_UNTIL
 from analyzer.record.merge import MergeStats, add_chrome_fields
 from analyzer.record.network import NetworkLog
 
+# How many async parents Chrome keeps on a stack (a request's initiator): DevTools' own value (DebuggerModel)
+ASYNC_STACK_DEPTH = 32
 # What this machine needs (no sandbox as root, no GPU, no QUIC, no calls home on a closed network).
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")  # fmt: skip
@@ -75,7 +78,7 @@ def record_capture(plan: RecordPlan, *, is_enriched: bool = True) -> RecordResul
 
     Args:
         plan: what to load, when to reload, how long to record.
-        is_enriched: add Chrome's CDP network fields (connection ids, DevTools timings); False writes
+        is_enriched: add Chrome's CDP network fields (connection ids, initiators, DevTools timings); False writes
             Playwright's `record_har` file byte for byte, with no CDP session opened beside it.
 
     Raises:
@@ -133,7 +136,7 @@ def _write(raw_har: Path, output: Path, network: NetworkLog | None, result: Reco
     if network is None:
         shutil.copyfile(raw_har, output)
     else:
-        result.merge = add_chrome_fields(har, network.requests)
+        result.merge = add_chrome_fields(har, network.requests, network.websockets)
         output.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result.entries = len(har["log"]["entries"])
 
@@ -145,9 +148,7 @@ async def _run(plan: RecordPlan, context: Any, network: NetworkLog | None, resul
         await context.add_cookies([{"name": n, "value": v, "url": plan.url} for n, v in plan.cookies])
     page = await context.new_page()
     if network is not None:
-        session = await context.new_cdp_session(page)
-        network.attach(session)
-        await session.send("Network.enable")
+        await _open_cdp(context, page, network)
     page.on("console", lambda message: result.console.append(ConsoleLine(time.time(), message.type, message.text)))
     clock = time.monotonic()
     result.started = time.time()
@@ -165,6 +166,20 @@ async def _run(plan: RecordPlan, context: Any, network: NetworkLog | None, resul
     await _sleep(max(clock + plan.duration - time.monotonic(), 0))
     result.ended = time.time()
     await context.close()  # Playwright writes the HAR here
+
+
+async def _open_cdp(context: Any, page: Any, network: NetworkLog) -> None:
+    """A CDP session of the page that feeds `network`, with async stacks on before the first load.
+
+    Chrome adds the async parents (`stack.parent`) to an initiator only while some client asked for async
+    stacks. DevTools asks through the Debugger domain; the Runtime domain does the same here without enabling
+    the debugger, which would pause the page at any `debugger;` statement with nobody there to resume it.
+    """
+    session = await context.new_cdp_session(page)
+    network.attach(session)
+    await session.send("Network.enable")
+    await session.send("Runtime.enable")  # Runtime.setAsyncCallStackDepth answers "not enabled" without it
+    await session.send("Runtime.setAsyncCallStackDepth", {"maxDepth": ASYNC_STACK_DEPTH})
 
 
 async def _write_settings(plan: RecordPlan, context: Any, page: Any) -> None:

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import importlib.util
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from importlib import resources
@@ -24,7 +25,7 @@ import msgspec
 
 from analyzer.render.page_data import PageData
 from analyzer.render.timeline import verdict_rows, where
-from analyzer.summary import SEVERITIES, Summary
+from analyzer.summary import SEVERITIES, Connection, Summary
 
 EVIDENCE_LINKS = 24  # per finding; "show its N requests" selects them all
 
@@ -99,7 +100,7 @@ def _facts(summary: Summary, page: PageData) -> str:
         ("span", f"{page.end_s:.1f} s"),
         ("requests", f"{totals.requests} ({totals.kubernetes_requests} to Kubernetes: {verbs or 'none'})"),
         ("page loads", f"{len(summary.navigations)} ({_counts(loads)})"),
-        ("connections", f"{len(summary.connections)} ({_counts(protocols)})"),
+        ("connections", _connections_fact(summary.connections, protocols)),
         ("long-lived", f"{len(streams)}" + (f" ({_counts(ended)})" if streams else "")),
     ]
     if capture.truncated:
@@ -108,19 +109,33 @@ def _facts(summary: Summary, page: PageData) -> str:
     return "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts)
 
 
+def _connections_fact(connections: Sequence[Connection], protocols: Counter[str]) -> str:
+    text = f"{len(connections)} ({_counts(protocols)})"
+    guessed = sum(c.inferred for c in connections)
+    if guessed:
+        text += ", all guessed" if guessed == len(connections) else f", {guessed} guessed"
+        text += ": the writer records no connection ids"
+    return text
+
+
 def _verdicts(summary: Summary) -> str:
     rows = verdict_rows(summary)
     if not rows:
         return '<p class="empty">No Kubernetes get, list or watch in this capture.</p>'
-    head = "".join(f"<th>{h}</th>" for h in ("load", "resource", "mode", "every (s)", "get/list/watch", "req/min"))
+    names = ("load", "resource", "mode", "every (s)", "get/list/watch", "req/min", "sent by")
+    head = "".join(f"<th>{h}</th>" for h in names)
     body = "".join(
         f'<tr><td>{escape(r.load)}</td><td class="key">{escape(r.resource)}</td>'
         f'<td><span class="mode {escape(r.mode.replace("+", "-"))}">{escape(r.mode)}</span></td>'
         f'<td class="num">{_num(r.every_s)}</td><td class="num">{escape(r.counts)}</td>'
-        f'<td class="num">{_num(r.requests_per_min)}</td></tr>'
+        f'<td class="num">{_num(r.requests_per_min)}</td><td class="sender">{_senders(r.initiators)}</td></tr>'
         for r in rows
     )
     return f'<table class="verdicts"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _senders(initiators: tuple[str, ...]) -> str:
+    return "<br>".join(f"<code>{escape(i)}</code>" for i in initiators)
 
 
 def _findings(summary: Summary) -> str:
@@ -135,7 +150,8 @@ def _findings(summary: Summary) -> str:
             f'<li class="finding" id="finding-{position}"><span class="badge {escape(f.severity)}">'
             f"{escape(f.severity)}</span> <code>{escape(f.id)}</code> {escape(f.summary)}"
             f'<div class="where">{escape(where(f.navigation, f.resource))}</div>'
-            f'<div class="rec">→ {escape(f.recommendation)}</div>'
+            + (f'<div class="sender">sent by {_senders(f.initiators)}</div>' if f.initiators else "")
+            + f'<div class="rec">→ {escape(f.recommendation)}</div>'
             f'<div class="evidence"><a href="#requests" class="show-evidence" data-finding="{position}">'
             f"{_its(len(f.evidence))}</a> {links}</div></li>"
         )

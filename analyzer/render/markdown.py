@@ -23,18 +23,21 @@ def render_analysis_markdown(summary: Summary) -> str:
     ]
     rows = verdict_rows(summary)
     if rows:
-        lines += ["| load | resource | mode | every (s) | get/list/watch | req/min |", "|---|---|---|---:|---|---:|"]
+        lines += ["| load | resource | mode | every (s) | get/list/watch | req/min | sent by |",
+                  "|---|---|---|---:|---|---:|---|"]  # fmt: skip
         lines += [f"| {r.load} | `{code(r.resource)}` | **{r.mode}** | {number(r.every_s)} | "
-                  f"{r.counts} | {number(r.requests_per_min)} |" for r in rows[:MARKDOWN_ROWS]]  # fmt: skip
+                  f"{r.counts} | {number(r.requests_per_min)} | {_senders(r.initiators)} |"
+                  for r in rows[:MARKDOWN_ROWS]]  # fmt: skip
         lines += [*_more(len(rows), "verdicts"), ""]
     findings = summary.findings[:MARKDOWN_ROWS]
     if findings:
-        lines += ["| severity | rule | load | resource | summary | requests |", "|---|---|---:|---|---|---|"]
+        lines += ["| severity | rule | load | resource | summary | requests | sent by |",
+                  "|---|---|---:|---|---|---|---|"]  # fmt: skip
         for f in findings:
             load = "" if f.navigation is None else str(f.navigation)
             resource = f"`{code(f.resource)}`" if f.resource else ""
             lines.append(f"| {_BADGES[f.severity]} | `{f.id}` | {load} | {resource} | {text(f.summary)} | "
-                         f"{indices(f.evidence)} |")  # fmt: skip
+                         f"{indices(f.evidence)} | {_senders(f.initiators)} |")  # fmt: skip
         lines += [*_more(len(summary.findings), "findings"), "", "<details><summary>Recommendations</summary>", ""]
         lines += [f"- `{f.id}` (`{code(f.resource or '-')}`): {text(f.recommendation)}" for f in findings]
         lines += ["", "</details>", ""]
@@ -45,6 +48,10 @@ def render_analysis_markdown(summary: Summary) -> str:
         lines += ["```", "", "</details>", ""]
     lines += [f"> {text(note)}" for note in summary.notes]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _senders(initiators: tuple[str, ...]) -> str:
+    return "<br>".join(f"`{code(i)}`" for i in initiators)
 
 
 def _more(total: int, what: str) -> list[str]:

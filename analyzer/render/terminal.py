@@ -21,6 +21,7 @@ from analyzer.render.timeline import (
     headline,
     indices,
     number,
+    sent_by,
     timeline_lines,
     verdict_rows,
     where,
@@ -46,6 +47,7 @@ def render_analysis(summary: Summary, console: Console) -> None:
     rows = verdict_rows(summary)
     if rows:
         console.print(_verdict_table(rows, console.width))
+        _print_senders(console, rows)
     else:
         console.print("no Kubernetes get, list or watch in this capture")
     lines = timeline_lines(summary, console.width)
@@ -80,6 +82,18 @@ def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
     return table
 
 
+def _print_senders(console: Console, rows: Sequence[VerdictRow]) -> None:
+    """Who sent the requests of each verdict that polls: the code to look at."""
+    polling = [r for r in rows if r.initiators and r.mode in ("poll", "watch+poll")]
+    if polling:
+        console.print("\nwho polls:")
+    for row in polling:
+        line = Text(f"  load {row.load.split()[0]} ")
+        line.append(row.mode, style=_MODE_STYLES[row.mode])
+        line.append(f" {fit_left(row.resource, max(24, console.width // 2))}: {sent_by(row.initiators)}")
+        console.print(line, overflow="fold")
+
+
 def _findings_table(findings: Sequence[Finding]) -> Table:
     """Severity in its own column, so that wrapped lines of a finding stay indented under its text."""
     table = Table(box=None, pad_edge=False, show_header=False, expand=True, show_edge=False)
@@ -89,7 +103,8 @@ def _findings_table(findings: Sequence[Finding]) -> Table:
         text = Text()
         text.append(f.id, style="bold")
         text.append(f"  {f.summary}\n")
-        text.append(f"{where(f.navigation, f.resource)}; requests {indices(f.evidence)}\n", style="dim")
+        sender = f"; sent by {sent_by(f.initiators)}" if f.initiators else ""
+        text.append(f"{where(f.navigation, f.resource)}; requests {indices(f.evidence)}{sender}\n", style="dim")
         text.append(f"→ {f.recommendation}")
         table.add_row(Text(f.severity, style=_SEVERITY_STYLES[f.severity]), text)
     return table

@@ -28,6 +28,7 @@ class VerdictRow(NamedTuple):
     every_s: float | None
     counts: str  # "get/list/watch"
     requests_per_min: float
+    initiators: tuple[str, ...]  # who sent its requests (`poll ← watchResource (console.js:160)`)
 
 
 def verdict_rows(summary: Summary) -> list[VerdictRow]:
@@ -39,10 +40,16 @@ def verdict_rows(summary: Summary) -> list[VerdictRow]:
             every_s=verdict.poll_interval_s,
             counts=f"{verdict.counts.get('get', 0)}/{verdict.counts.get('list', 0)}/{verdict.counts.get('watch', 0)}",
             requests_per_min=verdict.requests_per_min,
+            initiators=verdict.initiators,
         )
         for navigation in summary.navigations
         for verdict in navigation.resources
     ]
+
+
+def sent_by(initiators: tuple[str, ...]) -> str:
+    """The initiators of a verdict or finding in one phrase, or "" when its writer recorded none."""
+    return "; ".join(initiators)
 
 
 def headline(summary: Summary) -> str:

@@ -214,7 +214,7 @@ def render_table(view: TrafficView, console: Console) -> None:
     cells = [[_table_cell(row, name) for name in columns] for row in rows]
     for position, name in enumerate(columns):
         label = _LABELS.get(name, name)
-        if name == "url":
+        if name == columns[-1]:  # the URL, or a connection's requests: the rest of the width
             table.add_column(label, no_wrap=True, overflow="ellipsis", ratio=1)
             continue
         width = max([len(label), *(len(c[position]) for c in cells)])
@@ -231,7 +231,7 @@ def render_table(view: TrafficView, console: Console) -> None:
 
 _TABLE_COLUMNS = {
     "navigations": ("index", "started", "trigger", "requests", "document", "page_ref", "url"),
-    "connections": ("id", "host", "protocol", "navigation", "reused_by", "requests", "long_lived", "inferred"),
+    "connections": ("id", "inferred", "host", "protocol", "navigation", "reused_by", "long_lived", "requests"),
     "streams": ("index", "kind", "transport", "navigation", "ended_by", "aborted_by_navigation", "duration_ms",
                 "timeout_seconds", "connection", "url"),
 }  # fmt: skip
@@ -240,7 +240,7 @@ _TABLE_COLUMNS = {
 _LABELS = {
     "aborted_by_navigation": "nav-abort", "duration_ms": "ms", "timeout_seconds": "timeout", "transport": "via",
     "navigation": "load", "reused_by": "reused-by", "long_lived": "streams", "page_ref": "page", "requests": "reqs",
-    "document": "doc", "inferred": "inferred", "protocol": "proto", "ended_by": "ended",
+    "document": "doc", "inferred": "guessed", "protocol": "proto", "ended_by": "ended",
     "requests_per_connection": "req/conn", "reused_share": "reused", "new_connections": "new", "handshake_ms":
     "handshake", "connections": "conns", "max_open_requests": "max-req", "max_open_connections": "max-conn",
     "connections_at": "conn-at", "wait_p50_ms": "wait50", "wait_p95_ms": "wait95", "time_p50_ms": "time50",
@@ -278,6 +278,8 @@ def _table_cell(row: msgspec.Struct, name: str) -> str:
             return "?"
         if name == "ended_by" and row.queued:
             return f"{value} (queued)"
+    if isinstance(row, Connection) and name == "inferred":
+        return "guessed" if value else ""
     return _cell(value, short=True)
 
 

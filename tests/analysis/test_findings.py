@@ -163,3 +163,27 @@ def test_multiplexed_websocket_watches_are_decoded(
     result = run([request(list_url, 0.5), socket])
     (verdict,) = result.verdicts
     assert verdict.key == key and verdict.mode == "watch" and verdict.watches == (1,)
+
+
+def test_a_relist_storm_is_one_finding_and_still_watching() -> None:
+    """Re-lists after expired watches are part of watching: regular as they are, they are not polling, and the
+    storm is not also `watch-and-poll` or `duplicate-requests`."""
+    gone: dict[str, Any] = {"response.status": 410}
+    entries = [document(PAGE, 0.0), request(LIST_URL, 0.5)]
+    for round_ in range(4):  # a list every 3 s, each followed by a watch that expires at once
+        start = 0.6 + 3 * round_
+        entries += [watch(str(100 + round_), start, 50.0, **gone), request(LIST_URL, start + 2.9)]
+    entries.append(watch("200", 12.6))
+    result = run(entries)
+    (verdict,) = result.verdicts
+    assert verdict.mode == "watch" and verdict.poll_interval_s is None
+    assert fired(result, "relist-storm")
+    assert not fired(result, "watch-and-poll") and not fired(result, "duplicate-requests")
+
+
+def test_regular_reads_beside_a_healthy_watch_are_still_polling() -> None:
+    entries = [document(PAGE, 0.0), watch("100", 0.5)]
+    entries += [request(LIST_URL, 1.0 + 3 * n) for n in range(5)]
+    result = run(entries)
+    (verdict,) = result.verdicts
+    assert verdict.mode == "watch+poll" and fired(result, "watch-and-poll")

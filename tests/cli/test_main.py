@@ -225,7 +225,7 @@ def test_analyze_users_prices_each_page_load_for_n_open_pages() -> None:
     # load 0 watched the object; after the reload, load 1 polled it about every 3.8 s
     assert [(c["polling_requests_per_min"], c["if_watched_requests_per_min"]) for c in costs] == [
         (0, 0),
-        (3178.0, 200.0),
+        (3168.0, 200.0),
     ]
     code, out, _ = run("analyze", path, "--format", "json")
     without = json.loads(out)["summary"]["cost"]

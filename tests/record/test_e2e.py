@@ -1,7 +1,8 @@
 """End to end: the simulator, a real Chromium recording it through `har-analyzer record`, and the loader.
 
 One recording over HTTP/1.1 (load 1 watches, a reload with polling on, load 2 polls) and a short one over
-HTTP/2; each is read back with `load_capture` + `request_table` and checked against what the simulator saw.
+HTTP/2; each is read back with `load_capture` + `request_table` and checked against what the simulator saw,
+and the first one's `_initiator`s for the async stacks (who called `setInterval`) Chrome adds to them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _record(url: str, out: Path, browser: Path, *extra: str) -> pd.DataFrame:
 
 def test_record_detail_page_watch_then_poll(tmp_path: Path, browser: Path, simulator: Any) -> None:
     out, console = tmp_path / "detail.har", tmp_path / "console.jsonl"
-    frame = _record(f"{simulator.http_url}/console/detail?timeout=2", out, browser, "--duration", "7.5",
+    frame = _record(f"{simulator.http_url}/console/detail?timeout=2&interval=2", out, browser, "--duration", "7.5",
                     "--reload-after", "3.5", "--set-local-storage", "downgradePolling=true",
                     "--console-log", str(console))  # fmt: skip
     api = frame[frame.k8s.fillna(False)]
@@ -59,6 +60,31 @@ def test_record_detail_page_watch_then_poll(tmp_path: Path, browser: Path, simul
     assert {url.split("/", 3)[3] for url in api.url} == {t.lstrip("/") for t in served}
     lines = [json.loads(line)["text"] for line in console.read_text().splitlines()]
     assert any('"mode":"poll"' in line for line in lines) and any('"mode":"watch"' in line for line in lines)
+    _check_initiators(json.loads(out.read_text(encoding="utf-8"))["log"]["entries"])
+
+
+def _check_initiators(entries: list[dict[str, Any]]) -> None:
+    """Chrome's initiator on every entry; the async parents name the code that chose to watch or to poll."""
+    entries = sorted(entries, key=lambda e: str(e["startedDateTime"]))
+    assert all("_initiator" in e for e in entries)
+    assert {e["_initiator"]["type"] for e in entries if e["_resourceType"] == "document"} == {"other"}
+    watch = next(e for e in entries if "watch=true" in e["request"]["url"])
+    assert _functions(watch["_initiator"]["stack"])[1][:2] == ["_watchResource", "watchResource"]  # Promise.then
+    reload = max(i for i, e in enumerate(entries) if e["_resourceType"] == "document")
+    polls = [e for e in entries[reload:] if e["request"]["url"].endswith("/microservices/asm-cal3")]
+    assert len(polls) >= 2
+    assert "poll" in _functions(polls[0]["_initiator"]["stack"])[0]  # the first read is poll's own call
+    assert polls[1]["_initiator"]["stack"]["parent"]["description"] == "setInterval"
+    assert _functions(polls[1]["_initiator"]["stack"])[1][:2] == ["poll", "watchResource"]
+
+
+def _functions(stack: dict[str, Any] | None) -> list[list[str]]:
+    """The function names of a stack and of each of its async parents, innermost first."""
+    names = []
+    while stack:
+        names.append([frame["functionName"] for frame in stack["callFrames"]])
+        stack = stack.get("parent")
+    return names
 
 
 def test_record_over_http2_uses_one_connection(tmp_path: Path, browser: Path, simulator: Any) -> None:

@@ -1,0 +1,89 @@
+"""Each writer's initiator fields read into one `Initiator` (table-driven: what each writer writes)."""
+
+from __future__ import annotations
+
+import json
+
+import msgspec
+import pytest
+
+from analyzer.har.initiators import InitiatorFields, read_initiator
+from analyzer.summary import Initiator
+
+SCRIPT = "https://console.example.com/static/main.js?v=3"
+FRAME = {"functionName": "request", "scriptId": "7", "url": SCRIPT, "lineNumber": 63, "columnNumber": 25}
+POLL = {"functionName": "poll", "scriptId": "7", "url": SCRIPT, "lineNumber": 159, "columnNumber": 2}
+CALLER = {"functionName": "watchResource", "scriptId": "7", "url": SCRIPT, "lineNumber": 182, "columnNumber": 6}
+DEVTOOLS = {"type": "script", "stack": {"callFrames": [FRAME, {**FRAME, "functionName": ""}],
+            "parent": {"description": "setInterval", "callFrames": [POLL, CALLER]}}}  # fmt: skip
+
+
+def fields(**entry: object) -> InitiatorFields:
+    return msgspec.json.decode(json.dumps(entry).encode(), type=InitiatorFields)
+
+
+CASES = [
+    pytest.param(
+        {"_initiator": DEVTOOLS},
+        Initiator(
+            type="script",
+            url=SCRIPT,
+            line=64,
+            frames=(
+                "request (main.js:64)",
+                "(anonymous) (main.js:64)",
+                "(async setInterval)",
+                "poll (main.js:160)",
+                "watchResource (main.js:183)",
+            ),
+        ),
+        id="DevTools and record: CDP's object, async parents after their description",
+    ),
+    pytest.param(
+        {"_initiator": {"type": "parser", "url": "https://console.example.com/", "lineNumber": 11}},
+        Initiator(type="parser", url="https://console.example.com/", line=12, frames=()),
+        id="a parser initiator: its document and 1-based line",
+    ),
+    pytest.param(
+        {
+            "_initiator": SCRIPT,
+            "_initiator_type": "script",
+            "_initiator_line": 64,
+            "_initiator_column": 26,
+            "_initiator_function_name": "request",
+            "_initiator_detail": json.dumps({"type": "script", "stack": {"callFrames": [FRAME, POLL]}}),
+        },
+        Initiator(type="script", url=SCRIPT, line=64, frames=("request (main.js:64)", "poll (main.js:160)")),
+        id="chrome-har: _initiator_detail, CDP's object as a JSON string",
+    ),
+    pytest.param(
+        {"_initiator": SCRIPT, "_initiator_type": "script", "_initiator_line": 64, "_initiator_function_name": "f"},
+        Initiator(type="script", url=SCRIPT, line=64, frames=("f (main.js:64)",)),
+        id="chrome-har without the detail: one frame from its own fields",
+    ),
+    pytest.param(
+        {"_initiator_type": "other"},
+        Initiator(type="other", url=None, line=None, frames=()),
+        id="chrome-har: only a type",
+    ),
+    pytest.param({}, None, id="Firefox, Playwright, Safari: none"),
+    pytest.param(
+        {"_initiator": {"type": 3, "stack": {"callFrames": ["x", {"lineNumber": "?"}]}}},
+        Initiator(type=None, url=None, line=None, frames=("(anonymous) (?:)",)),
+        id="junk is skipped",
+    ),
+    pytest.param({"_initiator_detail": "{not json"}, None, id="an unreadable detail and nothing else"),
+]
+
+
+@pytest.mark.parametrize(("entry", "expected"), CASES)
+def test_each_writers_initiator(entry: dict[str, object], expected: Initiator | None) -> None:
+    assert read_initiator(fields(**entry)) == expected
+
+
+def test_a_cyclic_or_deep_parent_chain_ends() -> None:
+    deep: dict[str, object] = {"callFrames": [FRAME]}
+    for _ in range(100):
+        deep = {"description": "await", "callFrames": [FRAME], "parent": deep}
+    found = read_initiator(fields(_initiator={"type": "script", "stack": deep}))
+    assert found is not None and len(found.frames) == 16  # MAX_FRAMES
