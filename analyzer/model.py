@@ -93,6 +93,8 @@ class Page:
     id: str | None
     title: str | None
     started: datetime | None  # UTC
+    run: int | None = None  # WebPageTest's `_run`: one run of a multi-run test, each in a fresh browser
+    repeat_view: bool = False  # WebPageTest's `_cached` 1: the run's second load, with a warm cache
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,8 +168,9 @@ class Navigation(msgspec.Struct, frozen=True):
     trigger: Trigger  # reload: same URL as the previous load, fragment ignored
     document: int | None  # request index of the main-frame document, None when inferred from pages/requests
     page_ref: str | None
-    requests: int  # requests assigned to this load by start time
+    requests: int  # requests assigned to this load by start time (by page, across WebPageTest's runs)
     resources: tuple[ResourceVerdict, ...] = ()  # its verdicts, ordered by key
+    run: int | None = None  # WebPageTest's run (a fresh browser each): loads of different runs are not compared
 
     @property
     def requests_per_min(self) -> float:

@@ -7,6 +7,8 @@ names the frame (`_frameref`), the browser's `Sec-Fetch-Dest` request header say
 send it to https and local origins), and Chrome's initiator says `parser`/`script`. A redirect
 chain is one navigation, named by where it ended. Client-side route changes (`history.pushState`) send no
 document request and are not navigations: a single-page app moving between views stays in one load.
+WebPageTest's multi-run files (`pages[]._run`, `_cached`) are split per run: each page is a load, holding the
+requests written under it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def find_navigations(
     """
     documents = _main_frame_documents(frame, fetch_dest)
     chains = _merge_redirects(documents, settings)
+    if len({p.run for p in pages if p.run is not None}) > 1:
+        return _runs(frame, pages, chains)
     starts: list[tuple[datetime | None, str | None, int | None, str | None]]
     if chains:
         starts = [(d.row["started"], d.url, int(d.row["index"]), d.row["page_ref"]) for d in chains]
@@ -77,16 +81,45 @@ def find_navigations(
     return navigations
 
 
-def assign_navigations(frame: pd.DataFrame, starts: Sequence[datetime | None]) -> pd.Series:
-    """For each row, the navigation it belongs to: the last one started at or before it (0 before the first)."""
+def _runs(frame: pd.DataFrame, pages: Sequence[Page], chains: list[_Document]) -> list[Navigation]:
+    """A WebPageTest multi-run capture: one load per page, run by run (first view, then repeat view); each run
+    is a fresh browser, so a run's first view is `initial`, never a reload of the run before."""
+    ordered = sorted(pages, key=lambda p: (p.run is None, p.run or 0, p.repeat_view, p.started or datetime.min))
+    documents: dict[str | None, _Document] = {}
+    for chain in chains:
+        documents.setdefault(chain.row["page_ref"], chain)
+    page_refs = [p.id for p in ordered]
+    counts = assign_navigations(frame, [p.started for p in ordered], page_refs).value_counts()
+    navigations = []
+    for position, page in enumerate(ordered):
+        document = documents.get(page.id)
+        navigations.append(Navigation(
+            index=position, started=page.started, url=document.url if document else page.title,
+            trigger="reload" if page.repeat_view else "initial",
+            document=int(document.row["index"]) if document else None, page_ref=page.id,
+            requests=int(counts.get(position, 0)), run=page.run,
+        ))  # fmt: skip
+    return navigations
+
+
+def assign_navigations(
+    frame: pd.DataFrame, starts: Sequence[datetime | None], page_refs: Sequence[str | None] | None = None
+) -> pd.Series:
+    """For each row, the navigation it belongs to: the last one started at or before it (0 before the first);
+    with `page_refs` (WebPageTest's runs, which overlap in time), the navigation of the row's page first."""
     known = [s for s in starts if s is not None]
     if not known or frame.empty:
-        return pd.Series(0, index=frame.index, dtype="int64")
-    bounds = pd.Series(pd.to_datetime(known, utc=True))
-    started = pd.to_datetime(frame["started"], utc=True)
-    positions = bounds.searchsorted(started, side="right") - 1
-    result = pd.Series(positions, index=frame.index).clip(lower=0)
-    return result.where(started.notna(), 0).astype("int64")
+        result = pd.Series(0, index=frame.index, dtype="int64")
+    else:
+        bounds = pd.Series(pd.to_datetime(known, utc=True))
+        started = pd.to_datetime(frame["started"], utc=True)
+        positions = bounds.searchsorted(started, side="right") - 1
+        result = pd.Series(positions, index=frame.index).clip(lower=0).where(started.notna(), 0).astype("int64")
+    if page_refs:
+        by_page = {ref: position for position, ref in enumerate(page_refs) if ref is not None}
+        of_page = frame["page_ref"].map(by_page)
+        result = of_page.where(of_page.notna(), result).astype("int64")
+    return result
 
 
 def _main_frame_documents(frame: pd.DataFrame, fetch_dest: FetchDest) -> list[Row]:

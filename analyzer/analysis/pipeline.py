@@ -92,7 +92,9 @@ def derive(capture: Capture, settings: Settings | None = None) -> Traffic:
     settings = settings or Settings()
     frame = to_frame(request_table(capture, classifier=settings.classifier))
     navigations = find_navigations(frame, capture.pages, settings, lambda index: _fetch_dest(capture, index))
-    navigation_of = assign_navigations(frame, [n.started for n in navigations])
+    runs = any(n.run is not None for n in navigations)
+    navigation_of = assign_navigations(frame, [n.started for n in navigations],
+                                       [n.page_ref for n in navigations] if runs else None)  # fmt: skip
     outcomes = request_outcomes(capture, frame, navigations, settings)
     frame = frame.assign(**{column: outcomes[column] for column in outcomes.columns})
     frame = frame.assign(http_version=settled_versions(frame))

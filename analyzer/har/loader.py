@@ -216,7 +216,21 @@ def _pages(log: schema.Log) -> tuple[Page, ...]:
     from analyzer.har.times import parse_time
 
     pages = _decode_meta(log.pages, list[schema.Page | None]) or []
-    return tuple(Page(id=p.id, title=p.title, started=parse_time(p.startedDateTime)) for p in pages if p is not None)
+    return tuple(
+        Page(
+            id=p.id,
+            title=p.title,
+            started=parse_time(p.startedDateTime),
+            run=_whole(p._run),
+            repeat_view=bool(p._cached),
+        )
+        for p in pages
+        if p is not None
+    )
+
+
+def _whole(value: float | None) -> int | None:
+    return int(value) if value is not None and float(value).is_integer() else None
 
 
 def _join(*parts: str | None) -> str | None:

@@ -87,6 +87,8 @@ class Entry(msgspec.Struct, gc=False):
 
 
 class Page(msgspec.Struct, gc=False):
+    _cached: Number = None  # WebPageTest: 0 for the first view, 1 for the repeat view
+    _run: Number = None  # WebPageTest: which run of a multi-run test (each a fresh browser)
     id: str | None = None
     title: str | None = None
     startedDateTime: str | None = None

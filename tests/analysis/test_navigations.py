@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from analyzer.analysis.pipeline import derive
-from analyzer.har import load_bytes
-from tests.factories import GET_URL, document, har_bytes, request
+from analyzer.har import load_bytes, load_capture
+from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
 
 PAGE = "https://console.example.com/console/microservices/asm-cal3"
 
@@ -96,3 +100,30 @@ def test_without_sec_fetch_dest_a_page_s_later_documents_stay_in_its_load() -> N
     old = navigations([document(PAGE, 0.0, pageref="page_1"), document("https://ads.example/f", 1.0, pageref="page_1"),
                        document(PAGE, 20.0, pageref="page_2")])  # fmt: skip
     assert [n.document for n in old.navigations] == [0, 2]
+
+
+def test_webpagetest_runs_are_split_per_run_by_page() -> None:
+    """A multi-run WebPageTest file: runs overlap in time (each ran on its own agent), so each page is a load
+    holding the requests written under it; a run's first view is `initial`, its repeat view a `reload`."""
+    corpus = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+    capture_path = corpus / "sitespeedio__pagexray__test__files__en.wikipedia.org.spdy-wpt.har"
+    if not capture_path.is_file():
+        pytest.skip(f"needs the shared corpus ({corpus})")
+    traffic = derive(load_capture(capture_path))
+    loads = [(n.run, n.trigger, n.page_ref) for n in traffic.navigations]
+    assert loads == [(1, "initial", "page_1_0"), (1, "reload", "page_1_1"), (2, "initial", "page_2_0"),
+                     (2, "reload", "page_2_1"), (3, "initial", "page_3_0"), (3, "reload", "page_3_1")]  # fmt: skip
+    frame = traffic.frame
+    pages = dict(zip(frame["index"], frame["page_ref"], strict=True))
+    assert all(
+        pages[i] == traffic.navigations[n].page_ref for i, n in zip(frame["index"], frame["navigation"], strict=True)
+    )
+
+
+def test_pages_of_one_run_stay_cut_by_their_documents() -> None:
+    entries = [document(PAGE, 0.0, pageref="page_1_0"), request(LIST_URL, 0.5, pageref="page_1_0"),
+               document(PAGE, 5.0, pageref="page_1_1"), request(LIST_URL, 5.5, pageref="page_1_1")]  # fmt: skip
+    pages = [{"id": "page_1_0", "_run": 1, "_cached": 0, "startedDateTime": "2026-11-01T10:00:00Z"},
+             {"id": "page_1_1", "_run": 1, "_cached": 1, "startedDateTime": "2026-11-01T10:00:05Z"}]  # fmt: skip
+    navigations = derive(load_bytes(har_bytes(entries, pages=pages), "t.har")).navigations
+    assert [(n.trigger, n.run, n.requests) for n in navigations] == [("initial", None, 2), ("reload", None, 2)]
