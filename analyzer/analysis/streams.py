@@ -134,9 +134,12 @@ def request_outcomes(
         elif outcome == "aborted" and _is_streaming(row) and as_float(row.get("receive")) is None:
             # The writer kept the time to the response headers only (Playwright's `receive` -1): the body was
             # still streaming when the abort came, some time before the next load, if there is one.
+            timeout = as_int(row.get("timeout_seconds"))
             if next_load is not None:
                 at, bound = next_load, "at_most"
                 cut = None if index in replaced else True  # replaced in its own load: the page may have cut it
+            elif timeout is not None and started is not None:
+                at, bound = started + timedelta(seconds=timeout), "at_most"  # the server ends it by then
             else:
                 bound = "at_least"
         elif outcome == "unknown":

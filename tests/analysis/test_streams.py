@@ -116,3 +116,10 @@ def test_an_open_stream_lived_at_least_until_the_capture_ended() -> None:
     (watch,) = streams([document(PAGE, 0.0), request(WATCH_URL, 0.5, time_ms=2.0, **never_ends),
                         request(LIST_URL, 9.5, time_ms=500.0)], creator=PLAYWRIGHT)  # fmt: skip
     assert (watch.ended_by, watch.ended, watch.duration_bound, watch.duration_ms) == ("open", None, "at_least", 9_500.0)
+
+
+def test_an_aborted_watch_without_a_later_load_lived_at_most_its_timeout() -> None:
+    cut = request(WATCH_URL, 0.5, time_ms=2.0, **HEADERS_ONLY, **{"response._failureText": "net::ERR_ABORTED"})
+    (watch,) = streams([document(PAGE, 0.0), cut, request(LIST_URL, 70.0)], creator=PLAYWRIGHT)
+    assert (watch.ended_by, watch.aborted_by_navigation, watch.duration_bound) == ("aborted", False, "at_most")
+    assert watch.duration_ms == 59_000.0  # timeoutSeconds=59: the page, not a reload, cut it before then
