@@ -3,7 +3,7 @@
 docs/settings.md:
 
     # har-analyzer.toml
-    prefixes = ["/my-proxy/{cluster}/", "/k8s-api/"]
+    prefixes = ["/my-proxy/{cluster}/", "/k8s-api/"]   # or ["auto"]: those the capture shows
     poll_min_reads = 4
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from analyzer.errors import ConfigError
 from analyzer.k8s import parse_prefix
 from analyzer.model import Prefix
-from analyzer.settings import SETTING_NAMES, Settings
+from analyzer.settings import AUTO_PREFIX, SETTING_NAMES, Settings
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 
@@ -46,9 +46,13 @@ def load_settings(explicit: Path | None = None, directory: Path | None = None) -
 
 
 def with_prefixes(settings: Settings, patterns: Iterable[str]) -> Settings:
-    """Command-line `--prefix` values come first, then the configured ones."""
-    extra = tuple(_prefix(p, "--prefix") for p in patterns)
-    return dataclasses.replace(settings, prefixes=extra + settings.prefixes) if extra else settings
+    """Command-line `--prefix` values come first, then the configured ones; `auto` asks for the capture's own."""
+    patterns = list(patterns)
+    extra = tuple(_prefix(p, "--prefix") for p in patterns if not _is_auto(p))
+    auto = settings.discover_prefixes or any(_is_auto(p) for p in patterns)
+    if not extra and auto == settings.discover_prefixes:
+        return settings
+    return dataclasses.replace(settings, prefixes=extra + settings.prefixes, discover_prefixes=auto)
 
 
 def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
@@ -59,13 +63,20 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
     values: dict[str, Any] = {}
     for name, value in table.items():
         values[name] = _prefixes(value, where) if name == "prefixes" else _number(name, value, where)
+    if "prefixes" in values:
+        values["discover_prefixes"] = any(_is_auto(p) for p in table["prefixes"])
     return Settings(**values)
 
 
 def _prefixes(value: Any, where: str) -> tuple[Prefix, ...]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-        raise ConfigError(f'{where}: prefixes must be a list of strings, like ["/my-proxy/{{cluster}}/"]')
-    return tuple(_prefix(p, f"{where}: prefixes") for p in value)
+        raise ConfigError(f'{where}: prefixes must be a list of strings, like ["/my-proxy/{{cluster}}/"] or ["auto"]')
+    return tuple(_prefix(p, f"{where}: prefixes") for p in value if not _is_auto(p))
+
+
+def _is_auto(pattern: str) -> bool:
+    """`auto`: every prefix the capture shows the Kubernetes API behind (`analyzer.settings.resolve_prefixes`)."""
+    return pattern.strip().lower() == AUTO_PREFIX
 
 
 def _number(name: str, value: Any, where: str) -> int | float:

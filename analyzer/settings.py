@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from analyzer.k8s import Classifier
+from analyzer.k8s import Classifier, parse_prefix
 from analyzer.model import Prefix
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from analyzer.k8s.discovery import DiscoveredPrefix
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Console or gateway prefixes in front of the Kubernetes API beyond the built-in ones (`--prefix` first).
+    # Console or gateway prefixes in front of the Kubernetes API beyond the built-in ones (`--prefix` first);
+    # `"auto"` (`--prefix auto`) adds every prefix the capture shows the API behind (what the analysis suggests).
     prefixes: tuple[Prefix, ...] = ()
     # Chrome opens at most six HTTP/1.x connections per host; six open streams leave nothing for others.
     connection_limit: int = 6
@@ -54,6 +62,8 @@ class Settings:
     relist_after_s: float = 60.0
     # A read this close to the end of a load may precede a watch the writer left out.
     near_end_s: float = 30.0
+    # Set by `"auto"` among the prefixes, not a key of its own: `resolve_prefixes` adds those of the capture.
+    discover_prefixes: bool = False
 
     @functools.cached_property
     def classifier(self) -> Classifier:
@@ -61,5 +71,26 @@ class Settings:
         return Classifier(self.prefixes)
 
 
-# The keys a settings file may set: every field (prefixes are written as patterns).
-SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
+# The keys a settings file may set: every field (prefixes are written as patterns, `"auto"` among them sets
+# `discover_prefixes`).
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "discover_prefixes")
+# The prefix pattern that asks for the capture's own prefixes.
+AUTO_PREFIX = "auto"
+
+
+def resolve_prefixes(
+    settings: Settings, urls: pa.Array | pa.ChunkedArray | Sequence[str | None]
+) -> tuple[Settings, list[DiscoveredPrefix]]:
+    """The settings for one capture, whose request URLs are `urls`.
+
+    Returns:
+        Under `--prefix auto`: the settings with the explicit prefixes, then every prefix discovery finds in
+        `urls` (auto resolved), and those found; otherwise the settings as they are, and nothing.
+    """
+    if not settings.discover_prefixes:
+        return settings, []
+    from analyzer.k8s.discovery import discover_prefixes  # Arrow, only for a capture
+
+    found = discover_prefixes(urls, settings.classifier)
+    added = tuple(parse_prefix(d.pattern) for d in found)
+    return dataclasses.replace(settings, prefixes=settings.prefixes + added, discover_prefixes=False), found

@@ -144,8 +144,12 @@ class ResourceVerdict(msgspec.Struct, frozen=True):
     counts: dict[AccessVerb, int]  # get, list, watch requests (a paged list counts once)
     poll_interval_s: float | None  # median gap between reads, when polled
     poll_regularity: float | None  # coefficient of variation of those gaps, when polled
-    requests_per_min: float
-    bytes_per_min: float
+    count: int  # its get, list and watch requests in the load
+    span_s: float | None  # how long the load lasted (to the next load or the end of the capture)
+    # The most requests in any 60 s of the load; None when the load lasted under 60 s (`count` in `span_s` is
+    # what was measured: a rate from a few seconds misleads)
+    requests_per_min: float | None
+    bytes_per_min: float | None  # the load's bytes over its minutes; None under 60 s
     reads: tuple[int, ...]  # request indices of the gets and lists
     watches: tuple[int, ...]  # request indices of the watches of this key itself: with the reads, they decide the mode
     # Watches of its collection in the same load (in its namespace or across all namespaces): they deliver this
@@ -173,9 +177,10 @@ class Navigation(msgspec.Struct, frozen=True):
     run: int | None = None  # WebPageTest's run (a fresh browser each): loads of different runs are not compared
 
     @property
-    def requests_per_min(self) -> float:
-        """Kubernetes get/list/watch requests a minute (the sum over its resources)."""
-        return round(sum(r.requests_per_min for r in self.resources), 2)
+    def requests_per_min(self) -> float | None:
+        """Kubernetes get/list/watch requests a minute (the sum over its resources); None under 60 s."""
+        rates = [r.requests_per_min for r in self.resources]
+        return None if not rates or any(r is None for r in rates) else round(sum(r or 0.0 for r in rates), 2)
 
 
 class Connection(msgspec.Struct, frozen=True):
@@ -303,6 +308,9 @@ class Finding(msgspec.Struct, frozen=True):
     evidence: tuple[int, ...]  # request indices
     recommendation: str
     initiators: tuple[str, ...] = ()  # who sent the evidence requests, most requests first
+    # A finding of a rule whose advice is the same for every resource is one per page load: the resources (keys or
+    # hosts) it concerns are listed here, `resource` is set only when there is one
+    resources: tuple[str, ...] = ()
 
 
 class Initiator(msgspec.Struct, frozen=True):
@@ -383,8 +391,8 @@ class LoadCost(msgspec.Struct, frozen=True, omit_defaults=True):
     """The request rate of one page load, and what N open pages would put on the API server."""
 
     navigation: int
-    requests_per_min: float
-    bytes_per_min: float
+    requests_per_min: float | None  # None when the load lasted under 60 s
+    bytes_per_min: float | None
     users: int | None = None
     api_requests_per_min: float | None = None
     polling_requests_per_min: float | None = None
@@ -409,6 +417,14 @@ class Totals(msgspec.Struct, frozen=True):
     cost: Cost
 
 
+class UnknownPrefix(msgspec.Struct, frozen=True):
+    """Requests that look like the Kubernetes API under a path no known or configured prefix reads."""
+
+    prefix: str  # the suggested `--prefix` pattern, e.g. `/proxy/clusters/{cluster}/k8s/`
+    requests: int  # how many requests it would read
+    example: str  # the path of one of them, query removed
+
+
 class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     """One analysed capture."""
 
@@ -424,6 +440,7 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     summary: Totals
     notes: tuple[str, ...] = ()
     traffic: TrafficFacts  # last, so that the keys before it keep their order in analysis.json
+    unknown_prefixes: tuple[UnknownPrefix, ...] = ()  # found by `analyzer.k8s.discovery` (none under --prefix auto)
 
     def load(self, index: int | None) -> Navigation | None:
         """The page load of that index, if any."""

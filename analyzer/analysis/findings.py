@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+import msgspec
 import pandas as pd
 
 from analyzer.analysis.pipeline import Traffic
@@ -51,9 +52,39 @@ class Evidence:
         return {int(i): as_datetime(t) for i, t in zip(frame["index"], frame["started"], strict=True)}
 
 
+# Rules whose advice differs per resource stay one finding per resource and load; the others are grouped.
+PER_RESOURCE = frozenset({"watch-replaced-by-polling", "polling-instead-of-watch"})
+SHOWN_IN_SUMMARY = 3  # resources named in a grouped finding's summary
+
+
 def find_findings(evidence: Evidence) -> list[Finding]:
-    findings = [f for rule in _RULE_FUNCTIONS for f in rule(evidence)]
+    findings = _grouped([f for rule in _RULE_FUNCTIONS for f in rule(evidence)])
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.navigation or 0, f.id, f.resource or ""))
+
+
+def _grouped(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and page load, listing the resources it concerns (PER_RESOURCE rules aside)."""
+    groups: dict[tuple[str, int | None], list[Finding]] = defaultdict(list)
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.id in PER_RESOURCE:
+            kept.append(msgspec.structs.replace(finding, resources=(finding.resource,) if finding.resource else ()))
+        else:
+            groups[(finding.id, finding.navigation)].append(finding)
+    for members in groups.values():
+        resources = tuple(dict.fromkeys(f.resource for f in members if f.resource))
+        first = members[0]
+        summary = first.summary
+        if len(members) > 1:
+            parts = [f"{f.resource or 'capture'}: {f.summary}" for f in members[:SHOWN_IN_SUMMARY]]
+            more = len(members) - SHOWN_IN_SUMMARY
+            summary = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+        kept.append(msgspec.structs.replace(
+            first, severity=min((f.severity for f in members), key=SEVERITY_ORDER.__getitem__),
+            resource=resources[0] if len(resources) == 1 else None, resources=resources, summary=summary,
+            evidence=tuple(sorted({i for f in members for i in f.evidence})),
+        ))  # fmt: skip
+    return kept
 
 
 def _finding(rule: str, navigation: int | None, resource: str | None, summary: str, evidence: Sequence[int],
@@ -77,7 +108,7 @@ def _replaced_by_polling(e: Evidence) -> list[Finding]:
                 before = earlier[-1]
                 findings.append(_finding(
                     "watch-replaced-by-polling", index, key,
-                    f"watched in load {before.navigation}, polled every {verdict.poll_interval_s:g} s after the "
+                    f"watched in load {before.navigation}, polled every {verdict.poll_interval_s:.1f} s after the "
                     f"reload (load {index})" + _beside(verdict), before.watches + verdict.reads,
                     "Find why the page falls back to polling after a reload (a downgrade switch such as "
                     "DOWNGRADE_WATCH_ENABLED/downgradePolling read on load) and keep the watch",
@@ -89,7 +120,7 @@ def _polling_instead_of_watch(e: Evidence) -> list[Finding]:
     watched = {v.key for v in e.verdicts if "watch" in v.mode}
     return [
         _finding("polling-instead-of-watch", v.navigation, v.key,
-                 f"polled every {v.poll_interval_s:g} s ({len(v.reads)} reads) and never watched" + _beside(v),
+                 f"polled every {v.poll_interval_s:.1f} s ({len(v.reads)} reads) and never watched" + _beside(v),
                  v.reads, "Watch the resource (list, then watch from the list's resourceVersion) instead of polling it"
                  + ("; or take its changes from the collection's watch" if v.covered_by else ""))
         for v in e.verdicts if v.mode == "poll" and v.key not in watched
@@ -107,7 +138,7 @@ def _beside(verdict: ResourceVerdict) -> str:
 def _watch_and_poll(e: Evidence) -> list[Finding]:
     return [
         _finding("watch-and-poll", v.navigation, v.key,
-                 f"watched and also polled every {v.poll_interval_s:g} s in the same load", v.watches + v.reads,
+                 f"watched and also polled every {v.poll_interval_s:.1f} s in the same load", v.watches + v.reads,
                  "Drop the polling: the watch already delivers every change")
         for v in e.verdicts if v.mode == "watch+poll"
     ]  # fmt: skip
@@ -158,7 +189,7 @@ def _relist_storm(e: Evidence) -> list[Finding]:
         if burst:
             findings.append(_finding(
                 "relist-storm", chain.navigation, chain.key,
-                f"{len(burst)} re-lists within {window:g} s after failed or expired watches", burst,
+                f"{_plural(len(burst), 're-list')} within {window:g} s after failed or expired watches", burst,
                 "Back off before re-listing, and keep bookmarks on so resourceVersions stay fresh",
             ))  # fmt: skip
     return findings
@@ -192,7 +223,7 @@ def _reconnect_storm(e: Evidence) -> list[Finding]:
         if burst:
             findings.append(_finding(
                 "watch-reconnect-storm", chain.navigation, chain.key,
-                f"{len(burst)} watches each living under {limit:g} s within "
+                f"{_plural(len(burst), 'watch', 'watches')} each living under {limit:g} s within "
                 f"{e.settings.reconnect_storm_window_s:g} s", burst,
                 "Find what closes the watches (a stale resourceVersion, a proxy) and back off between retries",
             ))  # fmt: skip
@@ -230,8 +261,9 @@ def _aborted_by_navigation(e: Evidence) -> list[Finding]:
         by_load[stream.navigation].append(stream.index)
     return [
         _finding("watch-aborted-by-navigation", load, None,
-                 f"{len(indices)} long-lived requests torn down by the next page load, their connections not "
-                 "reused", indices, "Expected on a reload; the next load must watch again from a fresh list")
+                 f"{_plural(len(indices), 'long-lived request')} torn down by the next page load, "
+                 f"{'its connection' if len(indices) == 1 else 'their connections'} not reused", indices,
+                 "Expected on a reload; the next load must watch again from a fresh list")
         for load, indices in sorted(by_load.items())
     ]  # fmt: skip
 
@@ -282,6 +314,10 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
             "until the watches cycle",
         ))  # fmt: skip
     return findings
+
+
+def _plural(count: int, noun: str, many: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def _started(e: Evidence, index: int) -> datetime | None:

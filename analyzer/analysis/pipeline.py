@@ -151,8 +151,10 @@ def _with_queueing(streams: list[Stream], saturations: Sequence[Saturation], una
 
 
 def guessed_connections_note(guessed: int, total: int) -> str:
-    return (f"{guessed} of {total} connections are guessed: the writer records no connection ids, so requests "
-            "were grouped by host, protocol and timing; reuse and concurrency figures are estimates")  # fmt: skip
+    are = "is" if guessed == 1 else "are"
+    return (f"{guessed} of {total} connection{'' if total == 1 else 's'} {are} guessed: the writer records no "
+            "connection ids, so requests were grouped by host, protocol and timing; reuse and concurrency figures "
+            "are estimates")  # fmt: skip
 
 
 _MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})

@@ -157,11 +157,19 @@ def _totals(
     )
 
 
+def _polls_per_min(verdict: ResourceVerdict) -> float:
+    """Reads a minute of a polled resource: from its interval (reads that happen every N s)."""
+    if verdict.poll_interval_s:
+        return 60.0 / verdict.poll_interval_s
+    return verdict.requests_per_min or 0.0
+
+
 def _cost(navigations: tuple[Navigation, ...], users: int | None) -> Cost:
     per_navigation = []
     for navigation in navigations:
-        rate = round(sum(v.requests_per_min for v in navigation.resources), 2)
-        bytes_rate = round(sum(v.bytes_per_min for v in navigation.resources), 1)
+        rate = navigation.requests_per_min
+        byte_rates = [v.bytes_per_min for v in navigation.resources]
+        bytes_rate = None if rate is None else round(sum(b or 0.0 for b in byte_rates), 1)
         if not users:
             per_navigation.append(LoadCost(navigation.index, rate, bytes_rate))
             continue
@@ -172,8 +180,9 @@ def _cost(navigations: tuple[Navigation, ...], users: int | None) -> Cost:
                 requests_per_min=rate,
                 bytes_per_min=bytes_rate,
                 users=users,
-                api_requests_per_min=round(rate * users, 1),
-                polling_requests_per_min=round(sum(v.requests_per_min for v in polled) * users, 1),
+                api_requests_per_min=None if rate is None else round(rate * users, 1),
+                # a poll's rate is its measured interval, known however short the load
+                polling_requests_per_min=round(sum(_polls_per_min(v) for v in polled) * users, 1),
                 if_watched_requests_per_min=round(WATCH_REQUESTS_PER_MIN * len(polled) * users, 1),
             )
         )

@@ -40,11 +40,11 @@ def find_verdicts(
         rows = accesses[accesses["navigation"] == navigation.index]
         if rows.empty:
             continue
-        minutes = _minutes(navigation, traffic.navigation_end(navigation.index))
+        span_s = _span_s(navigation, traffic.navigation_end(navigation.index))
         watching = rows[rows["verb"] == "watch"].groupby("key")
         watches_by_key = {str(key): tuple(int(i) for i in group["index"]) for key, group in watching}
         for key, group in rows.groupby("key", sort=True):
-            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, minutes, settings, relists))
+            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, span_s, settings, relists))
     return verdicts
 
 
@@ -53,7 +53,7 @@ def _verdict(
     key: str,
     rows: pd.DataFrame,
     watches_by_key: dict[str, tuple[int, ...]],
-    minutes: float,
+    span_s: float | None,
     settings: Settings,
     relists: frozenset[int],
 ) -> ResourceVerdict:
@@ -74,8 +74,10 @@ def _verdict(
         counts=counts,
         poll_interval_s=interval,
         poll_regularity=regularity,
-        requests_per_min=round(len(rows) / minutes, 2),
-        bytes_per_min=round(total_bytes / minutes, 1),
+        count=len(rows),
+        span_s=None if span_s is None else round(span_s, 3),
+        requests_per_min=_busiest_minute(list(rows["started"])) if span_s is not None and span_s >= 60 else None,
+        bytes_per_min=round(total_bytes / (span_s / 60), 1) if span_s is not None and span_s >= 60 else None,
         reads=tuple(int(i) for i in reads["index"]),
         watches=tuple(sorted(own)),
         covered_by=covering,
@@ -105,7 +107,21 @@ def poll_statistics(starts: Sequence[object], settings: Settings) -> tuple[float
     return round(statistics.median(gaps), 3), round(cv, 3)
 
 
-def _minutes(navigation: Navigation, end: datetime | None) -> float:
+RATE_WINDOW_S = 60.0
+
+
+def _span_s(navigation: Navigation, end: datetime | None) -> float | None:
     if navigation.started is None or end is None:
-        return 1.0
-    return max((end - navigation.started).total_seconds(), 1.0) / 60
+        return None
+    return max((end - navigation.started).total_seconds(), 0.0)
+
+
+def _busiest_minute(starts: Sequence[object]) -> float:
+    """The most requests that started within any 60 s (a load of a few minutes has a burst and a calm)."""
+    moments = sorted(m for m in (as_datetime(s) for s in starts) if m is not None)
+    most, first = 0, 0
+    for last, moment in enumerate(moments):
+        while (moment - moments[first]).total_seconds() >= RATE_WINDOW_S:
+            first += 1
+        most = max(most, last - first + 1)
+    return float(most)

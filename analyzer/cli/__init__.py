@@ -21,6 +21,7 @@ from analyzer.cli.options import (
     BadInput,
     ExitCode,
     command_settings,
+    discard_stdout,
     output_options,
     settings_from,
     shared_options,
@@ -66,7 +67,11 @@ class _Group(click.Group):
             if ctx.meta.get("traceback"):
                 raise
             raise BadInput(str(exc)) from None
-        except (BrokenPipeError, KeyboardInterrupt):
+        except BrokenPipeError:
+            # The reader left (`| head -1`) where a command wrote on its own: no failure, and nothing more to say.
+            discard_stdout()
+            raise click.exceptions.Exit(ExitCode.OK) from None
+        except KeyboardInterrupt:
             raise
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -100,10 +105,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="har-analyzer", obj=OWN_PROCESS)
     except BrokenPipeError:
-        # `har-analyzer requests big.har | head`: the reader left; exit quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        # `har-analyzer requests big.har | head`: the reader left (outside any command); exit quietly.
+        discard_stdout()
+        _exit_now(ExitCode.OK)
     except SystemExit as done:  # click ends every run so, success included
         _exit_now(done.code)
 

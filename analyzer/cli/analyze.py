@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from analyzer.cli.options import (
-    ExitCode,
     command_settings,
     emit,
+    judge_fail_on,
+    on_inconclusive_option,
     output_options,
     read_capture,
     settings_from,
@@ -40,23 +41,27 @@ Examples:
     metavar="N",
     help="Also show the request rate N open pages would put on the API server, watch versus poll.",
 )
+@on_inconclusive_option()
 @output_options(["table", "json", "markdown"])
 @shared_options
 @click.pass_context
 def analyze(
-    ctx: click.Context, capture: str, fail_on: str | None, users: int | None, fmt: str, output: Path | None
+    ctx: click.Context,
+    capture: str,
+    fail_on: str | None,
+    users: int | None,
+    on_inconclusive: str,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Watch or poll? For every page load and Kubernetes object or collection of CAPTURE: the mode (watch, poll,
     watch+poll, once) and poll interval, and findings with the requests that prove them."""
     from analyzer.analysis.analyze import analyze as run_analysis
     from analyzer.redact import redacted
     from analyzer.render import ANALYSIS_RENDERERS
-    from analyzer.summary import SEVERITIES, SEVERITY_ORDER, one_of
 
     loaded = read_capture(capture)
     summary = run_analysis(loaded, settings_from(ctx), users=users).summary
     shown = summary if ctx.meta.get("show_secrets") else redacted(summary)
     emit(ctx, output, ANALYSIS_RENDERERS[fmt](shown))
-    threshold = None if fail_on is None else SEVERITY_ORDER[one_of(fail_on, SEVERITIES)]
-    if threshold is not None and any(SEVERITY_ORDER[f.severity] <= threshold for f in summary.findings):
-        ctx.exit(ExitCode.GATE_FAILED)
+    judge_fail_on(ctx, summary, fail_on, on_inconclusive)

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 import click
 
 from analyzer.cli.options import (
+    BadInput,
     ExitCode,
     command_settings,
     emit,
+    on_inconclusive_option,
     output_options,
     settings_from,
     shared_options,
@@ -55,6 +57,13 @@ Examples:
     metavar="FILE",
     help="Also append Markdown here (for $GITHUB_STEP_SUMMARY or a PR comment).",
 )
+@click.option(
+    "--on-inconclusive",
+    type=click.Choice(["fail", "pass"]),
+    default=None,
+    help="What a rule that could not judge (an unknown console path, a writer's gap, a load under a minute for a "
+    'rate) counts as. Default: the policy\'s on_inconclusive, itself "fail" unless set.',
+)
 @output_options(["table", "json", "markdown", "junit"])
 @shared_options
 @click.pass_context
@@ -64,11 +73,16 @@ def check(
     policy: Path | None,
     junit: Path | None,
     markdown: Path | None,
+    on_inconclusive: str | None,
     fmt: str,
     output: Path | None,
 ) -> None:
     """Check each CAPTURE (a HAR, or a saved `analyze --format json` report) against a policy: every rule passes,
-    fails with the requests that prove it, or is skipped when it selects nothing. Exit 1 when a rule fails."""
+    fails with the requests that prove it, is skipped when it selects nothing, or is inconclusive when the
+    capture cannot show it. Exit 0 when all pass, 1 when a rule fails (or is inconclusive, counted as failing),
+    2 for bad usage or an unreadable capture or policy."""
+    import dataclasses
+
     from analyzer.gate.check import read_and_check
     from analyzer.gate.policy import default_policy, load_policy
     from analyzer.gate.reading import read_subject
@@ -76,6 +90,8 @@ def check(
     from analyzer.render.gate_markdown import render_check_markdown
 
     chosen = default_policy() if policy is None else load_policy(policy)
+    if on_inconclusive is not None:
+        chosen = dataclasses.replace(chosen, on_inconclusive="pass" if on_inconclusive == "pass" else "fail")
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
     result = read_and_check(captures, chosen, lambda path: read_subject(path, settings, warn=_warn))
@@ -118,24 +134,44 @@ Examples:
     "k8s-requests-per-min=PCT%,N, latency-p50=PCT%,MS, latency-p95=PCT%,MS, poll-interval=PCT%,S, "
     "long-lived-connections=PCT%,N. With both parts, both must be exceeded.",
 )
+@click.option(
+    "--allow-unmatched",
+    is_flag=True,
+    help="Compare captures with no page load or resource in common (by default that is exit 2): each --fail-on "
+    "condition is then inconclusive on the loads without a match.",
+)
+@on_inconclusive_option(
+    "What a --fail-on condition that could not be judged somewhere (an unmatched page load, a rate of a load "
+    "under a minute) counts as."
+)
 @output_options(["table", "json", "markdown"])
 @shared_options
 @click.pass_context
 def diff(
-    ctx: click.Context, baseline: str, current: str, fail_on: list[Condition], fmt: str, output: Path | None
+    ctx: click.Context,
+    baseline: str,
+    current: str,
+    fail_on: list[Condition],
+    allow_unmatched: bool,
+    on_inconclusive: str,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """What changed from BASELINE to CURRENT (each a HAR or a saved `analyze --format json` report): mode
     changes (watch -> poll first), poll intervals, requests per verb, new and gone findings, long-lived
     connections and latency per verb. Page loads are matched by order and URL, resources by key."""
     from analyzer.gate.diff import diff_subjects
-    from analyzer.gate.fail_on import judge_diff
+    from analyzer.gate.fail_on import judge_diff, unmatched_reason
     from analyzer.gate.reading import read_subject
     from analyzer.render import DIFF_RENDERERS
 
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
     changes = diff_subjects(read_subject(baseline, settings, warn=_warn), read_subject(current, settings, warn=_warn))
-    outcome = judge_diff(changes, fail_on)
+    reason = unmatched_reason(changes)
+    if reason is not None and not allow_unmatched:
+        raise BadInput(f"cannot compare {current} with {baseline}: {reason} (--allow-unmatched compares them anyway)")
+    outcome = judge_diff(changes, fail_on, "pass" if on_inconclusive == "pass" else "fail")
     emit(ctx, output, DIFF_RENDERERS[fmt](outcome, shown))
     if outcome.failed:
         ctx.exit(ExitCode.GATE_FAILED)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from analyzer.har.hooks import Refine
     from analyzer.har.loader import Capture
     from analyzer.settings import Settings
+    from analyzer.summary import Summary
 
 from analyzer.errors import AnalyzerError
 
@@ -57,7 +58,7 @@ def shared_options(func: F) -> F:
         click.option("--prefix", "prefixes", multiple=True, metavar="PATTERN", expose_value=False,
                      callback=_set_meta("prefixes"),
                      help="Extra console prefix in front of the Kubernetes API, e.g. '/my-proxy/{cluster}/' "
-                     "(repeatable)."),
+                     "(repeatable); 'auto' uses the prefixes the analysis finds and suggests."),
         click.option("--config", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
                      callback=_set_meta("config"),
                      help="Configuration file (default: ./har-analyzer.toml, else [tool.har-analyzer] in "
@@ -76,15 +77,26 @@ def shared_options(func: F) -> F:
 
 
 def output_options(formats: Sequence[str], default: str = "table") -> Callable[[F], F]:
-    """The shared `--format` and `-o/--output` options; each command lists the formats it supports."""
+    """The shared `--format` and `-o/--output` options (and `--width` where `table` is one of the formats); each
+    command lists the formats it supports."""
 
     def decorate(func: F) -> F:
+        if "table" in formats:
+            func = width_option(func)
         func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                             help="Write to FILE instead of standard output.")(func)  # fmt: skip
         return click.option("--format", "fmt", type=click.Choice(list(formats)), default=default,
                             show_default=True, help="Output format.")(func)  # fmt: skip
 
     return decorate
+
+
+def width_option(func: F) -> F:
+    """The shared `--width N` of every command that prints a table."""
+    return click.option("--width", type=click.IntRange(min=20), default=None, metavar="N", expose_value=False,
+                        callback=_set_meta("width"),
+                        help="Fit tables to N columns, shortening keys (default: a terminal's width, or COLUMNS; "
+                        "elsewhere, as a pipe or a file, nothing is cut).")(func)  # fmt: skip
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -96,15 +108,57 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def write_text(ctx: click.Context, output: Path | None, draw: Callable[[Any], None]) -> None:
+    """Draw on a console for `output` (a file) or standard output, as wide as `console_width` says."""
     from analyzer.render.terminal import make_console
 
     if output is not None:
         buffer = io.StringIO()
-        draw(make_console(buffer, color=False, width=200))
+        draw(make_console(buffer, color=False, width=console_width(ctx, None)))
         write_bytes(buffer.getvalue().encode("utf-8"), output)
         return
     color = use_color(ctx, sys.stdout)
-    draw(make_console(None, color=color))
+    with reader_may_leave():
+        draw(make_console(None, color=color, width=console_width(ctx, sys.stdout)))
+
+
+def console_width(ctx: click.Context, stream: Any) -> int | None:
+    """`--width N`; else COLUMNS, which the user set; else a terminal's own width (None: rich asks it); else
+    (a pipe, a file, a CI log) the full width: nothing is cut at 80 columns."""
+    from analyzer.render.timeline import FULL_WIDTH
+
+    explicit = ctx.meta.get("width")
+    if explicit is not None:
+        return int(explicit)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stream is not None and getattr(stream, "isatty", lambda: False)():
+        return None
+    return FULL_WIDTH
+
+
+class reader_may_leave:
+    """Writing to standard output, where the reader may leave early (`| head -1`): that is no failure. The rest
+    of the output goes nowhere and the command goes on, so that its exit code is still its own (a gate's 1)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, _exc: object, _tb: object) -> bool:
+        if kind is None or not issubclass(kind, BrokenPipeError):
+            return False
+        discard_stdout()
+        return True
+
+
+def discard_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered for it is dropped without an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (a test's runner): nothing is buffered for a closed pipe
+        pass
 
 
 def use_color(ctx: click.Context, stream: Any) -> bool:
@@ -119,9 +173,12 @@ def use_color(ctx: click.Context, stream: Any) -> bool:
 
 
 class open_binary:
+    """`output` opened for writing bytes, or standard output (where the reader may leave: `reader_may_leave`)."""
+
     def __init__(self, output: Path | None) -> None:
         self.output = output
         self.handle: BinaryIO | None = None
+        self.leaving = reader_may_leave()
 
     def __enter__(self) -> BinaryIO:
         if self.output is None:
@@ -132,11 +189,16 @@ class open_binary:
             raise AnalyzerError(f"{self.output}: cannot write: {exc.strerror or exc}") from None
         return self.handle
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: object, tb: object) -> bool:
         if self.handle is not None:
             self.handle.close()
-        else:
-            sys.stdout.buffer.flush()
+            return False
+        try:
+            if kind is None:
+                sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            return self.leaving.__exit__(BrokenPipeError, None, None)
+        return self.leaving.__exit__(kind, exc, tb)
 
 
 def emit(ctx: click.Context, output: Path | None, rendered: bytes | Callable[[Any], None]) -> None:
@@ -195,3 +257,29 @@ def progress_for(capture: str) -> Callable[[int, int], None] | None:
             bar.stop()
 
     return update
+
+
+INCONCLUSIVE_FAIL_ON_HELP = ("What --fail-on counts a capture it could not judge as (requests under a console path "
+                             "the tool does not know: see --prefix auto).")  # fmt: skip
+
+
+def on_inconclusive_option(help_text: str = INCONCLUSIVE_FAIL_ON_HELP) -> Callable[[F], F]:
+    """`--on-inconclusive fail|pass`: what a gate that could not judge counts as (default: a failure)."""
+    return click.option(
+        "--on-inconclusive", type=click.Choice(["fail", "pass"]), default="fail", show_default=True, help=help_text
+    )
+
+
+def judge_fail_on(ctx: click.Context, summary: Summary, fail_on: str | None, on_inconclusive: str) -> None:
+    """`--fail-on SEVERITY`: exit 1 when a finding of that severity or worse is found, or when the capture could
+    not be judged (inconclusive, said on standard error) unless `--on-inconclusive pass`."""
+    if fail_on is None:
+        return
+    from analyzer.gate.fail_on import judge_findings
+    from analyzer.summary import SEVERITIES, one_of
+
+    outcome = judge_findings(summary, one_of(fail_on, SEVERITIES), "pass" if on_inconclusive == "pass" else "fail")
+    for doubt in outcome.doubts:
+        click.echo(f"inconclusive: {doubt}", err=True)
+    if outcome.failed:
+        ctx.exit(ExitCode.GATE_FAILED)

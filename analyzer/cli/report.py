@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from analyzer.cli.options import ExitCode, command_settings, emit, read_capture, settings_from, shared_options
+from analyzer.cli.options import (
+    command_settings,
+    emit,
+    judge_fail_on,
+    on_inconclusive_option,
+    read_capture,
+    settings_from,
+    shared_options,
+    width_option,
+)
 
 # Suffixes dropped from a capture's file name to name its default folder (reports/<name>/).
 _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
@@ -43,18 +52,25 @@ Examples:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Exit 1 when a finding of this severity or worse is found (after writing the folder).")  # fmt: skip
 @click.option("--users", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Also estimate the request rate N open pages would put on the API server.")  # fmt: skip
+              help="Also show the load N open pages would put on the API server, watch versus poll.")  # fmt: skip
+@on_inconclusive_option()
+@width_option
 @shared_options
 @click.pass_context
 def report(
-    ctx: click.Context, capture: str, output: Path | None, fmt: str, fail_on: str | None, users: int | None
+    ctx: click.Context,
+    capture: str,
+    output: Path | None,
+    fmt: str,
+    fail_on: str | None,
+    users: int | None,
+    on_inconclusive: str,
 ) -> None:
     """Write a report folder for CAPTURE: index.html (a self-contained page with the verdicts, findings, a
     timeline and a filterable request table), summary.md, analysis.json, requests.csv and requests.parquet."""
     from analyzer.analysis.analyze import analyze
     from analyzer.render import ANALYSIS_RENDERERS
     from analyzer.render.folder import build_report
-    from analyzer.summary import SEVERITIES, SEVERITY_ORDER, one_of
 
     folder = output or default_folder(capture)
     loaded = read_capture(capture)
@@ -65,9 +81,7 @@ def report(
         emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary))
     sizes = ", ".join(f"{name} {_size(len(data))}" for name, data in built.files.items())
     click.echo(f"wrote {folder}/ ({sizes})", err=True)
-    threshold = None if fail_on is None else SEVERITY_ORDER[one_of(fail_on, SEVERITIES)]
-    if threshold is not None and any(SEVERITY_ORDER[f.severity] <= threshold for f in result.summary.findings):
-        ctx.exit(ExitCode.GATE_FAILED)
+    judge_fail_on(ctx, result.summary, fail_on, on_inconclusive)
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:

@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Final, Literal
 
 from analyzer.gate.expectations import EVALUATORS, Violation, required_violations, select_scope
-from analyzer.gate.policy import Policy, Rule, default_policy, load_policy
+from analyzer.gate.policy import OnInconclusive, Policy, Rule, default_policy, load_policy
 from analyzer.gate.reading import Subject, read_subject
 from analyzer.summary import Summary
 
-Status = Literal["pass", "fail", "skip"]  # skip: the rule selected nothing it could judge
+# skip: the rule selected nothing in a capture that could be judged; inconclusive: it could not judge (an
+# unknown console path, a writer's gap, a load too short to measure), with the reasons
+Status = Literal["pass", "fail", "skip", "inconclusive"]
 PASS: Final = "pass"
 FAIL: Final = "fail"
 SKIP: Final = "skip"
-STATUSES: tuple[Status, ...] = (PASS, FAIL, SKIP)
+INCONCLUSIVE: Final = "inconclusive"
+STATUSES: tuple[Status, ...] = (PASS, FAIL, SKIP, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,16 @@ class RuleResult:
     rule: Rule
     status: Status
     examined: int  # resources, loads, watches... the rule judged
-    violations: tuple[Violation, ...]
+    violations: tuple[Violation, ...]  # what failed (an inconclusive rule's doubts are in `doubts`)
+    doubts: tuple[Violation, ...] = ()  # why it could not judge
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The doubts' messages, unredacted (outputs use `gate_text.violation_text`)."""
+        return tuple(d.message for d in self.doubts)
+
+    def counts_as_failure(self, on_inconclusive: OnInconclusive) -> bool:
+        return self.status == FAIL or (self.status == INCONCLUSIVE and on_inconclusive == "fail")
 
 
 @dataclass(frozen=True)
@@ -33,10 +45,11 @@ class CaptureResult:
     source: str  # the path given on the command line
     summary: Summary  # unredacted: outputs redact what they show
     results: tuple[RuleResult, ...]
+    on_inconclusive: OnInconclusive = "fail"
 
     @property
     def passed(self) -> bool:
-        return all(r.status != FAIL for r in self.results)
+        return not any(r.counts_as_failure(self.on_inconclusive) for r in self.results)
 
     def count(self, status: Status) -> int:
         return sum(r.status == status for r in self.results)
@@ -54,21 +67,35 @@ class CheckResult:
 
 def check_subject(subject: Subject, policy: Policy) -> CaptureResult:
     results = tuple(check_rule(subject.summary, rule) for rule in policy.rules)
-    return CaptureResult(subject.source, subject.summary, results)
+    return CaptureResult(subject.source, subject.summary, results, policy.on_inconclusive)
 
 
 def check_rule(summary: Summary, rule: Rule) -> RuleResult:
     scope = select_scope(summary, rule.select)
-    violations: list[Violation] = []
+    found: list[Violation] = []
     examined = 0
     for key, value in rule.expect.items():
-        found, judged = EVALUATORS[key](scope, value)
-        violations += found
+        violations, judged = EVALUATORS[key](scope, value)
+        found += violations
         examined += judged
     if rule.required:
-        violations += required_violations(scope)
-    status: Status = FAIL if violations else PASS if examined else SKIP
-    return RuleResult(rule=rule, status=status, examined=examined, violations=tuple(violations))
+        found += required_violations(scope)
+    failures = tuple(v for v in found if not v.inconclusive)
+    doubts = (*capture_doubts(summary), *(v for v in found if v.inconclusive))
+    status: Status = FAIL if failures else INCONCLUSIVE if doubts else PASS if examined else SKIP
+    return RuleResult(rule=rule, status=status, examined=examined, violations=failures, doubts=doubts)
+
+
+def capture_doubts(summary: Summary) -> tuple[Violation, ...]:
+    """What keeps any rule from judging this capture: requests that look like the Kubernetes API under a path
+    the tool does not know (what they did is not in the verdicts)."""
+    doubts = []
+    for u in summary.unknown_prefixes:
+        many = "s look" if u.requests != 1 else " looks"
+        message = (f"{u.requests} request{many} like the Kubernetes API under an unknown path ({u.example}): "
+                   f"rerun with --prefix '{u.prefix}' or --prefix auto")  # fmt: skip
+        doubts.append(Violation("unknown-prefix", message, None, None, (), inconclusive=True))
+    return tuple(doubts)
 
 
 def check_capture(

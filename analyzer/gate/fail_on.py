@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from analyzer.errors import ConfigError
 from analyzer.gate.diff import Diff
-from analyzer.summary import SEVERITIES, SEVERITY_ORDER, Severity, one_of
+from analyzer.gate.policy import OnInconclusive
+from analyzer.redact import redact_url
+from analyzer.summary import SEVERITIES, SEVERITY_ORDER, Finding, Severity, Summary, one_of
 
 # name -> (what it means, the unit of a bare absolute threshold, or None when it takes no number)
 FAIL_ON: dict[str, tuple[str, str | None]] = {
@@ -108,14 +110,63 @@ class DiffOutcome:
     diff: Diff
     conditions: tuple[Condition, ...]
     tripped: tuple[tuple[Condition, str], ...]
+    # Conditions that could not be judged somewhere (a page load with no match, a rate under a minute), each
+    # with why; they fail the diff unless `on_inconclusive` is "pass"
+    doubts: tuple[tuple[Condition, str], ...] = ()
+    on_inconclusive: OnInconclusive = "fail"
 
     @property
     def failed(self) -> bool:
-        return bool(self.tripped)
+        return bool(self.tripped) or (bool(self.doubts) and self.on_inconclusive == "fail")
 
 
-def judge_diff(diff: Diff, conditions: Sequence[Condition]) -> DiffOutcome:
-    return DiffOutcome(diff, tuple(conditions), tuple(tripped(diff, conditions)))
+def judge_diff(diff: Diff, conditions: Sequence[Condition], on_inconclusive: OnInconclusive = "fail") -> DiffOutcome:
+    return DiffOutcome(
+        diff, tuple(conditions), tuple(tripped(diff, conditions)), tuple(doubts(diff, conditions)), on_inconclusive
+    )
+
+
+# Conditions judged per pair of page loads: an unmatched load leaves them unjudged there.
+_PER_LOAD = frozenset({"mode-regression", "poll-interval", "k8s-requests-per-min", "new-finding"})
+
+
+def doubts(diff: Diff, conditions: Iterable[Condition]) -> list[tuple[Condition, str]]:
+    """Each condition with what it could not judge: loads without a match on the other side, and rates of loads
+    that lasted under a minute."""
+    found = []
+    for condition in conditions:
+        if condition.name not in _PER_LOAD:
+            continue
+        for pair in diff.pairs:
+            if pair.before is None or pair.after is None:
+                side = "the baseline" if pair.before is None else "the current capture"
+                page = redact_url(pair.page) if pair.page else "no URL"
+                found.append((condition, f"{pair.label} ({page}) has no match in {side}: not judged"))
+        if condition.name == "k8s-requests-per-min":
+            found += [(condition, f"{c.name}: a rate needs loads of a minute or more: not judged")
+                      for _, c in diff.rates if c.before is None or c.after is None]  # fmt: skip
+    return found
+
+
+def unmatched_reason(diff: Diff) -> str | None:
+    """Why two captures cannot be compared at all (no page load or resource in common), or None."""
+    if not diff.pairs:
+        return None
+    if not any(p.before is not None and p.after is not None for p in diff.pairs):
+        before = ", ".join(sorted({_path(p.before.url) for p in diff.pairs if p.before}))
+        after = ", ".join(sorted({_path(p.after.url) for p in diff.pairs if p.after}))
+        return f"no page load in common (baseline: {before or 'none'}; current: {after or 'none'})"
+    keys_before = {r.key for p in diff.pairs if p.before for r in p.before.resources}
+    keys_after = {r.key for p in diff.pairs if p.after for r in p.after.resources}
+    if keys_before and keys_after and not keys_before & keys_after:
+        return "no Kubernetes resource in common"
+    return None
+
+
+def _path(url: str | None) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url or "").path or "/"
 
 
 def tripped(diff: Diff, conditions: Iterable[Condition]) -> list[tuple[Condition, str]]:
@@ -160,3 +211,29 @@ def _lines(diff: Diff, condition: Condition) -> list[str]:
         and (c.before is not None or from_zero)
         and condition.threshold.holds(c.after - (c.before or 0.0), c.before or 0.0)
     ]
+
+
+@dataclass(frozen=True)
+class FindingsOutcome:
+    """`analyze --fail-on SEVERITY`: the findings that hold it, and what keeps the capture from being judged."""
+
+    findings: tuple[Finding, ...]  # at that severity or worse
+    doubts: tuple[str, ...]  # requests the analysis could not read (an unknown console path)
+    on_inconclusive: OnInconclusive
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.findings) or (bool(self.doubts) and self.on_inconclusive == "fail")
+
+
+def judge_findings(summary: Summary, severity: Severity, on_inconclusive: OnInconclusive = "fail") -> FindingsOutcome:
+    """Findings of `severity` or worse; a capture with Kubernetes-looking requests under an unknown path is not
+    judged whole: inconclusive, which fails unless `on_inconclusive` is "pass"."""
+    worst = SEVERITY_ORDER[severity]
+    found = tuple(f for f in summary.findings if SEVERITY_ORDER[f.severity] <= worst)
+    doubts = tuple(
+        f"{u.requests} request{'s' if u.requests != 1 else ''} under an unknown path ({u.example}) were not "
+        f"judged: rerun with --prefix '{u.prefix}' or --prefix auto"
+        for u in summary.unknown_prefixes
+    )
+    return FindingsOutcome(found, doubts, on_inconclusive)

@@ -20,6 +20,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from analyzer.analysis.findings import RULES
 from analyzer.errors import ConfigError
@@ -41,7 +42,9 @@ EXPECTATIONS: dict[str, str] = {
     "forbid_severity": "no finding of this severity or worse (error, warning, info) is found",
 }
 RULE_KEYS = ("name", "description", "required", "select", "expect")
-TOP_KEYS = ("version", "rule")
+TOP_KEYS = ("version", "on_inconclusive", "rule")
+OnInconclusive = Literal["fail", "pass"]
+ON_INCONCLUSIVE: tuple[OnInconclusive, ...] = ("fail", "pass")
 
 DEFAULT_POLICY_TOML = """\
 # The built-in policy of `har-analyzer check` (used when no --policy is given).
@@ -108,6 +111,9 @@ class Rule:
 class Policy:
     rules: tuple[Rule, ...]
     source: str  # the file, or "built-in default policy"
+    # A rule that could not judge (an unknown console path, a writer's gap, a load too short to measure) fails
+    # the gate unless the policy says "pass": a misconfigured CI run is not green.
+    on_inconclusive: OnInconclusive = "fail"
 
 
 def default_policy() -> Policy:
@@ -146,7 +152,10 @@ def parse_policy(table: Mapping[str, object], source: str) -> Policy:
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
         raise PolicyError(f"{source}: rule {duplicate!r}: name: used by more than one rule")
-    return Policy(rules=tuple(rules), source=source)
+    on_inconclusive = table.get("on_inconclusive", "fail")
+    if on_inconclusive not in ON_INCONCLUSIVE:
+        raise PolicyError(f'{source}: on_inconclusive: must be "fail" or "pass", not {on_inconclusive!r}')
+    return Policy(rules=tuple(rules), source=source, on_inconclusive=on_inconclusive)
 
 
 def _rule(raw: object, position: int, source: str) -> Rule:

@@ -82,21 +82,32 @@ CHECK_RENDERERS: dict[str, Callable[[CheckResult, bool], bytes | Callable[[Conso
 def _diff_table(outcome: DiffOutcome, show_secrets: bool) -> Callable[[Console], None]:
     from analyzer.render.gate_text import diff_lines, draw_lines
 
-    return draw_lines(diff_lines(outcome.diff, outcome.tripped, outcome.conditions, show_secrets=show_secrets))
+    return draw_lines(
+        diff_lines(outcome.diff, outcome.tripped, outcome.conditions, show_secrets=show_secrets, doubts=outcome.doubts)
+    )
 
 
 def _diff_json(outcome: DiffOutcome, show_secrets: bool) -> bytes:
     from analyzer.render.gate_json import diff_document
     from analyzer.render.json import encode_json
 
-    document = diff_document(outcome.diff, outcome.conditions, outcome.tripped, show_secrets=show_secrets)
+    document = diff_document(
+        outcome.diff,
+        outcome.conditions,
+        outcome.tripped,
+        show_secrets=show_secrets,
+        doubts=outcome.doubts,
+        failed=outcome.failed,
+    )
     return encode_json(document)
 
 
 def _diff_markdown(outcome: DiffOutcome, show_secrets: bool) -> bytes:
     from analyzer.render.gate_markdown import render_diff_markdown
 
-    text = render_diff_markdown(outcome.diff, outcome.conditions, outcome.tripped, show_secrets=show_secrets)
+    text = render_diff_markdown(
+        outcome.diff, outcome.conditions, outcome.tripped, show_secrets=show_secrets, doubts=outcome.doubts
+    )
     return text.encode("utf-8")
 
 

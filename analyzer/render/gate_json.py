@@ -35,6 +35,7 @@ class RuleOutcome(msgspec.Struct):
     status: Status
     examined: int
     failures: list[Failure]
+    reasons: list[str]  # why an inconclusive rule could not judge
 
 
 class CaptureOutcome(msgspec.Struct):
@@ -50,12 +51,14 @@ class CheckTotals(msgspec.Struct):
     passed: int = msgspec.field(name="pass")
     failed: int = msgspec.field(name="fail")
     skipped: int = msgspec.field(name="skip")
+    doubtful: int = msgspec.field(name="inconclusive")
 
 
 class CheckDocument(msgspec.Struct):
     schema: str
     generator: Generator
     policy: str
+    on_inconclusive: str  # "fail": an inconclusive rule fails the capture; "pass": it does not
     passed: bool
     totals: CheckTotals
     captures: list[CaptureOutcome]
@@ -71,8 +74,11 @@ def check_document(result: CheckResult, *, show_secrets: bool = False) -> CheckD
         schema=CHECK_SCHEMA,
         generator=Generator(version=__version__),
         policy=result.policy.source,
+        on_inconclusive=result.policy.on_inconclusive,
         passed=result.passed,
-        totals=CheckTotals(len(result.captures), len(checks), count("pass"), count("fail"), count("skip")),
+        totals=CheckTotals(
+            len(result.captures), len(checks), count("pass"), count("fail"), count("skip"), count("inconclusive")
+        ),
         captures=[
             CaptureOutcome(c.source, c.passed, [_rule(r, show_secrets) for r in c.results]) for c in result.captures
         ],
@@ -81,7 +87,8 @@ def check_document(result: CheckResult, *, show_secrets: bool = False) -> CheckD
 
 def _rule(r: RuleResult, show_secrets: bool) -> RuleOutcome:
     failures = [_failure(v, show_secrets) for v in r.violations]
-    return RuleOutcome(r.rule.name, r.rule.description, r.status, r.examined, failures)
+    reasons = [violation_text(d, show_secrets) for d in r.doubts]
+    return RuleOutcome(r.rule.name, r.rule.description, r.status, r.examined, failures, reasons)
 
 
 def _failure(violation: Violation, show_secrets: bool) -> Failure:
@@ -128,7 +135,7 @@ class ResourceState(msgspec.Struct):
     mode: Mode
     counts: dict[AccessVerb, int]
     poll_interval_s: float | None
-    requests_per_min: float
+    requests_per_min: float | None
 
 
 class ResourceChange(msgspec.Struct):
@@ -168,6 +175,7 @@ class ConditionOutcome(msgspec.Struct):
     condition: str
     holds: bool
     details: list[str]
+    inconclusive: list[str]  # what it could not judge (an unmatched page load, a rate under a minute)
 
 
 class DiffDocument(msgspec.Struct):
@@ -194,6 +202,8 @@ def diff_document(
     tripped: Sequence[tuple[Condition, str]] = (),
     *,
     show_secrets: bool = False,
+    doubts: Sequence[tuple[Condition, str]] = (),
+    failed: bool | None = None,
 ) -> DiffDocument:
     held = {c.spec for c, _ in tripped}
     return DiffDocument(
@@ -201,7 +211,7 @@ def diff_document(
         generator=Generator(version=__version__),
         baseline=diff.baseline.source,
         current=diff.current.source,
-        failed=bool(held),
+        failed=bool(held) if failed is None else failed,
         mode_changes=[
             ModeChange(*_where(r.pair, show_secrets), r.key, r.mode_before, r.mode_after, r.is_regression)
             for r in diff.mode_changes
@@ -221,7 +231,12 @@ def diff_document(
         http1_long_lived_peak=_before_after(diff.http1_peaks),
         latency_ms=Percentiles(_before_after(diff.latency_p50), _before_after(diff.latency_p95)),
         fail_on=[
-            ConditionOutcome(c.spec, c.spec in held, [text for other, text in tripped if other.spec == c.spec])
+            ConditionOutcome(
+                c.spec,
+                c.spec in held,
+                [text for other, text in tripped if other.spec == c.spec],
+                [text for other, text in doubts if other.spec == c.spec],
+            )
             for c in conditions
         ],
     )

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.gate.check import FAIL, PASS, SKIP, CheckResult, Status
+from analyzer.gate.check import FAIL, INCONCLUSIVE, PASS, SKIP, CheckResult, Status
 from analyzer.gate.diff import Change, Diff
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import evidence_text, shown_url, violation_text
 
-_MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip"}
+_MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip", INCONCLUSIVE: "❔ INCONCLUSIVE"}
 
 
 def render_check_markdown(result: CheckResult, *, show_secrets: bool = False) -> str:
-    checks = [r for c in result.captures for r in c.results]
-    failed = sum(r.status == FAIL for r in checks)
-    head = f"❌ {failed} of {len(checks)} rule checks failed" if failed else f"✅ all {len(checks)} rule checks passed"
+    checks = [(c, r) for c in result.captures for r in c.results]
+    failed = sum(r.counts_as_failure(c.on_inconclusive) for c, r in checks)
+    doubtful = sum(r.status == INCONCLUSIVE for _, r in checks)
+    also = f" ({doubtful} inconclusive)" if doubtful else ""
+    checked = f"{len(checks)} rule check{'' if len(checks) == 1 else 's'}"
+    head = f"❌ {failed} of {checked} failed{also}" if failed else f"✅ all {checked} passed{also}"
     lines = [
         f"### har-analyzer check: {head}",
         "",
@@ -29,7 +32,12 @@ def render_check_markdown(result: CheckResult, *, show_secrets: bool = False) ->
     ]
     for capture in result.captures:
         for r in capture.results:
-            details = f"{len(r.violations)} failures" if r.violations else f"{r.examined} judged" if r.examined else ""
+            doubts = "<br>".join(_escape(violation_text(d, show_secrets)) for d in r.doubts)
+            details = (
+                f"{len(r.violations)} failure{'' if len(r.violations) == 1 else 's'}"
+                if r.violations
+                else doubts or (f"{r.examined} judged" if r.examined else "")
+            )
             lines.append(f"| {_code(capture.source)} | {_code(r.rule.name)} | {_MARK[r.status]} | {details} |")
     for capture in result.captures:
         for r in capture.results:
@@ -51,6 +59,7 @@ def render_diff_markdown(
     tripped: Sequence[tuple[Condition, str]] = (),
     *,
     show_secrets: bool = False,
+    doubts: Sequence[tuple[Condition, str]] = (),
 ) -> str:
     held = {c.spec for c, _ in tripped}
     title = (
@@ -81,8 +90,9 @@ def render_diff_markdown(
     if conditions:
         lines += ["", "| fail-on | result |", "|---|---|"]
         for c in conditions:
-            details = "<br>".join(_escape(text) for other, text in tripped if other.spec == c.spec)
-            status = "❌ holds" if c.spec in held else "✅ ok"
+            unsure = [_escape(f"could not judge: {text}") for other, text in doubts if other.spec == c.spec]
+            details = "<br>".join([*(_escape(text) for other, text in tripped if other.spec == c.spec), *unsure])
+            status = "❌ holds" if c.spec in held else "❔ INCONCLUSIVE" if unsure else "✅ ok"
             lines.append(f"| {_code(c.spec)} | {status}{'<br>' + details if details else ''} |")
     return "\n".join(lines) + "\n"
 

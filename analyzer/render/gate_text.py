@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from analyzer.gate.check import FAIL, PASS, SKIP, CheckResult, RuleResult, Status
+from analyzer.gate.check import FAIL, INCONCLUSIVE, PASS, SKIP, CheckResult, RuleResult, Status
 from analyzer.gate.diff import Change, Diff, ResourceDiff
 from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
@@ -36,7 +36,10 @@ def draw_lines(lines: Sequence[Line]) -> Callable[[Console], None]:
     return draw
 
 
-_STATUS: dict[Status, tuple[str, str]] = {PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), SKIP: ("SKIP", "yellow")}
+_STATUS: dict[Status, tuple[str, str]] = {
+    PASS: ("PASS", "green"), FAIL: ("FAIL", "bold red"), SKIP: ("SKIP", "yellow"),
+    INCONCLUSIVE: ("INCONCLUSIVE", "bold magenta"),
+}  # fmt: skip
 EVIDENCE_SHOWN = 12
 
 
@@ -65,22 +68,33 @@ def evidence_text(indices: Sequence[int], limit: int = EVIDENCE_SHOWN) -> str:
 def check_lines(result: CheckResult, *, failures_only: bool = False, show_secrets: bool = False) -> list[Line]:
     lines: list[Line] = []
     for capture in result.captures:
-        failed = capture.count(FAIL)
-        verdict = f"FAILED, {failed} of {len(capture.results)} rules failed" if failed else "passed"
+        failed, doubtful = capture.count(FAIL), capture.count(INCONCLUSIVE)
+        total = f"{len(capture.results)} rule{'' if len(capture.results) == 1 else 's'}"
+        unsure = f"{doubtful} inconclusive, counted as {'failed' if capture.on_inconclusive == 'fail' else 'passed'}"
+        if failed:
+            verdict = f"FAILED, {failed} of {total} failed" + (f", {unsure}" if doubtful else "")
+        elif doubtful and capture.on_inconclusive == "fail":
+            verdict = f"FAILED, {doubtful} of {total} inconclusive (counted as failed)"
+        else:
+            verdict = "passed" + (f" ({unsure})" if doubtful else "")
         lines.append((f"{capture.source}: {verdict} ({result.policy.source})", "bold"))
         for rule_result in capture.results:
-            if not failures_only or rule_result.status == FAIL:
+            if not failures_only or rule_result.counts_as_failure(capture.on_inconclusive):
                 lines += _rule_lines(rule_result, show_secrets)
-    rules = [r for c in result.captures for r in c.results]
-    counts = {status: sum(r.status == status for r in rules) for status in _STATUS}
+    checks = [r for c in result.captures for r in c.results]
+    counts = {status: sum(r.status == status for r in checks) for status in _STATUS}
     lines.append(
         (
-            f"{len(result.captures)} captures, {len(rules)} rule checks: {counts[PASS]} passed, "
-            f"{counts[FAIL]} failed, {counts[SKIP]} skipped",
-            "bold red" if counts[FAIL] else "bold green",
+            f"{_plural(len(result.captures), 'capture')}, {_plural(len(checks), 'rule check')}: {counts[PASS]} passed, "
+            f"{counts[FAIL]} failed, {counts[INCONCLUSIVE]} inconclusive, {counts[SKIP]} skipped",
+            "bold green" if result.passed else "bold red",
         )
     )
     return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:
@@ -89,6 +103,7 @@ def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:
     lines: list[Line] = [(f"  {word}  {result.rule.name}{description}", style)]
     if result.status == SKIP:
         lines.append(("        selected nothing to judge", "dim"))
+    lines += [(f"        could not judge: {violation_text(d, show_secrets)}", "") for d in result.doubts]
     for violation in result.violations:
         evidence = evidence_text(violation.evidence)
         message = violation_text(violation, show_secrets)
@@ -107,6 +122,7 @@ def diff_lines(
     conditions: Sequence[Condition] = (),
     *,
     show_secrets: bool = False,
+    doubts: Sequence[tuple[Condition, str]] = (),
 ) -> list[Line]:
     lines: list[Line] = [(f"{diff.baseline.source} -> {diff.current.source}", "bold")]
     lines += _mode_lines(diff, show_secrets)
@@ -114,7 +130,7 @@ def diff_lines(
     lines += _section(
         "poll intervals",
         [
-            f"{r.pair.label} {r.key}: every {r.before.poll_interval_s:g} s -> {r.after.poll_interval_s:g} s"
+            f"{r.pair.label} {r.key}: every {r.before.poll_interval_s:.1f} s -> {r.after.poll_interval_s:.1f} s"
             for r in diff.interval_changes
             if r.before and r.after and r.before.poll_interval_s is not None and r.after.poll_interval_s is not None
         ],
@@ -140,10 +156,12 @@ def diff_lines(
     if conditions:
         lines.append(("fail-on:", "bold"))
         held = {c.spec for c, _ in tripped}
+        unsure = {c.spec for c, _ in doubts}
         for condition in conditions:
-            state = "HOLDS" if condition.spec in held else "ok"
-            lines.append((f"  {state:5}  {condition.spec}", "bold red" if state == "HOLDS" else "green"))
+            state = "HOLDS" if condition.spec in held else "INCONCLUSIVE" if condition.spec in unsure else "ok"
+            lines.append((f"  {state:5}  {condition.spec}", "green" if state == "ok" else "bold red"))
             lines += [(f"         {text}", "") for c, text in tripped if c.spec == condition.spec]
+            lines += [(f"         could not judge: {text}", "") for c, text in doubts if c.spec == condition.spec]
     return lines
 
 
@@ -153,7 +171,7 @@ def _mode_lines(diff: Diff, show_secrets: bool) -> list[Line]:
         return [("no mode changes", "green")]
     lines: list[Line] = [(f"mode changes ({len(changes)}):", "bold")]
     for r in changes:
-        every = f" (every {r.after.poll_interval_s:g} s)" if r.after and r.after.poll_interval_s is not None else ""
+        every = f" (every {r.after.poll_interval_s:.1f} s)" if r.after and r.after.poll_interval_s is not None else ""
         page = shown_url(r.pair.page, show_secrets) or ""
         lines.append(
             (
@@ -185,9 +203,10 @@ def _resource_text(r: ResourceDiff) -> str:
         if resource is None:
             return "(none)"
         counts = resource.counts
-        return (
-            f"{resource.mode} {counts.get('get', 0)}/{counts.get('list', 0)}/{counts.get('watch', 0)} "
+        return f"{resource.mode} {counts.get('get', 0)}/{counts.get('list', 0)}/{counts.get('watch', 0)} " + (
             f"{resource.requests_per_min:g}/min"
+            if resource.requests_per_min is not None
+            else f"{resource.count} in {resource.span_s or 0:.0f} s"
         )
 
     return f"{r.pair.label} {r.key}: {side(r.before)} -> {side(r.after)}"

@@ -24,7 +24,8 @@ from string import Template
 import msgspec
 
 from analyzer.render.page_data import PageData
-from analyzer.render.timeline import verdict_rows, where
+from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
+from analyzer.render.timeline import plural, seconds, verdict_rows, where
 from analyzer.summary import SEVERITIES, Connection, Summary
 
 EVIDENCE_LINKS = 24  # per finding; "show its N requests" selects them all
@@ -56,6 +57,7 @@ def render_html(summary: Summary, page: PageData) -> str:
         header=_header(summary),
         facts=_facts(summary, page),
         verdicts=_verdicts(summary),
+        projection=_projection(summary),
         findings=_findings(summary),
         notes=_notes(summary, page),
         data=data.decode("utf-8"),
@@ -127,11 +129,34 @@ def _verdicts(summary: Summary) -> str:
     body = "".join(
         f'<tr><td>{escape(r.load)}</td><td class="key">{escape(r.resource)}</td>'
         f'<td><span class="mode {escape(r.mode.replace("+", "-"))}">{escape(r.mode)}</span></td>'
-        f'<td class="num">{_num(r.every_s)}</td><td class="num">{escape(r.counts)}</td>'
-        f'<td class="num">{_num(r.requests_per_min)}</td><td class="sender">{_senders(r.initiators)}</td></tr>'
+        f'<td class="num">{escape(seconds(r.every_s))}</td><td class="num">{escape(r.counts)}</td>'
+        f'<td class="num">{escape(r.rate)}</td><td class="sender">{_senders(r.initiators)}</td></tr>'
         for r in rows
     )
     return f'<table class="verdicts"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _projection(summary: Summary) -> str:
+    """With `--users N`: per page load and resource, requests a minute and open watches, watch against poll."""
+    title, rows = projection_title(summary), projection_rows(summary)
+    if title is None or not rows:
+        return ""
+    names = ("load", "resource", "mode", "API req/min", "polling req/min", "req/min if watched", "open watches",
+             "open watches if watched")  # fmt: skip
+    head = "".join(f"<th>{h}</th>" for h in names)
+    body = "".join(
+        ("<tr>" if r.mode else '<tr class="load">') + f"<td>{escape(r.load)}</td>"
+        + (f"<td><em>{escape(WHOLE_LOAD)}</em></td><td></td>" if r.mode is None else
+           f'<td class="key">{escape(r.resource)}</td><td><span class="mode {escape(r.mode.replace("+", "-"))}">'
+           f"{escape(r.mode)}</span></td>")
+        + "".join(f'<td class="num">{escape(c)}</td>' for c in (
+            rate_cell(r.requests_per_min), optional_cell(r.polling_per_min), optional_cell(r.if_watched_per_min),
+            str(r.watches), optional_cell(r.watches_if_watched)))
+        + "</tr>"
+        for r in rows
+    )  # fmt: skip
+    return (f'<h2>{escape(title[0].upper() + title[1:])}</h2><table class="verdicts projection"><thead><tr>{head}'
+            f"</tr></thead><tbody>{body}</tbody></table>")  # fmt: skip
 
 
 def _senders(initiators: tuple[str, ...]) -> str:
@@ -164,7 +189,7 @@ def _notes(summary: Summary, page: PageData) -> str:
 
 
 def _its(count: int) -> str:
-    return "show its request" if count == 1 else f"show its {count} requests"
+    return "show its request" if count == 1 else f"show its {plural(count, 'request')}"
 
 
 def _counts(counter: Counter[str]) -> str:
@@ -175,7 +200,3 @@ def _time(value: datetime | None) -> str:
     if value is None:
         return "unknown"
     return value.isoformat(timespec="milliseconds").replace("T", " ").replace("+00:00", " UTC")
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else escape(f"{value:g}")

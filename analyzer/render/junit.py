@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
-from analyzer.gate.check import FAIL, SKIP, CaptureResult, CheckResult, RuleResult
+from analyzer.gate.check import FAIL, INCONCLUSIVE, SKIP, CaptureResult, CheckResult, RuleResult
 from analyzer.render.gate_text import evidence_text, violation_text
 
 # XML 1.0 cannot carry most control characters, not even as references; a URL in a message could hold one.
@@ -38,9 +38,15 @@ def _counts(captures: tuple[CaptureResult, ...], name: str) -> dict[str, str]:
     return {
         "name": _clean(name),
         "tests": str(len(results)),
-        "failures": str(sum(r.status == FAIL for r in results)),
+        "failures": str(sum(r.counts_as_failure(c.on_inconclusive) for c in captures for r in c.results)),
         "errors": "0",
-        "skipped": str(sum(r.status == SKIP for r in results)),
+        "skipped": str(
+            sum(
+                r.status in (SKIP, INCONCLUSIVE) and not r.counts_as_failure(c.on_inconclusive)
+                for c in captures
+                for r in c.results
+            )
+        ),
         "time": "0",
     }
 
@@ -52,6 +58,16 @@ def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult, sho
     )
     if result.status == SKIP:
         ET.SubElement(case, "skipped", {"message": "the rule selected nothing to judge in this capture"})
+        return
+    if result.status == INCONCLUSIVE:
+        # per the policy's on_inconclusive: a failure, or skipped with the reason
+        reasons = "; ".join(violation_text(d, show_secrets) for d in result.doubts)
+        message = _clean(f"INCONCLUSIVE: {reasons}")
+        if result.counts_as_failure(capture.on_inconclusive):
+            failure = ET.SubElement(case, "failure", {"message": message, "type": "inconclusive"})
+            failure.text = message
+        else:
+            ET.SubElement(case, "skipped", {"message": message})
         return
     if result.status != FAIL:
         return

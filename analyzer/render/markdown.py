@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from analyzer.render.timeline import TIMELINE_LEGEND, headline, indices, number, timeline_lines, verdict_rows
+from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
+from analyzer.render.timeline import (
+    TIMELINE_LEGEND,
+    headline,
+    indices,
+    plural,
+    seconds,
+    timeline_lines,
+    verdict_rows,
+)
 from analyzer.summary import Summary
 
 _BADGES = {"error": "🔴 error", "warning": "🟡 warning", "info": "🔵 info"}
@@ -18,17 +27,19 @@ def render_analysis_markdown(summary: Summary) -> str:
         "",
         f"{text(headline(summary).split(': ', 1)[1])}; writer: {text(summary.capture.creator or 'unknown')}.",
         "",
-        f"**Findings:** {counts['error']} error, {counts['warning']} warning, {counts['info']} info",
+        f"**Findings:** {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+        f"{counts['info']} info",
         "",
     ]
     rows = verdict_rows(summary)
     if rows:
         lines += ["| load | resource | mode | every (s) | get/list/watch | req/min | sent by |",
                   "|---|---|---|---:|---|---:|---|"]  # fmt: skip
-        lines += [f"| {r.load} | `{code(r.resource)}` | **{r.mode}** | {number(r.every_s)} | "
-                  f"{r.counts} | {number(r.requests_per_min)} | {_senders(r.initiators)} |"
+        lines += [f"| {r.load} | `{code(r.resource)}` | **{r.mode}** | {seconds(r.every_s)} | "
+                  f"{r.counts} | {r.rate} | {_senders(r.initiators)} |"
                   for r in rows[:MARKDOWN_ROWS]]  # fmt: skip
-        lines += [*_more(len(rows), "verdicts"), ""]
+        lines += [*_more(len(rows), "verdict"), ""]
+    lines += _projection(summary)
     findings = summary.findings[:MARKDOWN_ROWS]
     if findings:
         lines += ["| severity | rule | load | resource | summary | requests | sent by |",
@@ -38,7 +49,7 @@ def render_analysis_markdown(summary: Summary) -> str:
             resource = f"`{code(f.resource)}`" if f.resource else ""
             lines.append(f"| {_BADGES[f.severity]} | `{f.id}` | {load} | {resource} | {text(f.summary)} | "
                          f"{indices(f.evidence)} | {_senders(f.initiators)} |")  # fmt: skip
-        lines += [*_more(len(summary.findings), "findings"), "", "<details><summary>Recommendations</summary>", ""]
+        lines += [*_more(len(summary.findings), "finding"), "", "<details><summary>Recommendations</summary>", ""]
         lines += [f"- `{f.id}` (`{code(f.resource or '-')}`): {text(f.recommendation)}" for f in findings]
         lines += ["", "</details>", ""]
     timeline = timeline_lines(summary, MARKDOWN_WIDTH)
@@ -54,8 +65,27 @@ def _senders(initiators: tuple[str, ...]) -> str:
     return "<br>".join(f"`{code(i)}`" for i in initiators)
 
 
+def _projection(summary: Summary) -> list[str]:
+    """With `--users N`: per page load and resource, requests a minute and open watches, watch against poll."""
+    title, rows = projection_title(summary), projection_rows(summary)
+    if title is None or not rows:
+        return []
+    lines = [f"**{text(title[0].upper() + title[1:])}:**", "",
+             "| load | resource | mode | API req/min | polling req/min | req/min if watched | open watches | "
+             "open watches if watched |", "|---|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in rows[:MARKDOWN_ROWS]:
+        resource = f"*{text(WHOLE_LOAD)}*" if r.mode is None else f"`{code(r.resource)}`"
+        mode = f"**{r.mode}**" if r.mode else ""
+        figures = [rate_cell(r.requests_per_min), optional_cell(r.polling_per_min), optional_cell(r.if_watched_per_min),
+                   str(r.watches), optional_cell(r.watches_if_watched)]  # fmt: skip
+        lines.append(f"| {r.load} | {resource} | {mode} | {' | '.join(figures)} |")
+    return [*lines, *_more(len(rows), "projected row"), ""]
+
+
 def _more(total: int, what: str) -> list[str]:
-    return [] if total <= MARKDOWN_ROWS else ["", f"… and {total - MARKDOWN_ROWS} more {what}: see analysis.json"]
+    if total <= MARKDOWN_ROWS:
+        return []
+    return ["", f"… and {plural(total - MARKDOWN_ROWS, 'more ' + what)}: see analysis.json"]
 
 
 def code(value: str) -> str:

@@ -1,5 +1,6 @@
-"""Terminal views (rich), fitted to the terminal width: the analysis (verdicts, timeline, findings), the request
-table and classification results."""
+"""Terminal views (rich), fitted to the console's width: the analysis (verdicts, timeline, findings), the request
+table and classification results. A console of `timeline.FULL_WIDTH` (a pipe, a file, a CI log) cuts nothing: tables
+are as wide as their cells and keys are whole."""
 
 from __future__ import annotations
 
@@ -14,13 +15,25 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer.model import RequestInfo
+from analyzer.render.projection import (
+    NOT_PROJECTED,
+    NOT_PROJECTED_SHORT,
+    ProjectionRow,
+    optional_cell,
+    projection_rows,
+    projection_title,
+    rate_cell,
+)
 from analyzer.render.timeline import (
     TIMELINE_LEGEND,
     VerdictRow,
+    fit_key,
     fit_left,
     headline,
     indices,
-    number,
+    is_bounded,
+    plural,
+    seconds,
     sent_by,
     timeline_lines,
     verdict_rows,
@@ -35,8 +48,17 @@ _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 2000
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # The reader left (`| head -1`): the command decides what that means (rich itself would exit 1).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(out: io.StringIO | None = None, *, color: bool = False, width: int | None = None) -> Console:
-    return Console(file=out, color_system="standard" if color else None, width=width, highlight=False, soft_wrap=False)
+    """A console for the views: `width` columns (`FULL_WIDTH` to cut nothing), or with None the terminal's."""
+    return _Console(file=out, color_system="standard" if color else None, width=width, highlight=False,
+                    soft_wrap=False)  # fmt: skip
 
 
 def render_analysis(summary: Summary, console: Console) -> None:
@@ -50,6 +72,7 @@ def render_analysis(summary: Summary, console: Console) -> None:
         _print_senders(console, rows)
     else:
         console.print("no Kubernetes get, list or watch in this capture")
+    _print_projection(console, summary)
     lines = timeline_lines(summary, console.width)
     if lines:
         console.print()
@@ -57,16 +80,16 @@ def render_analysis(summary: Summary, console: Console) -> None:
             console.print(line, overflow="crop", no_wrap=True)
         console.print(TIMELINE_LEGEND, style="dim", overflow="fold")
     findings = summary.findings
-    console.print(f"\n{len(findings)} finding{'' if len(findings) == 1 else 's'}" + (":" if findings else ""))
+    console.print(f"\n{plural(len(findings), 'finding')}" + (":" if findings else ""))
     if findings:
-        console.print(_findings_table(findings))
+        console.print(_findings_table(findings, expand=is_bounded(console)))
     for note in summary.notes:
         console.print(f"note: {note}", overflow="fold", style="dim")
 
 
 def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
     names = ("load", "mode", "every", "g/l/w", "req/min")
-    cells = [[r.load, r.mode, number(r.every_s), r.counts, number(r.requests_per_min)] for r in rows]
+    cells = [[r.load, r.mode, seconds(r.every_s), r.counts, r.rate] for r in rows]
     widths = [max(len(n), *(len(c[i]) for c in cells)) for i, n in enumerate(names)]
     room = max(width - sum(widths) - 2 * len(names), 12)
     table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
@@ -77,7 +100,7 @@ def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
     narrow = room < 24  # too narrow to cut keys to their ends: wrap them instead
     table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
     for row, cell in zip(rows, cells, strict=True):
-        key = row.resource if narrow else fit_left(row.resource, room)
+        key = row.resource if narrow else fit_key(row.resource, room)
         table.add_row(cell[0], Text(cell[1], style=_MODE_STYLES[row.mode]), *cell[2:], key)
     return table
 
@@ -90,13 +113,46 @@ def _print_senders(console: Console, rows: Sequence[VerdictRow]) -> None:
     for row in polling:
         line = Text(f"  load {row.load.split()[0]} ")
         line.append(row.mode, style=_MODE_STYLES[row.mode])
-        line.append(f" {fit_left(row.resource, max(24, console.width // 2))}: {sent_by(row.initiators)}")
+        line.append(f" {fit_key(row.resource, max(24, console.width // 2))}: {sent_by(row.initiators)}")
         console.print(line, overflow="fold")
 
 
-def _findings_table(findings: Sequence[Finding]) -> Table:
+def _print_projection(console: Console, summary: Summary) -> None:
+    """With `--users N`: each page load and resource, its requests a minute and open watches for N users, watch
+    against poll."""
+    title, rows = projection_title(summary), projection_rows(summary)
+    if title is None or not rows:
+        return
+    console.print(f"\n{title}:", overflow="fold")
+    console.print(_projection_table(rows, console.width))
+    if any(r.requests_per_min is None for r in rows):
+        console.print(f"{NOT_PROJECTED_SHORT}: {NOT_PROJECTED.split(':')[0]}, too short a rate to multiply",
+                      style="dim", overflow="fold")  # fmt: skip
+
+
+def _projection_table(rows: Sequence[ProjectionRow], width: int) -> Table:
+    names = ("load", "mode", "req/min", "polling", "if watched", "watches", "if watched")
+    cells = [
+        [r.load, r.mode or "", rate_cell(r.requests_per_min, NOT_PROJECTED_SHORT), optional_cell(r.polling_per_min),
+         optional_cell(r.if_watched_per_min), str(r.watches), optional_cell(r.watches_if_watched)]
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(n), *(len(c[i]) for c in cells)) for i, n in enumerate(names)]
+    room = max(width - sum(widths) - 2 * len(names), 12)
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    for name, size in zip(names, widths, strict=True):
+        table.add_column(name, no_wrap=True, min_width=size, justify="left" if name in ("load", "mode") else "right")
+    narrow = room < 24  # too narrow to cut keys to their ends: wrap them instead
+    table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
+    for row, cell in zip(rows, cells, strict=True):
+        mode = Text(cell[1], style=_MODE_STYLES[row.mode] if row.mode else "")
+        table.add_row(cell[0], mode, *cell[2:], row.resource if narrow else fit_key(row.resource, room))
+    return table
+
+
+def _findings_table(findings: Sequence[Finding], *, expand: bool) -> Table:
     """Severity in its own column, so that wrapped lines of a finding stay indented under its text."""
-    table = Table(box=None, pad_edge=False, show_header=False, expand=True, show_edge=False)
+    table = Table(box=None, pad_edge=False, show_header=False, expand=expand, show_edge=False)
     table.add_column("severity", no_wrap=True, width=7)
     table.add_column("finding", ratio=1, overflow="fold")
     for f in findings:
@@ -113,9 +169,15 @@ def _findings_table(findings: Sequence[Finding]) -> Table:
 def render_requests(table: pa.Table, console: Console) -> None:
     """index, start offset, method, status, protocol, verb, time, and the target (Kubernetes key or URL)."""
     origin = _origin(table)
-    cells = [_request_cells(row, origin) for row in table.slice(0, MAX_ROWS).to_pylist()]
-    view = Table(box=None, pad_edge=False, header_style="bold", expand=True)
+    shown = table.slice(0, MAX_ROWS).to_pylist()
+    cells = [_request_cells(row, origin) for row in shown]
+    bounded = is_bounded(console)
+    view = Table(box=None, pad_edge=False, header_style="bold", expand=bounded)
     headers = ("#", "+s", "method", "status", "proto", "verb", "ms", "target")
+    if bounded:  # the target gets what the other columns leave, cut where it matters least
+        used = sum(max([len(name), *(len(str(c[i])) for c in cells)]) for i, name in enumerate(headers[:-1]))
+        room = max(console.width - used - 2 * (len(headers) - 1), 12)
+        cells = [(*c[:-1], _fit_target(row, c[-1], room)) for row, c in zip(shown, cells, strict=True)]
     for position, name in enumerate(headers):
         if name == "target":
             view.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1)
@@ -129,7 +191,7 @@ def render_requests(table: pa.Table, console: Console) -> None:
     console.print(view)
     if table.num_rows > MAX_ROWS:
         console.print(f"... {table.num_rows - MAX_ROWS} more rows: use --format csv, jsonl or parquet for all")
-    console.print(f"{table.num_rows} requests")
+    console.print(plural(table.num_rows, "request"))
 
 
 def _request_cells(row: Mapping[str, Any], origin: datetime | None) -> tuple[str, ...]:
@@ -160,6 +222,17 @@ def target(row: Mapping[str, Any]) -> str:
     )  # fmt: skip
     extras = [f"{label}={row[field]}" for field, label in _TARGET_PARAMETERS if row.get(field) is not None]
     return " ".join([key, *extras])
+
+
+def _fit_target(row: Mapping[str, Any], text: str, width: int) -> str:
+    """A target cut to `width`: a resource key keeps its cluster, resource and name (its parameters go first),
+    anything else keeps the end of its path."""
+    if len(text) <= width:
+        return text
+    if row.get("k8s") and row.get("is_resource_request"):
+        key = text.split(" ", 1)[0]
+        return fit_key(key, width) if len(key) >= width - 1 else text[: width - 1] + "…"
+    return fit_left(text, width)
 
 
 _TARGET_PARAMETERS = (("resource_version", "rv"), ("timeout_seconds", "timeout"), ("label_selector", "labels"),

@@ -7,15 +7,20 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from rich.console import Console
 from rich.text import Text
 
-from analyzer.summary import Mode, Request, Summary
+from analyzer.summary import Mode, Request, ResourceKey, Summary
 
 # The timeline's marks, strongest first where two fall in one cell.
 _MARKS = {"watch": ("W", "magenta"), "list": ("l", "blue"), "get": ("g", "cyan")}
 _MARKS_ORDER = {"get": 2, "list": 1, "watch": 0}  # watches first, so that reads drawn later stay visible
 _SPAN, _ABORTED, _OPEN, _LOAD = ("━", "magenta"), ("✕", "red"), ("▶", "magenta"), ("│", "dim")
 TIMELINE_LANES = 20  # resources shown in the text timeline; more are counted, not drawn
+TIMELINE_CELLS = 100  # the most columns of time: a wider console gives its room to the labels
+# The width of a console that cuts nothing (a pipe, a file, a CI log): wider than any line a view makes, so that
+# tables take the width of their cells, keys stay whole and the timeline keeps its own width (`TIMELINE_CELLS`).
+FULL_WIDTH = 100_000
 TIMELINE_LEGEND = "g get  l list  W watch, ━ while open, ✕ aborted, ▶ open at the end  │ page load"
 
 
@@ -27,7 +32,8 @@ class VerdictRow(NamedTuple):
     mode: Mode
     every_s: float | None
     counts: str  # "get/list/watch"
-    requests_per_min: float
+    requests_per_min: float | None  # None when the load lasted under a minute: `rate` then shows count and span
+    rate: str  # "15", or "3 in 27 s"
     initiators: tuple[str, ...]  # who sent its requests (`poll ← watchResource (console.js:160)`)
 
 
@@ -40,6 +46,7 @@ def verdict_rows(summary: Summary) -> list[VerdictRow]:
             every_s=verdict.poll_interval_s,
             counts=f"{verdict.counts.get('get', 0)}/{verdict.counts.get('list', 0)}/{verdict.counts.get('watch', 0)}",
             requests_per_min=verdict.requests_per_min,
+            rate=rate_text(verdict.requests_per_min, verdict.count, verdict.span_s),
             initiators=verdict.initiators,
         )
         for navigation in summary.navigations
@@ -55,8 +62,9 @@ def sent_by(initiators: tuple[str, ...]) -> str:
 def headline(summary: Summary) -> str:
     capture = summary.capture
     span = span_s(summary)
-    return (f"{capture.path}: {capture.entries} requests, {summary.summary.kubernetes_requests} to Kubernetes, "
-            f"{len(summary.navigations)} page loads" + (f", {span:.1f} s" if span else ""))  # fmt: skip
+    loads = plural(len(summary.navigations), "page load")
+    return (f"{capture.path}: {plural(capture.entries, 'request')}, {summary.summary.kubernetes_requests} to "
+            f"Kubernetes, {loads}" + (f", {span:.1f} s" if span else ""))  # fmt: skip
 
 
 def writer(summary: Summary) -> str:
@@ -80,8 +88,12 @@ def timeline_lines(summary: Summary, width: int) -> list[Text]:
             lanes.setdefault(request.resource, []).append(request)
     if not lanes or span <= 0 or origin is None:
         return []
-    label = min(max(len(k) for k in lanes), max(width // 4, 12))
+    longest = max(len(k) for k in lanes)
+    label = min(longest, max(width // 4, 12))
     cells = max(width - label - 1, 10)
+    if cells > TIMELINE_CELLS:  # a wide console or a pipe: whole keys rather than a finer time scale
+        cells = TIMELINE_CELLS
+        label = min(longest, width - cells - 1)
 
     def column(seconds: float) -> int:
         return min(cells - 1, max(0, round(seconds / span * (cells - 1))))
@@ -91,7 +103,8 @@ def timeline_lines(summary: Summary, width: int) -> list[Text]:
     for key, requests in list(lanes.items())[:TIMELINE_LANES]:
         lines.append(_lane(key, requests, label, cells, loads, origin, column))
     if len(lanes) > TIMELINE_LANES:
-        lines.append(Text(f"… {len(lanes) - TIMELINE_LANES} more resources (see the verdict table)", style="dim"))
+        more = plural(len(lanes) - TIMELINE_LANES, "more resource")
+        lines.append(Text(f"… {more} (see the verdict table)", style="dim"))
     return lines
 
 
@@ -112,7 +125,7 @@ def _lane(
         if request.verb == "watch":
             _draw_watch(row, seconds, request, column)
         row[column(seconds)] = _MARKS[request.verb or "get"]
-    line = Text(fit_left(key, label).ljust(label) + " ")
+    line = Text(fit_key(key, label).ljust(label) + " ")
     for char, style in row:
         line.append(char, style=style)
     return line
@@ -152,9 +165,56 @@ def _offset(moment: datetime | None, origin: datetime) -> float:
     return 0.0 if moment is None else (moment - origin).total_seconds()
 
 
+def is_bounded(console: Console) -> bool:
+    """Whether a view must fit the console's width (a terminal, `--width N`) rather than cut nothing."""
+    return console.width < FULL_WIDTH
+
+
 def fit_left(text: str, width: int) -> str:
-    """Cut from the left (the end of a resource key, its name, matters most)."""
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+    """Cut from the left (the end of a path or key, its name, matters most)."""
+    if len(text) <= width:
+        return text
+    return "…"[: max(width, 0)] if width <= 1 else "…" + text[-(width - 1) :]
+
+
+def fit_key(key: str, width: int) -> str:
+    """A resource key (`cluster/group/version/namespace/resource[/name]`) cut to `width` columns, keeping what
+    names the thing: the version goes first, then the group, then the namespace, then the cluster; the resource
+    and name are cut from the left last (`calico3/…/microservices/asm-cal3`). Text that is no key is cut from
+    the left."""
+    if len(key) <= width:
+        return key
+    try:
+        parsed = ResourceKey.parse(key)
+    except ValueError:
+        return fit_left(key, width)
+    cluster, group, _version, namespace, resource, name = parsed.labels
+    tail = "/".join(p for p in (resource, name) if p)
+    scoped = namespace != ResourceKey.ABSENT
+    candidates = [
+        f"{cluster}/{group}/…/{namespace}/{tail}" if scoped else f"{cluster}/{group}/…/{tail}",
+        *([f"{cluster}/…/{namespace}/{tail}"] if scoped else []),
+        f"{cluster}/…/{tail}",
+        f"…/{tail}",
+    ]
+    return next((c for c in candidates if len(c) <= width), fit_left(tail, width))
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 page load`, `2 page loads` (`many` for a plural that is not noun + s)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def seconds(value: float | None) -> str:
+    """A measured interval as precise as the measurement: one decimal (`5.002` -> `5.0`)."""
+    return "" if value is None else f"{value:.1f}"
+
+
+def rate_text(per_min: float | None, count: int, span_s: float | None) -> str:
+    """A rate measured over a minute or more, else what was measured: `3 in 27 s`."""
+    if per_min is not None:
+        return number(per_min)
+    return f"{count} in {span_s:.0f} s" if span_s is not None else f"{count}"
 
 
 def number(value: float | None) -> str:

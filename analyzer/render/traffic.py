@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzer.render.json import encode_json
+from analyzer.render.timeline import fit_left, is_bounded, plural
 from analyzer.summary import (
     Connection,
     HostConcurrency,
@@ -210,23 +211,47 @@ def render_table(view: TrafficView, console: Console) -> None:
     """A terminal table of the main list, then the secondary facts and the notes."""
     rows = view.rows
     columns = _TABLE_COLUMNS[view.what]
-    table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
+    bounded = is_bounded(console)
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=bounded)
     cells = [[_table_cell(row, name) for name in columns] for row in rows]
+    widths = [max([len(_LABELS.get(name, name)), *(len(c[i]) for c in cells)]) for i, name in enumerate(columns)]
+    # a terminal: the last column (the URL, or a connection's requests) gets what the others leave
+    room = max(console.width - sum(min(w, 40) for w in widths[:-1]) - 2 * (len(columns) - 1), 12)
     for position, name in enumerate(columns):
         label = _LABELS.get(name, name)
-        if name == columns[-1]:  # the URL, or a connection's requests: the rest of the width
+        if name == columns[-1]:
             table.add_column(label, no_wrap=True, overflow="ellipsis", ratio=1)
             continue
-        width = max([len(label), *(len(c[position]) for c in cells)])
-        table.add_column(label, no_wrap=True, min_width=min(width, 40), max_width=40, overflow="ellipsis")
+        limit = 40 if bounded else None  # a pipe: whole cells
+        table.add_column(label, no_wrap=True, min_width=min(widths[position], 40), max_width=limit,
+                         overflow="ellipsis")  # fmt: skip
     for row_cells in cells:
-        table.add_row(*row_cells)
+        last = row_cells[-1]
+        table.add_row(*row_cells[:-1], fit_url(last, room) if bounded and columns[-1] == "url" else last)
     console.print(table)
-    console.print(f"{len(rows)} {view.what}")
+    console.print(plural(len(rows), _ROW_NOUNS[view.what]))
     for title, section in view.sections:
         _print_section(console, title, section)
     for note in view.notes:
         console.print(f"note: {note}")
+
+
+_ROW_NOUNS = {"navigations": "navigation", "connections": "connection", "streams": "stream"}
+
+
+def fit_url(url: str, width: int) -> str:
+    """A URL cut to `width` columns keeping what tells requests apart: the scheme and host go first, then the
+    query from its end, then the path from its start (its end names the resource)."""
+    if len(url) <= width:
+        return url
+    rest = url.split("://", 1)[1] if "://" in url else url
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else rest
+    if len(path) <= width:
+        return path
+    base, _, query = path.partition("?")
+    if query and len(base) + 2 <= width:
+        return f"{base}?{query[: width - len(base) - 2]}…"
+    return fit_left(base, width)
 
 
 _TABLE_COLUMNS = {

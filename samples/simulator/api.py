@@ -1,6 +1,7 @@
 """The fake Kubernetes API (ASGI): get, list (fieldSelector, limit/continue) and watch, over HTTP or websocket.
 
-URL grammar, behind `/api-gateway/kubernetes/{cluster}/` or `/kubernetes/{cluster}/`:
+URL grammar, behind `/api-gateway/kubernetes/{cluster}/` or `/kubernetes/{cluster}/` (or a gateway of the
+run's own, such as `/proxy/clusters/{cluster}/k8s/`, that the analyzer does not know):
 `/api/{version}/[namespaces/{ns}/]{resource}[/{name}]` (core) and
 `/apis/{group}/{version}/[namespaces/{ns}/]{resource}[/{name}]`. A GET with a name is a get; without one
 it is a list, or a watch when `watch` is anything but `false`/`0`.
@@ -27,7 +28,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-PREFIXES = ("/api-gateway/kubernetes/", "/kubernetes/")
+PREFIXES = ("/api-gateway/kubernetes/{cluster}/", "/kubernetes/{cluster}/")  # `{cluster}`: one segment
 _FALSE = frozenset({"false", "0"})
 
 
@@ -37,12 +38,20 @@ class BadRequest(Exception):
         self.code, self.reason = code, reason
 
 
-def parse_target(path: str) -> tuple[Selector, str | None] | None:
-    """The collection and object name a path names, or None when it is not a Kubernetes path of ours."""
-    prefix = next((p for p in PREFIXES if path.startswith(p)), None)
-    if prefix is None:
-        return None
-    cluster, _, rest = path[len(prefix) :].partition("/")
+def parse_target(path: str, gateways: tuple[str, ...] = ()) -> tuple[Selector, str | None] | None:
+    """The collection and object name a path names, or None when it is not a Kubernetes path of ours.
+
+    `gateways` are more prefixes like PREFIXES (tried first), e.g. `/proxy/clusters/{cluster}/k8s/`."""
+    for prefix in (*gateways, *PREFIXES):
+        before, _, after = prefix.partition("{cluster}")
+        cluster, _, rest = path.removeprefix(before).partition("/")
+        tail = after.lstrip("/")
+        if path.startswith(before) and cluster and rest.startswith(tail):
+            return _target(cluster, rest[len(tail) :])
+    return None
+
+
+def _target(cluster: str, rest: str) -> tuple[Selector, str | None] | None:
     parts = [p for p in rest.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         group, version, parts = "", parts[1], parts[2:]
@@ -61,11 +70,13 @@ def parse_target(path: str) -> tuple[Selector, str | None] | None:
 class Api:
     """Serves the Kubernetes paths. `latency` (seconds) is added to every get and list."""
 
-    def __init__(self, store: Store, log: RequestLog, *, latency: float = 0.015, bookmark_interval: float = 60) -> None:
+    def __init__(self, store: Store, log: RequestLog, *, latency: float = 0.015, bookmark_interval: float = 60,
+                 gateways: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.store, self.log, self.latency, self.bookmark_interval = store, log, latency, bookmark_interval
+        self.gateways = gateways
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = parse_target(scope["path"])
+        target = parse_target(scope["path"], self.gateways)
         query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode(), keep_blank_values=True).items()}
         record = self.log.start(scope, query)
         try:

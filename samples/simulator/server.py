@@ -49,6 +49,7 @@ class SimulatorOptions:
     history_limit: int = 1000  # events kept; older resourceVersions are "too old" (410)
     churn: tuple[Churn, ...] = ()
     seed: Callable[[Store], None] = field(default=seed)
+    gateways: tuple[str, ...] = ()  # more API prefixes served, e.g. `/proxy/clusters/{cluster}/k8s/`
 
 
 class _BoundConfig(Config):
@@ -71,7 +72,7 @@ class Simulator:
         self.options.seed(self.store)
         self.log = RequestLog()
         self.api = Api(self.store, self.log, latency=self.options.latency,
-                       bookmark_interval=self.options.bookmark_interval)  # fmt: skip
+                       bookmark_interval=self.options.bookmark_interval, gateways=self.options.gateways)  # fmt: skip
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None

@@ -15,6 +15,7 @@ from analyzer.errors import InputError
 from analyzer.har import load_capture
 from analyzer.redact import redacted
 from analyzer.render.terminal import make_console
+from analyzer.render.timeline import plural
 from analyzer.render.traffic import VIEWS, render_csv, render_json, render_table
 from analyzer.summary import ENDED_BY
 from tests.conftest import CORPUS, require_shared
@@ -53,7 +54,7 @@ def test_every_corpus_file_gives_traffic_facts_or_one_line(name: str) -> None:
         assert render_csv(shown).count("\n") == (len(shown.rows) + 1 if shown.rows else 0)
         out = io.StringIO()
         render_table(shown, make_console(out, width=100))
-        assert f"\n{len(shown.rows)} {what}\n" in out.getvalue()
+        assert f"\n{plural(len(shown.rows), what.removesuffix('s'))}\n" in out.getvalue()
 
 
 def test_chrome_websocket_kept_open_with_its_frames() -> None:

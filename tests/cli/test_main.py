@@ -217,20 +217,42 @@ def test_analyze_users_prices_each_page_load_for_n_open_pages() -> None:
     for cost in costs:
         polled = [r for r in resources[cost["navigation"]] if "poll" in r["mode"]]
         assert cost["users"] == 200
-        assert cost["api_requests_per_min"] == round(cost["requests_per_min"] * 200, 1)
-        # the resources' own rates are shown rounded to 0.01 a minute: 200 users can add up to 1 per resource
-        polling = sum(r["requests_per_min"] for r in polled) * 200
-        assert cost["polling_requests_per_min"] == pytest.approx(polling, abs=len(polled) or 0.1)
+        # both loads lasted under a minute: no rate of all their requests to multiply
+        assert cost["requests_per_min"] is None and "api_requests_per_min" not in cost
+        # a poll's rate is its measured interval, known however short the load
+        polling = sum(60 / r["poll_interval_s"] for r in polled) * 200
+        assert cost["polling_requests_per_min"] == pytest.approx(polling, abs=0.1)
         assert cost["if_watched_requests_per_min"] == len(polled) * 200  # a watched resource: 1 request a minute
-    # load 0 watched the object; after the reload, load 1 polled it about every 3.8 s
+    # load 0 watched the object; after the reload, load 1 polled it about every 5 s
     assert [(c["polling_requests_per_min"], c["if_watched_requests_per_min"]) for c in costs] == [
         (0, 0),
-        (3168.0, 200.0),
+        (2399.0, 200.0),
     ]
     code, out, _ = run("analyze", path, "--format", "json")
     without = json.loads(out)["summary"]["cost"]
     assert code == 0 and without["users"] is None
     assert all("users" not in c and "api_requests_per_min" not in c for c in without["per_navigation"])
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_analyze_users_shows_the_projection_in_the_views(fmt: str) -> None:
+    path = str(SAMPLES / "detail-watch-then-poll.har")
+    code, out, _ = run("analyze", path, "--users", "200", "--format", fmt)
+    assert code == 0
+    assert "rojected for 200 users (a watched resource costs 1 request a minute)" in out
+    assert "2399" in out and "not projected" in out
+    code, out, _ = run("analyze", path, "--format", fmt)
+    assert code == 0 and "rojected for" not in out
+
+
+def test_report_users_shows_the_projection_in_every_view(tmp_path: Path) -> None:
+    path = str(SAMPLES / "detail-watch-then-poll.har")
+    code, out, _ = run("report", path, "--users", "3", "-o", str(tmp_path / "r"))
+    assert code == 0 and "projected for 3 users" in out
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    markdown = (tmp_path / "r" / "summary.md").read_text(encoding="utf-8")
+    assert "Projected for 3 users" in page and "under a minute: not projected" in page
+    assert "Projected for 3 users" in markdown and "| 36 | 36 | 3 | 0 | 3 |" in markdown
 
 
 def _plain(value: Any) -> Any:

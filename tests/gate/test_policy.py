@@ -68,7 +68,10 @@ def test_a_full_rule_is_read_into_typed_values() -> None:
 
 INVALID = [
     pytest.param("", "p.toml: no rules: add at least one [[rule]] table", id="no-rules"),
-    pytest.param("rules = []", "p.toml: unknown top-level key 'rules' (known: version, rule)", id="unknown-top-key"),
+    pytest.param("on_inconclusive = 'maybe'\n[[rule]]\nname = 'a'\nexpect = {modes = ['watch']}",
+                 "p.toml: on_inconclusive: must be \"fail\" or \"pass\", not 'maybe'", id="on-inconclusive"),
+    pytest.param("rules = []", "p.toml: unknown top-level key 'rules' (known: version, on_inconclusive, rule)",
+                 id="unknown-top-key"),
     pytest.param("version = 2\n[[rule]]\nname = 'a'\nexpect = {modes = ['watch']}",
                  "p.toml: version: unsupported policy version 2 (this version reads 1)", id="version"),
     pytest.param("[[rule]]\nexpect = {modes = ['watch']}", "p.toml: rule #1: name: required, a non-empty string",

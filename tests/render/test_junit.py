@@ -35,7 +35,9 @@ def test_junit_counts_cases_and_failures(result: CheckResult) -> None:
         cases = suite.findall("testcase")
         assert [c.get("name") for c in cases] == [r.rule.name for r in capture.results]
         assert suite.get("tests") == str(len(cases))
-        assert suite.get("failures") == str(len(suite.findall("testcase/failure"))) == str(capture.count("fail"))
+        # an inconclusive rule counts as a failure under the default on_inconclusive = "fail"
+        failing = capture.count("fail") + capture.count("inconclusive")
+        assert suite.get("failures") == str(len(suite.findall("testcase/failure"))) == str(failing)
         assert suite.get("skipped") == str(len(suite.findall("testcase/skipped"))) == str(capture.count("skip"))
         assert suite.find("properties/property[@name='policy']") is not None
     assert root.get("tests") == str(sum(len(c.results) for c in result.captures))

@@ -9,6 +9,7 @@
   const PAGE = 200;
   const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const $ = (id) => document.getElementById(id);
+  const plural = (count, noun) => count + " " + noun + (count === 1 ? "" : "s"); // `1 request`, `2 requests`
 
   const rows = [];
   const R = DATA.requests;
@@ -121,8 +122,8 @@
     Plotly.react("timeline", timelineTraces(drawn, lanes), timelineLayout(lanes), CONFIG).then(alignOverview);
     const s = DATA.sampling;
     $("timeline-note").textContent = s.drawn < s.total
-      ? s.drawn + " of " + s.total + " requests drawn (sampled, see the note above)"
-      : drawn.length + " requests, one bar each, in " + lanes.length + " lanes";
+      ? s.drawn + " of " + plural(s.total, "request") + " drawn (sampled, see the note above)"
+      : plural(drawn.length, "request") + ", one bar each, in " + plural(lanes.length, "lane");
   }
 
   function alignOverview() {
@@ -274,7 +275,8 @@
     }
     $("request-table").tBodies[0].replaceChildren(body);
     const total = DATA.sampling.total;
-    $("table-count").textContent = list.length + " of " + rows.length + " requests match" +
+    $("table-count").textContent = list.length + " of " + plural(rows.length, "request") +
+      (list.length === 1 ? " matches" : " match") +
       (rows.length < total ? " (the page holds " + rows.length + " of " + total + ")" : "") +
       (list.length > state.limit ? "; showing the first " + state.limit : "");
     $("more").hidden = list.length <= state.limit;
@@ -338,7 +340,8 @@
       link.addEventListener("click", (event) => {
         event.preventDefault();
         const finding = DATA.findings[Number(link.dataset.finding)];
-        setOnly(finding.evidence, "the " + finding.evidence.length + " requests of " + finding.id);
+        const count = finding.evidence.length;
+        setOnly(finding.evidence, (count === 1 ? "the request" : "the " + count + " requests") + " of " + finding.id);
         $("requests").scrollIntoView();
       });
     }

@@ -14,6 +14,9 @@ const P = {
   page: location.pathname.split('/').filter(Boolean).pop() || 'detail',
   cluster: q.get('cluster') || 'calico3',
   gateway: q.has('gateway') ? q.get('gateway') : 'api-gateway',
+  // a gateway path of its own for every API request, e.g. `/proxy/clusters/{cluster}/k8s/` (the gateway above
+  // and the plain /kubernetes/ prefix are then not used)
+  base: q.get('base') || '',
   group: q.has('group') ? q.get('group') : 'asm.alauda.io',
   version: q.get('version') || 'v1beta3',
   namespace: q.has('namespace') ? q.get('namespace') : 'testhl',
@@ -39,7 +42,8 @@ function setting(name) {
 }
 
 function collectionPath(r) {
-  const prefix = r.gateway ? `/${r.gateway}/kubernetes/${r.cluster}` : `/kubernetes/${r.cluster}`;
+  const prefix = r.base ? r.base.replace('{cluster}', r.cluster).replace(/\/+$/, '')
+    : r.gateway ? `/${r.gateway}/kubernetes/${r.cluster}` : `/kubernetes/${r.cluster}`;
   const api = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   return prefix + api + (r.namespace ? `/namespaces/${r.namespace}` : '') + '/' + r.resource;
 }
