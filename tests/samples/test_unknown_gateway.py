@@ -101,3 +101,21 @@ def test_a_bad_prefix_beside_auto_is_one_line_and_exit_2(tmp_path: Path) -> None
     assert result.stderr.strip().splitlines() == [
         f"Error: {config}: prefixes: invalid prefix 'proxy/{{cluster}}/': must start with '/'"
     ]
+
+
+def test_the_default_gate_is_inconclusive_behind_an_unknown_path_and_fails_with_auto() -> None:
+    """Behind the unknown gateway the default `check` cannot judge, says which --prefix reads it, and fails
+    (a misconfigured run is not green); with --prefix auto it finds the regression the known-prefix sample has."""
+    runner = CliRunner()
+    unsure = runner.invoke(cli, ["check", str(UNKNOWN), "--format", "json"])
+    rules = json.loads(unsure.stdout)["captures"][0]["rules"]
+    assert unsure.exit_code == 1 and {r["status"] for r in rules} == {"inconclusive"}
+    assert all(f"--prefix '{PATTERN}'" in r["reasons"][0] for r in rules)
+    found = runner.invoke(cli, ["check", str(UNKNOWN), "--prefix", "auto", "--format", "json"])
+    rules = json.loads(found.stdout)["captures"][0]["rules"]
+    assert found.exit_code == 1 and {r["status"] for r in rules} == {"fail"}
+    assert any("watch-replaced-by-polling" in f["message"] for r in rules for f in r["failures"])
+    analyzed = runner.invoke(cli, ["analyze", str(UNKNOWN), "--fail-on", "error"])
+    assert analyzed.exit_code == 1 and "inconclusive: 9 requests under an unknown path" in analyzed.stderr
+    passed = runner.invoke(cli, ["analyze", str(UNKNOWN), "--fail-on", "error", "--on-inconclusive", "pass"])
+    assert passed.exit_code == 0
