@@ -21,6 +21,11 @@ from analyzer.model import Prefix
 from analyzer.settings import AUTO_PREFIX, SETTING_NAMES, Settings
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+# Settings an environment variable may override (over any file), for one run without a configuration file.
+ENVIRONMENT_SETTINGS = {
+    "HAR_ANALYZER_MAX_EXPANSION": "max_expansion",
+    "HAR_ANALYZER_MAX_DECOMPRESSED_BYTES": "max_decompressed_bytes",
+}
 
 
 def load_settings(explicit: Path | None = None, directory: Path | None = None) -> tuple[Settings, str | None]:
@@ -53,6 +58,24 @@ def with_prefixes(settings: Settings, patterns: Iterable[str]) -> Settings:
     if not extra and auto == settings.discover_prefixes:
         return settings
     return dataclasses.replace(settings, prefixes=extra + settings.prefixes, discover_prefixes=auto)
+
+
+def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """`settings` with the values of `ENVIRONMENT_SETTINGS` set in `environ`.
+
+    Raises:
+        ConfigError: a value that is not a positive number.
+    """
+    values: dict[str, Any] = {}
+    for variable, name in ENVIRONMENT_SETTINGS.items():
+        text = environ.get(variable, "").strip()
+        if text:
+            try:
+                number = float(text) if _TYPES[name] == "float" else int(text)
+            except ValueError:
+                raise ConfigError(f"{variable}: must be a number, not {text!r}") from None
+            values[name] = _number(name, number, variable)
+    return dataclasses.replace(settings, **values) if values else settings
 
 
 def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:

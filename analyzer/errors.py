@@ -13,3 +13,7 @@ class InputError(AnalyzerError):
 
 class ConfigError(AnalyzerError):
     """An invalid configuration file, prefix or option value."""
+
+
+class DecompressionBombError(InputError):
+    """A compressed capture that expands past the limits (`analyzer.har.limits.Limits`)."""

@@ -62,6 +62,12 @@ class Settings:
     relist_after_s: float = 60.0
     # A read this close to the end of a load may precede a watch the writer left out.
     near_end_s: float = 30.0
+    # Reading a compressed capture (.gz, .zip, .zhar): stop when it expands past this many times its compressed
+    # size (0: no ratio check). Generated DevTools captures compress about 80:1; a decompression bomb about 1000:1.
+    # HAR_ANALYZER_MAX_EXPANSION overrides it (docs/security.md).
+    max_expansion: float = 200.0
+    # ... or past this many bytes, whatever the ratio (8 GiB). HAR_ANALYZER_MAX_DECOMPRESSED_BYTES overrides it.
+    max_decompressed_bytes: int = 8 * 1024**3
     # Set by `"auto"` among the prefixes, not a key of its own: `resolve_prefixes` adds those of the capture.
     discover_prefixes: bool = False
 

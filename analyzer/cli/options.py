@@ -4,11 +4,14 @@ imports the command modules to register them)."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import os
+import stat
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -101,10 +104,10 @@ def width_option(func: F) -> F:
 
 def settings_from(ctx: click.Context) -> Settings:
     """The settings of this run: the configuration file's, with `--prefix` values first."""
-    from analyzer.config import load_settings, with_prefixes
+    from analyzer.config import load_settings, with_environment, with_prefixes
 
     settings, _source = load_settings(ctx.meta.get("config"))
-    return with_prefixes(settings, ctx.meta.get("prefixes", ()))
+    return with_prefixes(with_environment(settings, os.environ), ctx.meta.get("prefixes", ()))
 
 
 def write_text(ctx: click.Context, output: Path | None, draw: Callable[[Any], None]) -> None:
@@ -202,11 +205,70 @@ class open_binary:
 
 
 def emit(ctx: click.Context, output: Path | None, rendered: bytes | Callable[[Any], None]) -> None:
-    """Write what a renderer made: bytes as they are, a drawing on a console sized and coloured for its stream."""
-    if isinstance(rendered, bytes):
-        write_bytes(rendered, output)
-    else:
-        write_text(ctx, output, rendered)
+    """Write what a renderer made: bytes as they are, a drawing on a console sized and coloured for its stream.
+    A file (`-o FILE`) is replaced whole or not at all (`atomic_file`)."""
+    if output is None:
+        if isinstance(rendered, bytes):
+            write_bytes(rendered, None)
+        else:
+            write_text(ctx, None, rendered)
+        return
+    if not isinstance(rendered, bytes):
+        from analyzer.render.terminal import make_console
+
+        buffer = io.StringIO()
+        rendered(make_console(buffer, color=False, width=console_width(ctx, None)))
+        rendered = buffer.getvalue().encode("utf-8")
+    with atomic_file(output) as out:
+        out.write(rendered)
+
+
+@contextlib.contextmanager
+def atomic_file(output: Path) -> Iterator[BinaryIO]:
+    """`output` opened for writing bytes through a temporary file in its folder, renamed over it once written:
+    a reader never sees half a file, and a failed run leaves the old file. A symbolic link at `output` is not
+    followed (it could point anywhere: a capture's name must not choose what gets overwritten); a link to a
+    stream such as `/dev/stdout` is written through, as is a device or a pipe, which cannot be renamed over.
+
+    Raises:
+        AnalyzerError: `output` is a link to a file, a folder, or cannot be written (one line).
+    """
+    try:
+        if _is_stream(output):
+            with open(output, "wb") as stream:
+                yield stream
+            return
+        if output.is_symlink():
+            raise AnalyzerError(f"{output}: is a symbolic link: not followed (name the file itself)")
+        handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                yield out
+                os.fchmod(out.fileno(), new_file_mode())
+            os.replace(temporary, output)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise AnalyzerError(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+def _is_stream(path: Path) -> bool:
+    """A character device, a pipe or a socket (`/dev/null`, `/dev/stdout`): written in place."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def new_file_mode(base: int = 0o666) -> int:
+    """The mode `open` would give a new file (0666 less the umask; `base` 0777 for a folder): mkstemp's and
+    mkdtemp's own are 0600 and 0700."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return base & ~umask
 
 
 def owns_process(ctx: click.Context) -> bool:
@@ -226,11 +288,17 @@ def write_bytes(data: bytes, output: Path | None) -> None:
 def read_capture(capture: str, refine: Refine | None = None) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
-    `refine` adds columns where the entries are decoded (see `load_capture`)."""
+    `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
+    settings' (docs/security.md)."""
+    from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
 
-    loaded = load_capture(capture, progress=progress_for(capture), workers=available_workers(), refine=refine)
+    settings = settings_from(click.get_current_context())
+    limits = Limits(max_expansion=settings.max_expansion, max_decompressed_bytes=settings.max_decompressed_bytes)
+    loaded = load_capture(
+        capture, progress=progress_for(capture), workers=available_workers(), refine=refine, limits=limits
+    )
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     return loaded

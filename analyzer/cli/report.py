@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import click
@@ -10,6 +14,7 @@ from analyzer.cli.options import (
     command_settings,
     emit,
     judge_fail_on,
+    new_file_mode,
     on_inconclusive_option,
     read_capture,
     settings_from,
@@ -19,10 +24,16 @@ from analyzer.cli.options import (
 
 # Suffixes dropped from a capture's file name to name its default folder (reports/<name>/).
 _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
+# The file that marks a folder as a report har-analyzer made, which the next report may replace whole; any
+# other folder only gets the report's files written into it.
+REPORT_MARKER = ".har-analyzer-report"
+_MARKER_TEXT = b"A report folder written by har-analyzer: the next report written here replaces it whole.\n"
+_NAME_LIMIT = 200  # characters of a folder name: well under the 255 bytes of most file systems
 
 
 def default_folder(capture: str) -> Path:
-    """`samples/poll-list.har` -> `reports/poll-list`; `-` (stdin) -> `reports/stdin`."""
+    """`samples/poll-list.har` -> `reports/poll-list`; `-` (stdin) -> `reports/stdin`; a name that would not
+    be a folder of its own (`...har`, `..har.gz`) -> `reports/capture`."""
     name = "stdin" if capture == "-" else Path(capture).name
     changed = True
     while changed:
@@ -30,7 +41,15 @@ def default_folder(capture: str) -> Path:
         for suffix in _CAPTURE_SUFFIXES:
             if name.lower().endswith(suffix) and len(name) > len(suffix):
                 name, changed = name[: -len(suffix)], True
-    return Path("reports") / name
+    return Path("reports") / safe_folder_name(name)
+
+
+def safe_folder_name(name: str) -> str:
+    """A capture's name made into one folder inside `reports/`: path separators and control characters become
+    `_`; "capture" for a name that is empty or only dots (`.` and `..` would write beside `reports/` or into
+    it)."""
+    kept = "".join("_" if char in "/\\" or not char.isprintable() else char for char in name).strip()
+    return kept[:_NAME_LIMIT] if kept.strip(".") else "capture"
 
 
 # `-o` names a folder here, so the shared `output_options` (`-o FILE`, `--format` choosing the one output)
@@ -85,15 +104,76 @@ def report(
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:
-    """Write each file into `folder` (made if missing); an unwritable folder is one AnalyzerError line."""
+    """Write the report's files into `folder`.
+
+    A missing folder is made (with REPORT_MARKER), and a folder with the marker is replaced whole, by renaming
+    a new one over it; any other folder (the user's own) only gets each file replaced, and nothing else in it
+    is touched. Each file is written to a temporary name and renamed: a symbolic link with a report file's
+    name is replaced, never followed.
+
+    Raises:
+        AnalyzerError: `folder` is a symbolic link, or cannot be written (one line).
+    """
     from analyzer.errors import AnalyzerError
 
+    if folder.is_symlink():
+        raise AnalyzerError(f"{folder}: is a symbolic link: not followed (name the folder itself)")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
+        if not folder.exists() or (_is_report(folder) and not _holds_working_folder(folder)):
+            _replace_folder(folder, files)
+        else:
+            for name, data in files.items():
+                _write_file(folder / name, data)
     except OSError as exc:
         raise AnalyzerError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
+
+
+def _is_report(folder: Path) -> bool:
+    marker = folder / REPORT_MARKER
+    return folder.is_dir() and marker.is_file() and not marker.is_symlink()
+
+
+def _holds_working_folder(folder: Path) -> bool:
+    """`-o .` (or a folder above it): its files are replaced, the folder itself is not renamed away."""
+    here, target = Path.cwd().resolve(), folder.resolve()
+    return target == here or target in here.parents
+
+
+def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """A new folder beside `folder`, written whole, then renamed into its place; the old one is removed."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
+    old = trash / "report"
+    try:
+        for name, data in {**files, REPORT_MARKER: _MARKER_TEXT}.items():
+            (staging / name).write_bytes(data)  # a folder of our own, new and empty: nothing to follow
+        os.chmod(staging, new_file_mode(0o777))  # mkdtemp makes it 0700
+        if folder.exists():
+            os.rename(folder, old)  # a rename, so that a symbolic link inside is never followed
+        os.rename(staging, folder)
+    except BaseException:
+        if old.exists() and not folder.exists():  # put the old report back
+            with contextlib.suppress(OSError):
+                os.rename(old, folder)
+        raise
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """`data` at `path`, through a temporary file renamed over whatever is there (a link is replaced)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            os.fchmod(out.fileno(), new_file_mode())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _size(count: int) -> str:

@@ -9,15 +9,15 @@ from typing import Any
 import click
 
 from analyzer.cli.options import (
+    atomic_file,
     command_settings,
+    emit,
     open_binary,
     output_options,
     owns_process,
     read_capture,
     settings_from,
     shared_options,
-    write_bytes,
-    write_text,
 )
 
 
@@ -95,12 +95,11 @@ def classify(
     if fmt == "json":
         from analyzer.render.json import encode_json
 
-        payload = encode_json([i.to_json() for i in infos])
-        write_bytes(payload, output)
+        emit(ctx, output, encode_json([i.to_json() for i in infos]))
         return
     from analyzer.render.terminal import render_classification
 
-    write_text(ctx, output, lambda console: render_classification(infos, console))
+    emit(ctx, output, lambda console: render_classification(infos, console))
 
 
 def _with_url(info: Any, url: str) -> Any:
@@ -117,7 +116,7 @@ def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None, 
     if fmt == "table":
         from analyzer.render.terminal import render_requests
 
-        write_text(ctx, output, lambda console: render_requests(table, console))
+        emit(ctx, output, lambda console: render_requests(table, console))
         return
-    with open_binary(output) as out:
+    with open_binary(None) if output is None else atomic_file(output) as out:
         TABLE_WRITERS[fmt](table, out)

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 
+from analyzer.errors import InputError
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.hooks import Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
+from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
@@ -104,7 +106,7 @@ class Capture:
     def _lazy(self, index: int) -> _Lazy:
         try:
             return _LAZY.decode(self._spans()[index])
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, RecursionError):  # nested past msgspec's depth: as good as unreadable
             return _Lazy()
 
     def _spans(self) -> list[msgspec.Raw]:
@@ -130,6 +132,7 @@ def load_capture(
     workers: int = 1,
     refine: Refine | None = None,
     portable: bool | None = None,
+    limits: Limits | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -142,23 +145,32 @@ def load_capture(
         portable: True reads the way macOS and Windows do (read() and decode in this process) on any platform;
             False the way this platform can; None (the default) follows `analyzer.har.platform.forced` when it
             is set (the test suite's `--portable-loader`), else this platform.
+        limits: how far a compressed capture may expand (default: `Limits()`, see docs/security.md).
 
     Raises:
         InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
+        DecompressionBombError: a compressed capture expands past `limits`.
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform), progress, workers, refine)
+    return _load(open_source(path, stdin, platform, limits), progress, workers, refine)
 
 
-def load_bytes(data: bytes, name: str = "<memory>") -> Capture:
+def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None) -> Capture:
     """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
     from analyzer.har.source import decode_container
 
-    return _load(decode_container(name, data), None, 1, None)
+    return _load(decode_container(name, data, None, limits), None, 1, None)
 
 
 def _load(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
+    try:
+        return _decode(source, progress, workers, refine)
+    except RecursionError:  # msgspec counts its depth against Python's recursion limit
+        raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
+
+
+def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 

@@ -2,7 +2,8 @@
 
 The container is detected from the content, not the extension: gzip (`1f 8b`), zlib (`.zhar`, a valid zlib
 header), a zip archive holding one HAR (Playwright's `.zip` with `har.har` and its `_file` sidecars), UTF-16
-with a BOM, and plain JSON. On the fast path (`platform.choose_path`) a plain file on disk is memory-mapped rather
+with a BOM, and plain JSON. Decompression is bounded, counted as it streams (`limits`: a ratio to the compressed
+size and a cap). On the fast path (`platform.choose_path`) a plain file on disk is memory-mapped rather
 than read: the loader reads runs of it in place (`Frames`) and hands their pages back to the kernel as it goes, and
 so does the careful path (`Source.release_span`), so that the capture's pages do not stay in our memory. On the
 plain path it is read whole with read().
@@ -10,14 +11,13 @@ plain path it is read whole with read().
 
 from __future__ import annotations
 
-import gzip
+import io
 import mmap
 import os
 import re
 import sys
 import weakref
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from analyzer.errors import InputError
+from analyzer.har.limits import Limits, gzip_stream, inflate, read_member, zlib_stream
 from analyzer.har.platform import LoadPath, Platform, choose_path, detect_platform
 
 Buffer = bytes | memoryview
@@ -143,19 +144,23 @@ class Frames:
                 mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
 
 
-def open_source(path: str | Path, stdin: BinaryIO | None = None, platform: Platform | None = None) -> Source:
+def open_source(
+    path: str | Path, stdin: BinaryIO | None = None, platform: Platform | None = None, limits: Limits | None = None
+) -> Source:
     """Open a capture by path, or `-` for standard input.
 
     Args:
         platform: what the platform offers (default: detected); a plain file is mapped on the fast path only.
+        limits: how far a compressed capture may expand (default: `Limits()`).
 
     Raises:
         InputError: the file is missing, unreadable, or a container we cannot open.
+        DecompressionBombError: a compressed capture expands past `limits`.
     """
     name = str(path)
     if name == "-":
         raw: Buffer = (stdin or sys.stdin.buffer).read()
-        return decode_container("<stdin>", raw, None)
+        return decode_container("<stdin>", raw, None, limits)
     platform = platform or detect_platform()
     try:
         with open(path, "rb") as handle:
@@ -163,7 +168,7 @@ def open_source(path: str | Path, stdin: BinaryIO | None = None, platform: Platf
             if not head:
                 raise InputError(f"{name}: empty file")
             if _is_compressed(head):
-                return decode_container(name, head + handle.read(), None)
+                return decode_container(name, head + handle.read(), None, limits)
             if choose_path(platform) is LoadPath.PLAIN:
                 return decode_container(name, memoryview(_read_whole(handle, head)), None)
             mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -212,29 +217,26 @@ def _is_zlib(head: bytes) -> bool:
     return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
 
 
-def decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None = None) -> Source:
+def decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None = None, limits: Limits | None = None) -> Source:
+    """The capture in `raw` (the whole file): decompressed within `limits` (default: `Limits()`), or as it is."""
+    limits = limits or Limits()
     head = bytes(raw[:4])
     if head[:2] == b"\x1f\x8b":
-        return _text_source(name, _inflate(name, "gzip", lambda: gzip.decompress(raw)), None)
+        data = bytes(raw)
+        return _text_source(
+            name, inflate(name, "gzip", lambda is_kept: gzip_stream(data, is_kept), len(data), limits), None
+        )
     if head[:4] == b"PK\x03\x04":
-        return _zip_source(name, raw)
+        return _zip_source(name, raw, limits)
     if _is_zlib(head):
-        return _text_source(name, _inflate(name, "zlib", lambda: zlib.decompress(raw)), None)
+        return _text_source(name, inflate(name, "zlib", lambda _is_kept: zlib_stream(raw), len(raw), limits), None)
     return _text_source(name, raw, mapping)
 
 
-def _inflate(name: str, kind: str, inflate: Callable[[], bytes]) -> bytes:
+def _zip_source(name: str, raw: Buffer, limits: Limits) -> Source:
+    buffer = io.BytesIO(bytes(raw))
     try:
-        return inflate()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{name}: corrupt {kind} data: {exc}") from None
-
-
-def _zip_source(name: str, raw: Buffer) -> Source:
-    import io
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(bytes(raw)))
+        archive = zipfile.ZipFile(buffer)
         members = [m for m in archive.namelist() if m.lower().endswith(_HAR_MEMBER_SUFFIXES)]
     except zipfile.BadZipFile as exc:
         raise InputError(f"{name}: corrupt zip archive: {exc}") from None
@@ -243,10 +245,10 @@ def _zip_source(name: str, raw: Buffer) -> Source:
         found = ", ".join(hars[:5]) or "none"
         raise InputError(f"{name}: a zip capture must hold exactly one .har file (found: {found})")
 
-    def read_member(member: str) -> bytes:
-        return archive.read(member)
+    def read_sidecar(member: str) -> bytes:
+        return bytes(read_member(name, archive, buffer, member, limits))
 
-    return _text_source(name, archive.read(hars[0]), None, read_member)
+    return _text_source(name, read_member(name, archive, buffer, hars[0], limits), None, read_sidecar)
 
 
 def _text_source(

@@ -11,6 +11,7 @@ from analyzer.gate.check import FAIL, INCONCLUSIVE, PASS, SKIP, CheckResult, Sta
 from analyzer.gate.diff import Change, Diff
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import evidence_text, shown_url, violation_text
+from analyzer.render.text_safety import safe_text
 
 _MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip", INCONCLUSIVE: "❔ INCONCLUSIVE"}
 
@@ -109,8 +110,8 @@ def _number(value: float | None) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return safe_text(text.replace("|", "\\|").replace("\n", " "))
 
 
 def _code(text: str) -> str:
-    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+    return "`" + safe_text(text.replace("`", "'").replace("|", "\\|").replace("\n", " ")) + "`"

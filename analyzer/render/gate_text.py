@@ -16,6 +16,7 @@ from analyzer.gate.diff import Change, Diff, ResourceDiff
 from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
 from analyzer.redact import redact_url
+from analyzer.render.text_safety import safe_text
 from analyzer.summary import Finding, ResourceVerdict
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def draw_lines(lines: Sequence[Line]) -> Callable[[Console], None]:
         from rich.text import Text
 
         for text, style in lines:
-            console.print(Text(text, style=style), soft_wrap=True)
+            console.print(Text(safe_text(text), style=style), soft_wrap=True)
 
     return draw
 
@@ -113,7 +114,7 @@ def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:
 
 def failure_text(result: CheckResult) -> str:
     """The failed rules, secrets redacted: the message of `analyzer.check_capture`'s AssertionError."""
-    return "\n".join(text for text, _ in check_lines(result, failures_only=True))
+    return "\n".join(safe_text(text) for text, _ in check_lines(result, failures_only=True))
 
 
 def diff_lines(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
+from analyzer.render.text_safety import safe_text
 from analyzer.render.timeline import (
     TIMELINE_LEGEND,
     headline,
@@ -89,12 +90,14 @@ def _more(total: int, what: str) -> list[str]:
 
 
 def code(value: str) -> str:
-    """Text for a code span inside a table cell: no backticks, pipes escaped (GFM)."""
-    return value.replace("`", "'").replace("|", "\\|").replace("\n", " ")
+    """Text for a code span inside a table cell: no backticks, pipes escaped (GFM), control characters shown
+    escaped."""
+    return safe_text(value.replace("`", "'").replace("|", "\\|").replace("\n", " "))
 
 
 def text(value: str) -> str:
-    """Escape what Markdown or HTML would interpret in text taken from a capture."""
+    """Escape what Markdown or HTML would interpret in text taken from a capture; control characters are shown
+    escaped (`\\x1b`, which Markdown leaves as it is)."""
     for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
         value = value.replace(char, "\\" + char)
-    return value.replace("\n", " ")
+    return safe_text(value.replace("\n", " "))

@@ -4,7 +4,6 @@ within fixed limits."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ import pandas as pd
 from analyzer.analysis.analyze import Analysis
 from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, is_missing, rows_of
 from analyzer.har.loader import Capture
-from analyzer.redact import REDACTED, redact_header, redact_url
+from analyzer.redact import redact_header, redact_url
 from analyzer.render.page_data import (
     KINDS,
     FindingEvidence,
@@ -34,7 +33,6 @@ from analyzer.render.terminal import target
 from analyzer.summary import ACCESS_VERBS, Connection, Stream, Summary
 
 # A bearer token can sit in any header (X-Forwarded-Authorization, a proxy's own), not only Authorization.
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
 
 @dataclass(frozen=True)
@@ -220,11 +218,8 @@ def _headers(headers: Sequence[tuple[str, str]], redact: bool) -> list[tuple[str
 
 
 def redact_value(name: str, value: str) -> str:
-    """A header value with credentials removed: credential headers whole, else bearer tokens and URL tokens."""
-    redacted = redact_header(name, value)
-    if redacted != value:
-        return redacted
-    return redact_url(_BEARER.sub(rf"\g<1>{REDACTED}", value))
+    """A header value with credentials removed (`analyzer.redact.redact_header`)."""
+    return redact_header(name, value)
 
 
 def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> Sampling:

@@ -5,12 +5,13 @@ are as wide as their cells and keys are whole."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 from rich.console import Console, JustifyMethod
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -24,6 +25,7 @@ from analyzer.render.projection import (
     projection_title,
     rate_cell,
 )
+from analyzer.render.text_safety import safe_optional, safe_text
 from analyzer.render.timeline import (
     TIMELINE_LEGEND,
     VerdictRow,
@@ -54,18 +56,30 @@ class _Console(Console):
         self.quiet = True
         raise BrokenPipeError
 
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        # The last line of defence: the views escape capture text where they take it (so that widths are
+        # right), and whatever text still holds a control character is escaped here, before any reaches the
+        # terminal. Control segments are rich's own (cursor moves), styles are rendered after this.
+        return super()._render_buffer(
+            segment if segment.control else Segment(safe_text(segment.text, keep_layout=True), segment.style)
+            for segment in buffer
+        )
+
 
 def make_console(out: io.StringIO | None = None, *, color: bool = False, width: int | None = None) -> Console:
-    """A console for the views: `width` columns (`FULL_WIDTH` to cut nothing), or with None the terminal's."""
+    """A console for the views: `width` columns (`FULL_WIDTH` to cut nothing), or with None the terminal's.
+
+    Strings are printed as they are, never read as rich markup or emoji codes: capture text (`[link=…]`) must
+    not style the output, nor make it fail."""
     return _Console(file=out, color_system="standard" if color else None, width=width, highlight=False,
-                    soft_wrap=False)  # fmt: skip
+                    soft_wrap=False, markup=False, emoji=False)  # fmt: skip
 
 
 def render_analysis(summary: Summary, console: Console) -> None:
     """Headline, verdict table, text timeline and findings."""
     browser = summary.capture.browser
     console.print(Text(headline(summary), style="bold"), overflow="fold")
-    console.print(f"written by {writer(summary)}" + (f" ({browser})" if browser else ""), style="dim")
+    console.print(Text(f"written by {writer(summary)}" + (f" ({safe_text(browser)})" if browser else ""), style="dim"))
     rows = verdict_rows(summary)
     if rows:
         console.print(_verdict_table(rows, console.width))
@@ -84,7 +98,7 @@ def render_analysis(summary: Summary, console: Console) -> None:
     if findings:
         console.print(_findings_table(findings, expand=is_bounded(console)))
     for note in summary.notes:
-        console.print(f"note: {note}", overflow="fold", style="dim")
+        console.print(Text(f"note: {safe_text(note)}", style="dim"), overflow="fold")
 
 
 def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
@@ -146,7 +160,8 @@ def _projection_table(rows: Sequence[ProjectionRow], width: int) -> Table:
     table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
     for row, cell in zip(rows, cells, strict=True):
         mode = Text(cell[1], style=_MODE_STYLES[row.mode] if row.mode else "")
-        table.add_row(cell[0], mode, *cell[2:], row.resource if narrow else fit_key(row.resource, room))
+        resource = safe_text(row.resource)
+        table.add_row(cell[0], mode, *cell[2:], resource if narrow else fit_key(resource, room))
     return table
 
 
@@ -158,10 +173,11 @@ def _findings_table(findings: Sequence[Finding], *, expand: bool) -> Table:
     for f in findings:
         text = Text()
         text.append(f.id, style="bold")
-        text.append(f"  {f.summary}\n")
+        text.append(f"  {safe_text(f.summary)}\n")
         sender = f"; sent by {sent_by(f.initiators)}" if f.initiators else ""
-        text.append(f"{where(f.navigation, f.resource)}; requests {indices(f.evidence)}{sender}\n", style="dim")
-        text.append(f"→ {f.recommendation}")
+        place = safe_text(where(f.navigation, f.resource))
+        text.append(f"{place}; requests {indices(f.evidence)}{sender}\n", style="dim")
+        text.append(f"→ {safe_text(f.recommendation)}")
         table.add_row(Text(f.severity, style=_SEVERITY_STYLES[f.severity]), text)
     return table
 
@@ -198,12 +214,12 @@ def _request_cells(row: Mapping[str, Any], origin: datetime | None) -> tuple[str
     return (
         str(row["index"]),
         _offset(row["started"], origin),
-        row["method"] or "",
+        safe_optional(row["method"]),
         "" if row["status"] is None else str(row["status"]),
-        (row["http_version"] or "").removeprefix("HTTP/"),
-        row["verb"] or "",
+        safe_optional(row["http_version"]).removeprefix("HTTP/"),
+        safe_optional(row["verb"]),
         "" if row["time_ms"] is None else f"{row['time_ms']:.0f}",
-        target(row),
+        safe_text(target(row)),
     )
 
 
@@ -245,18 +261,18 @@ def render_classification(infos: Sequence[RequestInfo], console: Console) -> Non
         view.add_column(name, overflow="fold" if name == "url" else "ellipsis")
     for info in infos:
         verb = info.verb if info.k8s else "-"
-        view.add_row(
-            Text(verb or "", style=_VERB_STYLES.get(verb or "", "")),
-            info.console or "",
-            info.cluster or "",
+        cells = (
+            info.console,
+            info.cluster,
             info.group or ("core" if info.k8s and info.api_prefix == "api" else ""),
-            info.version or "",
-            info.namespace or "",
-            info.resource or "",
-            info.subresource or "",
-            info.name or "",
+            info.version,
+            info.namespace,
+            info.resource,
+            info.subresource,
+            info.name,
             f"{info.method} {info.url}",
         )
+        view.add_row(Text(safe_optional(verb), style=_VERB_STYLES.get(verb or "", "")), *map(safe_optional, cells))
     console.print(view)
 
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from rich.console import Console
 from rich.text import Text
 
+from analyzer.render.text_safety import safe_text
 from analyzer.summary import Mode, Request, ResourceKey, Summary
 
 # The timeline's marks, strongest first where two fall in one cell.
@@ -41,13 +42,13 @@ def verdict_rows(summary: Summary) -> list[VerdictRow]:
     return [
         VerdictRow(
             load=f"{navigation.index} {navigation.trigger}",
-            resource=verdict.key,
+            resource=safe_text(verdict.key),
             mode=verdict.mode,
             every_s=verdict.poll_interval_s,
             counts=f"{verdict.counts.get('get', 0)}/{verdict.counts.get('list', 0)}/{verdict.counts.get('watch', 0)}",
             requests_per_min=verdict.requests_per_min,
             rate=rate_text(verdict.requests_per_min, verdict.count, verdict.span_s),
-            initiators=verdict.initiators,
+            initiators=tuple(safe_text(i) for i in verdict.initiators),
         )
         for navigation in summary.navigations
         for verdict in navigation.resources
@@ -56,20 +57,21 @@ def verdict_rows(summary: Summary) -> list[VerdictRow]:
 
 def sent_by(initiators: tuple[str, ...]) -> str:
     """The initiators of a verdict or finding in one phrase, or "" when its writer recorded none."""
-    return "; ".join(initiators)
+    return safe_text("; ".join(initiators))
 
 
 def headline(summary: Summary) -> str:
     capture = summary.capture
     span = span_s(summary)
     loads = plural(len(summary.navigations), "page load")
-    return (f"{capture.path}: {plural(capture.entries, 'request')}, {summary.summary.kubernetes_requests} to "
-            f"Kubernetes, {loads}" + (f", {span:.1f} s" if span else ""))  # fmt: skip
+    kubernetes = summary.summary.kubernetes_requests
+    return (f"{safe_text(capture.path)}: {plural(capture.entries, 'request')}, {kubernetes} to Kubernetes, "
+            f"{loads}" + (f", {span:.1f} s" if span else ""))  # fmt: skip
 
 
 def writer(summary: Summary) -> str:
     capture = summary.capture
-    return " ".join(p for p in (capture.creator, capture.creator_version) if p) or "unknown writer"
+    return safe_text(" ".join(p for p in (capture.creator, capture.creator_version) if p)) or "unknown writer"
 
 
 def span_s(summary: Summary) -> float | None:
@@ -88,7 +90,7 @@ def timeline_lines(summary: Summary, width: int) -> list[Text]:
             lanes.setdefault(request.resource, []).append(request)
     if not lanes or span <= 0 or origin is None:
         return []
-    longest = max(len(k) for k in lanes)
+    longest = max(len(safe_text(k)) for k in lanes)
     label = min(longest, max(width // 4, 12))
     cells = max(width - label - 1, 10)
     if cells > TIMELINE_CELLS:  # a wide console or a pipe: whole keys rather than a finer time scale
@@ -125,7 +127,7 @@ def _lane(
         if request.verb == "watch":
             _draw_watch(row, seconds, request, column)
         row[column(seconds)] = _MARKS[request.verb or "get"]
-    line = Text(fit_key(key, label).ljust(label) + " ")
+    line = Text(fit_key(safe_text(key), label).ljust(label) + " ")
     for char, style in row:
         line.append(char, style=style)
     return line

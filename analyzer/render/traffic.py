@@ -16,8 +16,10 @@ from typing import ClassVar, Protocol
 import msgspec
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from analyzer.render.json import encode_json
+from analyzer.render.text_safety import formula_safe, safe_text
 from analyzer.render.timeline import fit_left, is_bounded, plural
 from analyzer.summary import (
     Connection,
@@ -203,7 +205,7 @@ def render_csv(view: TrafficView) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(rows[0].__struct_fields__)
     for row in rows:
-        writer.writerow([_cell(value) for value in msgspec.structs.astuple(row)])
+        writer.writerow([_csv_cell(value) for value in msgspec.structs.astuple(row)])
     return buffer.getvalue()
 
 
@@ -213,7 +215,7 @@ def render_table(view: TrafficView, console: Console) -> None:
     columns = _TABLE_COLUMNS[view.what]
     bounded = is_bounded(console)
     table = Table(box=None, pad_edge=False, header_style="bold", expand=bounded)
-    cells = [[_table_cell(row, name) for name in columns] for row in rows]
+    cells = [[safe_text(_table_cell(row, name)) for name in columns] for row in rows]
     widths = [max([len(_LABELS.get(name, name)), *(len(c[i]) for c in cells)]) for i, name in enumerate(columns)]
     # a terminal: the last column (the URL, or a connection's requests) gets what the others leave
     room = max(console.width - sum(min(w, 40) for w in widths[:-1]) - 2 * (len(columns) - 1), 12)
@@ -233,7 +235,7 @@ def render_table(view: TrafficView, console: Console) -> None:
     for title, section in view.sections:
         _print_section(console, title, section)
     for note in view.notes:
-        console.print(f"note: {note}")
+        console.print(Text(f"note: {safe_text(note)}"))
 
 
 _ROW_NOUNS = {"navigations": "navigation", "connections": "connection", "streams": "stream"}
@@ -276,12 +278,12 @@ _LABELS = {
 def _print_section(console: Console, title: str, rows: Sequence[msgspec.Struct]) -> None:
     if not rows:
         return
-    console.print(f"\n[bold]{title}[/bold]" if console.color_system else f"\n{title}")
+    console.print(Text.assemble("\n", (title, "bold" if console.color_system else "")))
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name in rows[0].__struct_fields__:
         table.add_column(_LABELS.get(name, name), no_wrap=True, overflow="ellipsis")
     for row in rows:
-        table.add_row(*(_cell(value, short=True) for value in msgspec.structs.astuple(row)))
+        table.add_row(*(safe_text(_cell(value, short=True)) for value in msgspec.structs.astuple(row)))
     console.print(table)
 
 
@@ -306,6 +308,14 @@ def _table_cell(row: msgspec.Struct, name: str) -> str:
     if isinstance(row, Connection) and name == "inferred":
         return "guessed" if value else ""
     return _cell(value, short=True)
+
+
+def _csv_cell(value: object) -> str:
+    """A CSV cell: text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`...) gets a leading `'`;
+    numbers stay numbers (`-1`)."""
+    text = _cell(value)
+    is_text = isinstance(value, str) or (isinstance(value, tuple | list) and any(isinstance(v, str) for v in value))
+    return formula_safe(text) if is_text else text
 
 
 def _cell(value: object, short: bool = False) -> str:

@@ -10,7 +10,7 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from analyzer.cli.report import default_folder
+from analyzer.cli.report import REPORT_MARKER, default_folder
 from analyzer.render.folder import REPORT_FILES
 from analyzer.render.json import schema_text
 from tests.cli.conftest import invoke
@@ -24,7 +24,7 @@ def test_writes_every_file_into_the_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr.startswith(f"wrote {tmp_path / 'out'}/ (index.html ")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(REPORT_FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*REPORT_FILES, REPORT_MARKER])
     analysis = json.loads((tmp_path / "out" / "analysis.json").read_text(encoding="utf-8"))
     jsonschema.validate(analysis, json.loads(schema_text()))
     table = pd.read_parquet(tmp_path / "out" / "requests.parquet")
