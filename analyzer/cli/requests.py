@@ -53,14 +53,23 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
     from analyzer.k8s.request_table import classify_entries, request_table
     from analyzer.render.tables import redact_table
 
-    classifier = settings_from(ctx).classifier
+    settings = settings_from(ctx)
+    classifier = settings.classifier
     show_secrets = bool(ctx.meta.get("show_secrets"))
 
     def refine(entries: Any) -> Any:  # run by each worker process, on its share of the entries
         classified = classify_entries(entries, classifier)
         return classified if show_secrets else redact_table(classified)
 
-    table = request_table(read_capture(capture, refine))
+    if settings.discover_prefixes:  # --prefix auto: the prefixes come from the capture's own URLs first
+        from analyzer.settings import resolve_prefixes
+
+        loaded = read_capture(capture)
+        resolved, _ = resolve_prefixes(settings, loaded.entries.column("url"))  # type: ignore[attr-defined]
+        table = request_table(loaded, classifier=resolved.classifier)
+        table = table if show_secrets else redact_table(table)
+    else:
+        table = request_table(read_capture(capture, refine))
     if k8s_only:
         table = table.filter(table.column("k8s"))
     _write_table(ctx, table, fmt, output, redacted=True)

@@ -119,3 +119,13 @@ def test_the_default_gate_is_inconclusive_behind_an_unknown_path_and_fails_with_
     assert analyzed.exit_code == 1 and "inconclusive: 9 requests under an unknown path" in analyzed.stderr
     passed = runner.invoke(cli, ["analyze", str(UNKNOWN), "--fail-on", "error", "--on-inconclusive", "pass"])
     assert passed.exit_code == 0
+
+
+def test_the_requests_table_reads_auto_prefixes_too() -> None:
+    runner = CliRunner()
+    without = runner.invoke(cli, ["requests", str(UNKNOWN), "--k8s-only", "--format", "json"])
+    found = runner.invoke(cli, ["requests", str(UNKNOWN), "--k8s-only", "--format", "json", "--prefix", "auto"])
+    assert without.exit_code == found.exit_code == 0
+    rows = json.loads(found.stdout)
+    assert json.loads(without.stdout) == [] and len(rows) == 9
+    assert {row["cluster"] for row in rows} == {"calico3"} and "watch" in {row["verb"] for row in rows}
