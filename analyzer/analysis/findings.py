@@ -18,6 +18,7 @@ from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.values import as_datetime
 from analyzer.settings import Settings
 from analyzer.summary import SEVERITY_ORDER, Finding, ResourceVerdict, Severity, WatchChain
+from analyzer.wording import plural
 
 RULES: dict[str, Severity] = {
     "watch-replaced-by-polling": "error",
@@ -189,7 +190,7 @@ def _relist_storm(e: Evidence) -> list[Finding]:
         if burst:
             findings.append(_finding(
                 "relist-storm", chain.navigation, chain.key,
-                f"{_plural(len(burst), 're-list')} within {window:g} s after failed or expired watches", burst,
+                f"{plural(len(burst), 're-list')} within {window:g} s after failed or expired watches", burst,
                 "Back off before re-listing, and keep bookmarks on so resourceVersions stay fresh",
             ))  # fmt: skip
     return findings
@@ -223,7 +224,7 @@ def _reconnect_storm(e: Evidence) -> list[Finding]:
         if burst:
             findings.append(_finding(
                 "watch-reconnect-storm", chain.navigation, chain.key,
-                f"{_plural(len(burst), 'watch', 'watches')} each living under {limit:g} s within "
+                f"{plural(len(burst), 'watch', 'watches')} each living under {limit:g} s within "
                 f"{e.settings.reconnect_storm_window_s:g} s", burst,
                 "Find what closes the watches (a stale resourceVersion, a proxy) and back off between retries",
             ))  # fmt: skip
@@ -261,7 +262,7 @@ def _aborted_by_navigation(e: Evidence) -> list[Finding]:
         by_load[stream.navigation].append(stream.index)
     return [
         _finding("watch-aborted-by-navigation", load, None,
-                 f"{_plural(len(indices), 'long-lived request')} torn down by the next page load, "
+                 f"{plural(len(indices), 'long-lived request')} torn down by the next page load, "
                  f"{'its connection' if len(indices) == 1 else 'their connections'} not reused", indices,
                  "Expected on a reload; the next load must watch again from a fresh list")
         for load, indices in sorted(by_load.items())
@@ -314,10 +315,6 @@ def _omits_unfinished(e: Evidence) -> list[Finding]:
             "until the watches cycle",
         ))  # fmt: skip
     return findings
-
-
-def _plural(count: int, noun: str, many: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def _started(e: Evidence, index: int) -> datetime | None:

@@ -33,6 +33,7 @@ from analyzer.summary import (
     Saturation,
     Stream,
 )
+from analyzer.wording import plural
 
 # What each writer leaves out, so that nobody reads an absence as a fact.
 WRITER_BLIND_SPOTS = {
@@ -152,7 +153,7 @@ def _with_queueing(streams: list[Stream], saturations: Sequence[Saturation], una
 
 def guessed_connections_note(guessed: int, total: int) -> str:
     are = "is" if guessed == 1 else "are"
-    return (f"{guessed} of {total} connection{'' if total == 1 else 's'} {are} guessed: the writer records no "
+    return (f"{guessed} of {plural(total, 'connection')} {are} guessed: the writer records no "
             "connection ids, so requests were grouped by host, protocol and timing; reuse and concurrency figures "
             "are estimates")  # fmt: skip
 

@@ -12,6 +12,7 @@ from analyzer.gate.diff import Change, Diff
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import evidence_text, shown_url, violation_text
 from analyzer.render.text_safety import safe_text
+from analyzer.wording import plural
 
 _MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip", INCONCLUSIVE: "❔ INCONCLUSIVE"}
 
@@ -21,7 +22,7 @@ def render_check_markdown(result: CheckResult, *, show_secrets: bool = False) ->
     failed = sum(r.counts_as_failure(c.on_inconclusive) for c, r in checks)
     doubtful = sum(r.status == INCONCLUSIVE for _, r in checks)
     also = f" ({doubtful} inconclusive)" if doubtful else ""
-    checked = f"{len(checks)} rule check{'' if len(checks) == 1 else 's'}"
+    checked = plural(len(checks), "rule check")
     head = f"❌ {failed} of {checked} failed{also}" if failed else f"✅ all {checked} passed{also}"
     lines = [
         f"### har-analyzer check: {head}",
@@ -35,7 +36,7 @@ def render_check_markdown(result: CheckResult, *, show_secrets: bool = False) ->
         for r in capture.results:
             doubts = "<br>".join(_escape(violation_text(d, show_secrets)) for d in r.doubts)
             details = (
-                f"{len(r.violations)} failure{'' if len(r.violations) == 1 else 's'}"
+                plural(len(r.violations), "failure")
                 if r.violations
                 else doubts or (f"{r.examined} judged" if r.examined else "")
             )

@@ -18,6 +18,7 @@ from analyzer.gate.fail_on import Condition
 from analyzer.redact import redact_url
 from analyzer.render.text_safety import safe_text
 from analyzer.summary import Finding, ResourceVerdict
+from analyzer.wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -70,7 +71,7 @@ def check_lines(result: CheckResult, *, failures_only: bool = False, show_secret
     lines: list[Line] = []
     for capture in result.captures:
         failed, doubtful = capture.count(FAIL), capture.count(INCONCLUSIVE)
-        total = f"{len(capture.results)} rule{'' if len(capture.results) == 1 else 's'}"
+        total = plural(len(capture.results), "rule")
         unsure = f"{doubtful} inconclusive, counted as {'failed' if capture.on_inconclusive == 'fail' else 'passed'}"
         if failed:
             verdict = f"FAILED, {failed} of {total} failed" + (f", {unsure}" if doubtful else "")
@@ -86,16 +87,12 @@ def check_lines(result: CheckResult, *, failures_only: bool = False, show_secret
     counts = {status: sum(r.status == status for r in checks) for status in _STATUS}
     lines.append(
         (
-            f"{_plural(len(result.captures), 'capture')}, {_plural(len(checks), 'rule check')}: {counts[PASS]} passed, "
+            f"{plural(len(result.captures), 'capture')}, {plural(len(checks), 'rule check')}: {counts[PASS]} passed, "
             f"{counts[FAIL]} failed, {counts[INCONCLUSIVE]} inconclusive, {counts[SKIP]} skipped",
             "bold green" if result.passed else "bold red",
         )
     )
     return lines
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:

@@ -25,8 +25,9 @@ import msgspec
 
 from analyzer.render.page_data import PageData
 from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
-from analyzer.render.timeline import plural, seconds, verdict_rows, where
+from analyzer.render.timeline import seconds, verdict_rows, where
 from analyzer.summary import SEVERITIES, Connection, Summary
+from analyzer.wording import plural
 
 EVIDENCE_LINKS = 24  # per finding; "show its N requests" selects them all
 

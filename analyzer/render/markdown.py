@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
 from analyzer.render.text_safety import safe_text
-from analyzer.render.timeline import (
-    TIMELINE_LEGEND,
-    headline,
-    indices,
-    plural,
-    seconds,
-    timeline_lines,
-    verdict_rows,
-)
+from analyzer.render.timeline import TIMELINE_LEGEND, headline, indices, seconds, timeline_lines, verdict_rows
 from analyzer.summary import Summary
+from analyzer.wording import plural
 
 _BADGES = {"error": "🔴 error", "warning": "🟡 warning", "info": "🔵 info"}
 MARKDOWN_ROWS = 50  # verdict rows and findings in Markdown (a pull-request comment holds 65,536 characters)

@@ -214,12 +214,7 @@ def _details(capture: Capture, indices: Sequence[int], redact: bool) -> dict[int
 
 
 def _headers(headers: Sequence[tuple[str, str]], redact: bool) -> list[tuple[str, str]]:
-    return [(name, redact_value(name, value) if redact else value) for name, value in headers]
-
-
-def redact_value(name: str, value: str) -> str:
-    """A header value with credentials removed (`analyzer.redact.redact_header`)."""
-    return redact_header(name, value)
+    return [(name, redact_header(name, value) if redact else value) for name, value in headers]
 
 
 def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> Sampling:

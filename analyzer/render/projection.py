@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from analyzer.render.timeline import number, plural
+from analyzer.render.timeline import number
 from analyzer.summary import LoadCost, Mode, ResourceVerdict, Summary
+from analyzer.wording import plural
 
 NOT_PROJECTED = "under a minute: not projected"
 NOT_PROJECTED_SHORT = "not projected"  # in a terminal's narrow cell, with NOT_PROJECTED said once below

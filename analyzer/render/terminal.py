@@ -34,7 +34,6 @@ from analyzer.render.timeline import (
     headline,
     indices,
     is_bounded,
-    plural,
     seconds,
     sent_by,
     timeline_lines,
@@ -43,6 +42,7 @@ from analyzer.render.timeline import (
     writer,
 )
 from analyzer.summary import Finding, Summary
+from analyzer.wording import plural
 
 _VERB_STYLES = {"get": "cyan", "list": "blue", "watch": "magenta", "proxy": "yellow"}
 _MODE_STYLES = {"watch": "green", "poll": "yellow", "watch+poll": "magenta", "once": ""}

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from analyzer.render.text_safety import safe_text
 from analyzer.summary import Mode, Request, ResourceKey, Summary
+from analyzer.wording import plural
 
 # The timeline's marks, strongest first where two fall in one cell.
 _MARKS = {"watch": ("W", "magenta"), "list": ("l", "blue"), "get": ("g", "cyan")}
@@ -200,11 +201,6 @@ def fit_key(key: str, width: int) -> str:
         f"…/{tail}",
     ]
     return next((c for c in candidates if len(c) <= width), fit_left(tail, width))
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """`1 page load`, `2 page loads` (`many` for a plural that is not noun + s)."""
-    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def seconds(value: float | None) -> str:

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from analyzer.render.json import encode_json
 from analyzer.render.text_safety import formula_safe, safe_text
-from analyzer.render.timeline import fit_left, is_bounded, plural
+from analyzer.render.timeline import fit_left, is_bounded
 from analyzer.summary import (
     Connection,
     HostConcurrency,
@@ -32,6 +32,7 @@ from analyzer.summary import (
     Summary,
     Trigger,
 )
+from analyzer.wording import plural
 
 LATENCY_NOTE = "latency figures leave the long-lived requests (streams) out"
 

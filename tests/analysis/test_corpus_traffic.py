@@ -15,9 +15,9 @@ from analyzer.errors import InputError
 from analyzer.har import load_capture
 from analyzer.redact import redacted
 from analyzer.render.terminal import make_console
-from analyzer.render.timeline import plural
 from analyzer.render.traffic import VIEWS, render_csv, render_json, render_table
 from analyzer.summary import ENDED_BY
+from analyzer.wording import plural
 from tests.conftest import CORPUS, require_shared
 
 FILES = sorted(p.name for p in CORPUS.glob("*") if p.suffix != ".tsv") if CORPUS.exists() else []

@@ -11,8 +11,8 @@ import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_bytes, load_capture
-from analyzer.redact import redacted
-from analyzer.render.page import Limits, _pick, page_data, redact_value
+from analyzer.redact import redact_header, redacted
+from analyzer.render.page import Limits, _pick, page_data
 from analyzer.render.page_data import PageData, RequestColumns, RequestRow, Sampling
 from tests.factories import document, make_har, request
 from tests.hostile import GATEWAY, SAMPLES, hostile_har
@@ -99,7 +99,7 @@ def test_open_watch_spans_to_the_end_of_the_capture() -> None:
     ],
 )
 def test_redact_value(name: str, value: str, shown: str) -> None:
-    assert redact_value(name, value) == shown
+    assert redact_header(name, value) == shown
 
 
 def test_headers_are_redacted_unless_asked(tmp_path: Path) -> None:

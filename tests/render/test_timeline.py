@@ -9,16 +9,8 @@ import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_capture
-from analyzer.render.timeline import (
-    TIMELINE_LANES,
-    fit_key,
-    fit_left,
-    headline,
-    indices,
-    plural,
-    seconds,
-    timeline_lines,
-)
+from analyzer.render.timeline import TIMELINE_LANES, fit_key, fit_left, headline, indices, seconds, timeline_lines
+from analyzer.wording import plural
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
