@@ -25,6 +25,7 @@ _TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 ENVIRONMENT_SETTINGS = {
     "HAR_ANALYZER_MAX_EXPANSION": "max_expansion",
     "HAR_ANALYZER_MAX_DECOMPRESSED_BYTES": "max_decompressed_bytes",
+    "HAR_ANALYZER_MAX_TEXT_LENGTH": "max_text_length",
 }
 
 

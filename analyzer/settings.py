@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING
 from analyzer.k8s import Classifier, parse_prefix
 from analyzer.model import Prefix
 
+# 2,000 characters: real console strings stay far under it (918 at most in samples/: an initiator), so no real
+# capture is cut, and a hostile capture's 500 MB string costs a view 2 kB (docs/security.md, "Long strings").
+DEFAULT_MAX_TEXT_LENGTH = 2_000
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -68,6 +72,10 @@ class Settings:
     max_expansion: float = 200.0
     # ... or past this many bytes, whatever the ratio (8 GiB). HAR_ANALYZER_MAX_DECOMPRESSED_BYTES overrides it.
     max_decompressed_bytes: int = 8 * 1024**3
+    # The views (terminal, Markdown, the HTML report, JUnit, the gate's text) show at most this many characters
+    # of any one capture string (a URL, a header value, a title), then a marked cut saying how many were left
+    # out; the data formats (JSON, CSV, Parquet) keep whole values. HAR_ANALYZER_MAX_TEXT_LENGTH overrides it.
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
     # Set by `"auto"` among the prefixes, not a key of its own: `resolve_prefixes` adds those of the capture.
     discover_prefixes: bool = False
 

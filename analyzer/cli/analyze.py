@@ -61,7 +61,8 @@ def analyze(
     from analyzer.render import ANALYSIS_RENDERERS
 
     loaded = read_capture(capture)
-    summary = run_analysis(loaded, settings_from(ctx), users=users).summary
+    settings = settings_from(ctx)
+    summary = run_analysis(loaded, settings, users=users).summary
     shown = summary if ctx.meta.get("show_secrets") else redacted(summary)
-    emit(ctx, output, ANALYSIS_RENDERERS[fmt](shown))
+    emit(ctx, output, ANALYSIS_RENDERERS[fmt](shown, max_text=settings.max_text_length))
     judge_fail_on(ctx, summary, fail_on, on_inconclusive)

@@ -93,11 +93,12 @@ def report(
 
     folder = output or default_folder(capture)
     loaded = read_capture(capture)
-    result = analyze(loaded, settings_from(ctx), users=users)
-    built = build_report(result, redact=not ctx.meta.get("show_secrets"))
+    settings = settings_from(ctx)
+    result = analyze(loaded, settings, users=users)
+    built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)
     write_folder(folder, built.files)
     if fmt != "none":
-        emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary))
+        emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary, max_text=settings.max_text_length))
     sizes = ", ".join(f"{name} {_size(len(data))}" for name, data in built.files.items())
     click.echo(f"wrote {folder}/ ({sizes})", err=True)
     judge_fail_on(ctx, result.summary, fail_on, on_inconclusive)

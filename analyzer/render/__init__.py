@@ -8,7 +8,9 @@ format is asked for, so that a command pays only for the format it writes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,26 +21,36 @@ if TYPE_CHECKING:
     from analyzer.summary import Summary
 
 
-def _analysis_table(summary: Summary) -> Callable[[Console], None]:
+class AnalysisRenderer(Protocol):
+    """A view of one (redacted) summary; `max_text`: the most characters of one capture string it shows
+    (`Settings.max_text_length`), ignored by the data formats, which keep whole values."""
+
+    def __call__(self, summary: Summary, *, max_text: int = ...) -> bytes | Callable[[Console], None]: ...
+
+
+def _analysis_table(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> Callable[[Console], None]:
     from analyzer.render.terminal import render_analysis
+    from analyzer.render.text_safety import cut_strings
 
-    return lambda console: render_analysis(summary, console)
+    shown = cut_strings(summary, max_text)
+    return lambda console: render_analysis(shown, console)
 
 
-def _analysis_json(summary: Summary) -> bytes:
+def _analysis_json(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
     from analyzer.render.json import render_analysis_json
 
-    return render_analysis_json(summary)
+    return render_analysis_json(summary)  # data: whole values (docs/security.md, "Long strings")
 
 
-def _analysis_markdown(summary: Summary) -> bytes:
+def _analysis_markdown(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
     from analyzer.render.markdown import render_analysis_markdown
+    from analyzer.render.text_safety import cut_strings
 
-    return render_analysis_markdown(summary).encode("utf-8")
+    return render_analysis_markdown(cut_strings(summary, max_text)).encode("utf-8")
 
 
 # The views of one analysis (`analyze --format`, `report --format`).
-ANALYSIS_RENDERERS: dict[str, Callable[[Summary], bytes | Callable[[Console], None]]] = {
+ANALYSIS_RENDERERS: dict[str, AnalysisRenderer] = {
     "table": _analysis_table,
     "json": _analysis_json,
     "markdown": _analysis_markdown,
@@ -120,9 +132,11 @@ DIFF_RENDERERS: dict[str, Callable[[DiffOutcome, bool], bytes | Callable[[Consol
 
 
 def _traffic_table(view: TrafficView) -> Callable[[Console], None]:
+    from analyzer.render.text_safety import cut_strings
     from analyzer.render.traffic import render_table
 
-    return lambda console: render_table(view, console)
+    shown = cut_strings(view)  # the JSON and CSV views keep whole values
+    return lambda console: render_table(shown, console)
 
 
 def _traffic_json(view: TrafficView) -> bytes:

@@ -13,6 +13,8 @@ from analyzer.render.json import render_analysis_json
 from analyzer.render.markdown import render_analysis_markdown
 from analyzer.render.page import Limits, frame_for_export, page_data
 from analyzer.render.tables import redact_table, render_bytes
+from analyzer.render.text_safety import cut_strings
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Summary
 
 REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
@@ -20,24 +22,29 @@ REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "re
 
 @dataclass(frozen=True)
 class ReportFolder:
-    summary: Summary  # as shown in every file (redacted unless asked otherwise)
+    summary: Summary  # redacted unless asked otherwise, whole (the views cut its long strings)
     files: dict[str, bytes]  # file name -> content, in REPORT_FILES order
 
 
-def build_report(analysis: Analysis, *, redact: bool = True, limits: Limits | None = None) -> ReportFolder:
+def build_report(
+    analysis: Analysis, *, redact: bool = True, limits: Limits | None = None, max_text: int = DEFAULT_MAX_TEXT_LENGTH
+) -> ReportFolder:
     """The report folder of one analysed capture.
 
     Args:
         analysis: `analyze(capture)` (with `users` there for the projected load).
         redact: redact secrets (credential headers, bearer tokens, token-like query parameters) everywhere.
         limits: how much of a big capture the HTML page carries (the CSV and Parquet files hold everything).
+        max_text: the most characters of one capture string in index.html and summary.md (`cut_text`);
+            analysis.json, requests.csv and requests.parquet keep whole values.
     """
     summary = redacted(analysis.summary) if redact else analysis.summary
-    page = page_data(analysis, summary, redact=redact, limits=limits)
+    shown = cut_strings(summary, max_text)  # after redaction: a cut never keeps half of a secret
+    page = cut_strings(page_data(analysis, summary, redact=redact, limits=limits), max_text)
     table = request_arrow(analysis, redact=redact)
     files = {
-        "index.html": render_html(summary, page).encode("utf-8"),
-        "summary.md": render_analysis_markdown(summary).encode("utf-8"),
+        "index.html": render_html(shown, page).encode("utf-8"),
+        "summary.md": render_analysis_markdown(shown).encode("utf-8"),
         "analysis.json": render_analysis_json(summary),
         "requests.csv": render_bytes(table, "csv"),
         "requests.parquet": render_bytes(table, "parquet"),

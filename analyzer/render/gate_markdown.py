@@ -11,7 +11,7 @@ from analyzer.gate.check import FAIL, INCONCLUSIVE, PASS, SKIP, CheckResult, Sta
 from analyzer.gate.diff import Change, Diff
 from analyzer.gate.fail_on import Condition
 from analyzer.render.gate_text import evidence_text, shown_url, violation_text
-from analyzer.render.text_safety import safe_text
+from analyzer.render.text_safety import cut_text, safe_text
 from analyzer.wording import plural
 
 _MARK: dict[Status, str] = {PASS: "✅ pass", FAIL: "❌ fail", SKIP: "⏭️ skip", INCONCLUSIVE: "❔ INCONCLUSIVE"}
@@ -111,8 +111,9 @@ def _number(value: float | None) -> str:
 
 
 def _escape(text: str) -> str:
-    return safe_text(text.replace("|", "\\|").replace("\n", " "))
+    # escaped first: the doubled backslashes of `safe_text` must not touch the `\\|` of the table
+    return safe_text(cut_text(text.replace("\n", " "))).replace("|", "\\|")
 
 
 def _code(text: str) -> str:
-    return "`" + safe_text(text.replace("`", "'").replace("|", "\\|").replace("\n", " ")) + "`"
+    return "`" + safe_text(cut_text(text.replace("\n", " "))).replace("`", "'").replace("|", "\\|") + "`"

@@ -16,7 +16,8 @@ from analyzer.gate.diff import Change, Diff, ResourceDiff
 from analyzer.gate.expectations import Violation
 from analyzer.gate.fail_on import Condition
 from analyzer.redact import redact_url
-from analyzer.render.text_safety import safe_text
+from analyzer.render.text_safety import cut_text, safe_text
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Finding, ResourceVerdict
 from analyzer.wording import plural
 
@@ -26,14 +27,15 @@ if TYPE_CHECKING:
 Line = tuple[str, str]  # text, rich style ("" for none)
 
 
-def draw_lines(lines: Sequence[Line]) -> Callable[[Console], None]:
-    """The lines as a drawing on a console, each in its style, never cut (a pipe or a CI log gets them whole)."""
+def draw_lines(lines: Sequence[Line], *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> Callable[[Console], None]:
+    """The lines as a drawing on a console, each in its style, never cut to the console's width (a pipe or a CI
+    log gets them whole), but each cut to `max_text` characters (`cut_text`: a capture's 500 MB URL)."""
 
     def draw(console: Console) -> None:
         from rich.text import Text
 
         for text, style in lines:
-            console.print(Text(safe_text(text), style=style), soft_wrap=True)
+            console.print(Text(safe_text(cut_text(text, max_text)), style=style), soft_wrap=True)
 
     return draw
 
@@ -111,7 +113,7 @@ def _rule_lines(result: RuleResult, show_secrets: bool) -> list[Line]:
 
 def failure_text(result: CheckResult) -> str:
     """The failed rules, secrets redacted: the message of `analyzer.check_capture`'s AssertionError."""
-    return "\n".join(safe_text(text) for text, _ in check_lines(result, failures_only=True))
+    return "\n".join(safe_text(cut_text(text)) for text, _ in check_lines(result, failures_only=True))
 
 
 def diff_lines(

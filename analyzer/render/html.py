@@ -25,6 +25,7 @@ import msgspec
 
 from analyzer.render.page_data import PageData
 from analyzer.render.projection import WHOLE_LOAD, optional_cell, projection_rows, projection_title, rate_cell
+from analyzer.render.text_safety import safe_text
 from analyzer.render.timeline import seconds, verdict_rows, where
 from analyzer.summary import SEVERITIES, Connection, Summary
 from analyzer.wording import plural
@@ -46,7 +47,8 @@ def _asset(name: str) -> str:
 
 
 def render_html(summary: Summary, page: PageData) -> str:
-    """The report page for a (redacted) summary and its page data (`analyzer.render.page.page_data`)."""
+    """The report page for a summary and its page data (`analyzer.render.page.page_data`), both redacted and
+    cut (`text_safety.cut_strings`): the page shows, and embeds, only what they hold."""
     scripts = [plotly_js(), _asset("report.js")]
     data = msgspec.json.encode(page)
     for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
@@ -128,7 +130,7 @@ def _verdicts(summary: Summary) -> str:
     names = ("load", "resource", "mode", "every (s)", "get/list/watch", "req/min", "sent by")
     head = "".join(f"<th>{h}</th>" for h in names)
     body = "".join(
-        f'<tr><td>{escape(r.load)}</td><td class="key">{escape(r.resource)}</td>'
+        f'<tr><td>{escape(r.load)}</td><td class="key">{escape(safe_text(r.resource))}</td>'
         f'<td><span class="mode {escape(r.mode.replace("+", "-"))}">{escape(r.mode)}</span></td>'
         f'<td class="num">{escape(seconds(r.every_s))}</td><td class="num">{escape(r.counts)}</td>'
         f'<td class="num">{escape(r.rate)}</td><td class="sender">{_senders(r.initiators)}</td></tr>'
@@ -161,7 +163,7 @@ def _projection(summary: Summary) -> str:
 
 
 def _senders(initiators: tuple[str, ...]) -> str:
-    return "<br>".join(f"<code>{escape(i)}</code>" for i in initiators)
+    return "<br>".join(f"<code>{escape(safe_text(i))}</code>" for i in initiators)
 
 
 def _findings(summary: Summary) -> str:

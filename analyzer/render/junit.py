@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 from analyzer.gate.check import FAIL, INCONCLUSIVE, SKIP, CaptureResult, CheckResult, RuleResult
 from analyzer.render.gate_text import evidence_text, violation_text
+from analyzer.render.text_safety import cut_text
 
 # XML 1.0 cannot carry most control characters, not even as references; a URL in a message could hold one.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -84,4 +85,8 @@ def _testcase(suite: ET.Element, capture: CaptureResult, result: RuleResult, sho
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
+    """Text for an attribute or an element: each line cut (`cut_text`, after the redaction of the violation's
+    text), then what XML cannot carry replaced."""
+    if "\n" in text:
+        text = "\n".join(cut_text(line) for line in text.split("\n"))
+    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", cut_text(text))

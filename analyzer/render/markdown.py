@@ -84,13 +84,14 @@ def _more(total: int, what: str) -> list[str]:
 
 def code(value: str) -> str:
     """Text for a code span inside a table cell: no backticks, pipes escaped (GFM), control characters shown
-    escaped."""
-    return safe_text(value.replace("`", "'").replace("|", "\\|").replace("\n", " "))
+    escaped (`safe_text` first: its doubled backslashes must not touch the `\\|` of the table)."""
+    return safe_text(value.replace("\n", " ")).replace("`", "'").replace("|", "\\|")
 
 
 def text(value: str) -> str:
     """Escape what Markdown or HTML would interpret in text taken from a capture; control characters are shown
-    escaped (`\\x1b`, which Markdown leaves as it is)."""
+    escaped (`\\x1b`, which Markdown leaves as it is; a backslash of the capture shows as `\\\\`)."""
+    value = safe_text(value.replace("\n", " "))
     for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
         value = value.replace(char, "\\" + char)
-    return safe_text(value.replace("\n", " "))
+    return value

@@ -25,7 +25,7 @@ from analyzer.render.projection import (
     projection_title,
     rate_cell,
 )
-from analyzer.render.text_safety import safe_optional, safe_text
+from analyzer.render.text_safety import cut_text, escape_controls, safe_optional, safe_text
 from analyzer.render.timeline import (
     TIMELINE_LEGEND,
     VerdictRow,
@@ -41,6 +41,7 @@ from analyzer.render.timeline import (
     where,
     writer,
 )
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Finding, Summary
 from analyzer.wording import plural
 
@@ -61,8 +62,7 @@ class _Console(Console):
         # right), and whatever text still holds a control character is escaped here, before any reaches the
         # terminal. Control segments are rich's own (cursor moves), styles are rendered after this.
         return super()._render_buffer(
-            segment if segment.control else Segment(safe_text(segment.text, keep_layout=True), segment.style)
-            for segment in buffer
+            segment if segment.control else Segment(escape_controls(segment.text), segment.style) for segment in buffer
         )
 
 
@@ -114,7 +114,8 @@ def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
     narrow = room < 24  # too narrow to cut keys to their ends: wrap them instead
     table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
     for row, cell in zip(rows, cells, strict=True):
-        key = row.resource if narrow else fit_key(row.resource, room)
+        resource = safe_text(row.resource)
+        key = resource if narrow else fit_key(resource, room)
         table.add_row(cell[0], Text(cell[1], style=_MODE_STYLES[row.mode]), *cell[2:], key)
     return table
 
@@ -127,7 +128,7 @@ def _print_senders(console: Console, rows: Sequence[VerdictRow]) -> None:
     for row in polling:
         line = Text(f"  load {row.load.split()[0]} ")
         line.append(row.mode, style=_MODE_STYLES[row.mode])
-        line.append(f" {fit_key(row.resource, max(24, console.width // 2))}: {sent_by(row.initiators)}")
+        line.append(f" {fit_key(safe_text(row.resource), max(24, console.width // 2))}: {sent_by(row.initiators)}")
         console.print(line, overflow="fold")
 
 
@@ -182,11 +183,12 @@ def _findings_table(findings: Sequence[Finding], *, expand: bool) -> Table:
     return table
 
 
-def render_requests(table: pa.Table, console: Console) -> None:
-    """index, start offset, method, status, protocol, verb, time, and the target (Kubernetes key or URL)."""
+def render_requests(table: pa.Table, console: Console, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> None:
+    """index, start offset, method, status, protocol, verb, time, and the target (Kubernetes key or URL), each
+    cut to `max_text` characters (`cut_text`; the table is redacted already)."""
     origin = _origin(table)
     shown = table.slice(0, MAX_ROWS).to_pylist()
-    cells = [_request_cells(row, origin) for row in shown]
+    cells = [_request_cells(row, origin, max_text) for row in shown]
     bounded = is_bounded(console)
     view = Table(box=None, pad_edge=False, header_style="bold", expand=bounded)
     headers = ("#", "+s", "method", "status", "proto", "verb", "ms", "target")
@@ -210,16 +212,19 @@ def render_requests(table: pa.Table, console: Console) -> None:
     console.print(plural(table.num_rows, "request"))
 
 
-def _request_cells(row: Mapping[str, Any], origin: datetime | None) -> tuple[str, ...]:
+def _request_cells(row: Mapping[str, Any], origin: datetime | None, max_text: int) -> tuple[str, ...]:
+    def shown(value: str | None) -> str:
+        return safe_optional(None if value is None else cut_text(value, max_text))
+
     return (
         str(row["index"]),
         _offset(row["started"], origin),
-        safe_optional(row["method"]),
+        shown(row["method"]),
         "" if row["status"] is None else str(row["status"]),
-        safe_optional(row["http_version"]).removeprefix("HTTP/"),
-        safe_optional(row["verb"]),
+        shown(row["http_version"]).removeprefix("HTTP/"),
+        shown(row["verb"]),
         "" if row["time_ms"] is None else f"{row['time_ms']:.0f}",
-        safe_text(target(row)),
+        shown(target(row)),
     )
 
 
@@ -255,7 +260,14 @@ _TARGET_PARAMETERS = (("resource_version", "rv"), ("timeout_seconds", "timeout")
                       ("limit", "limit"))  # fmt: skip
 
 
-def render_classification(infos: Sequence[RequestInfo], console: Console) -> None:
+def render_classification(
+    infos: Sequence[RequestInfo], console: Console, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH
+) -> None:
+    """What the classifier made of each request, every cell cut to `max_text` characters."""
+
+    def shown(value: str | None) -> str:
+        return safe_optional(None if value is None else cut_text(value, max_text))
+
     view = Table(box=None, pad_edge=False, header_style="bold")
     for name in ("verb", "console", "cluster", "group", "version", "namespace", "resource", "sub", "name", "url"):
         view.add_column(name, overflow="fold" if name == "url" else "ellipsis")
@@ -272,7 +284,7 @@ def render_classification(infos: Sequence[RequestInfo], console: Console) -> Non
             info.name,
             f"{info.method} {info.url}",
         )
-        view.add_row(Text(safe_optional(verb), style=_VERB_STYLES.get(verb or "", "")), *map(safe_optional, cells))
+        view.add_row(Text(shown(verb), style=_VERB_STYLES.get(verb or "", "")), *map(shown, cells))
     console.print(view)
 
 

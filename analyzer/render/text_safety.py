@@ -1,45 +1,138 @@
-"""Capture text made safe to show: control characters escaped visibly, so that nothing from a HAR file (an
-untrusted input) drives the terminal (a window title, the clipboard through OSC 52, a cleared screen, a link).
+"""Capture text made safe to show: cut to a bounded length with a marked cut, so that a hostile capture's
+500 MB string cannot make a 1 GB view, and control characters escaped visibly (backslashes doubled), so that
+nothing from a HAR file (an untrusted input) drives the terminal (a window title, the clipboard through OSC 52,
+a cleared screen, a link) nor passes for an escape.
 
 Rich markup is the other half: the views print capture text as `rich.text.Text` or through a console made with
 `markup=False` (`terminal.make_console`), never as markup strings.
+
+The order is fixed: redact, then cut (so that a cut never keeps half of a secret redaction would have found),
+then escape (so that a cut never splits an escape).
 """
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 
 # C0 (but for tab and newline, which `keep_layout` may keep), DEL, C1; and the Unicode controls that reorder
 # or hide text (bidirectional embeddings, overrides and isolates, "trojan source").
 _CONTROLS = (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),
              0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))  # fmt: skip
+_BACKSLASH = ord("\\")
 
 
 def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-_ESCAPES = {code: _escape(code) for code in _CONTROLS}
+_CONTROL_ESCAPES = {code: _escape(code) for code in _CONTROLS}
+_ESCAPES = {**_CONTROL_ESCAPES, _BACKSLASH: "\\\\"}
 _ESCAPES_KEEPING_LAYOUT = {code: text for code, text in _ESCAPES.items() if code not in (0x09, 0x0A)}
+_CONTROL_ESCAPES_KEEPING_LAYOUT = {code: text for code, text in _CONTROL_ESCAPES.items() if code not in (0x09, 0x0A)}
 
 
 def safe_text(value: str, *, keep_layout: bool = False) -> str:
-    """`value` with every control character written as its escape (ESC as `\\x1b`, C1 CSI as `\\x9b`).
+    """`value` with every control character written as its escape (ESC as `\\x1b`, C1 CSI as `\\x9b`) and every
+    backslash doubled (`\\\\`), so that the escapes are unambiguous: a URL holding the four characters `\\x1b`
+    shows as `\\\\x1b`, an ESC as `\\x1b` (as in a Python string literal).
+
+    Backslashes are doubled in every value, not only in those with a control character: otherwise a value
+    without one would show its `\\x1b` exactly as another value shows its ESC.
 
     Args:
-        value: text that may come from a capture.
+        value: text that may come from a capture (cut first with `cut_text` where it may be long).
         keep_layout: keep tab and newline as they are (for text whose lines a view lays out itself).
 
     Returns:
-        The text, unchanged when it holds no control character. Backslashes are left as they are: the escapes
-        are for a reader, not to be decoded.
+        The text, the same object when it holds no control character and no backslash (the common case).
     """
-    if value.isprintable():  # the common case, no copy (tab and newline are not printable)
+    # The common case, no copy: two scans in C (tab and newline are not printable).
+    if value.isprintable() and "\\" not in value:
         return value
     return value.translate(_ESCAPES_KEEPING_LAYOUT if keep_layout else _ESCAPES)
+
+
+def escape_controls(value: str) -> str:
+    """Control characters escaped, backslashes left alone: the terminal's last line of defence
+    (`terminal._Console`), for text that went through `safe_text` already (doubling its backslashes again
+    would show them four times)."""
+    if value.isprintable():
+        return value
+    return value.translate(_CONTROL_ESCAPES_KEEPING_LAYOUT)
 
 
 def safe_optional(value: str | None) -> str:
     """`safe_text` of a value that may be missing ("" then)."""
     return "" if value is None else safe_text(value)
+
+
+def cut_marker(cut: int) -> str:
+    """What stands for the `cut` characters a view leaves out of a long value."""
+    return f"…[cut {cut:,} characters]"
+
+
+def cut_text(value: str, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> str:
+    """`value` cut to its first `limit` characters followed by `cut_marker` (`…[cut 498,123,456 characters]`),
+    or unchanged (the same object) when it is no longer than `limit`.
+
+    Cut redacted text (`analyzer.redact`), and escape what this returns (`safe_text`, `html.escape`), never
+    the other way round. Python strings are code points, so the cut never splits a UTF-8 or UTF-16 sequence of
+    a valid character; a lone high surrogate left at the cut (a writer's broken pair) goes with the cut part.
+
+    Args:
+        value: text that may come from a capture.
+        limit: the most characters kept (`Settings.max_text_length`); at least 1.
+    """
+    if len(value) <= limit:
+        return value
+    end = max(limit, 1)
+    if "\ud800" <= value[end - 1] <= "\udbff":
+        end -= 1
+    return value[:end] + cut_marker(len(value) - end)
+
+
+_T = TypeVar("_T")
+
+
+def cut_strings(value: _T, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> _T:
+    """`value` (a Struct such as the `Summary` or the HTML page's data, or tuples, lists and dicts of them) with
+    every string in it cut by `cut_text`: the one place where a view's data is bounded. Unchanged parts are
+    the same objects, so a summary with no long string costs one walk and no copy.
+
+    Args:
+        value: redacted data (`analyzer.redact.redacted`), since a cut must not keep half of a secret.
+        limit: the most characters of one string (`Settings.max_text_length`).
+    """
+    cut: Any = _cut(value, limit)
+    return cut  # type: ignore[no-any-return]
+
+
+def _cut(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return cut_text(value, limit)
+    if isinstance(value, msgspec.Struct):
+        changed = {}
+        for name in value.__struct_fields__:
+            old = getattr(value, name)
+            new = _cut(old, limit)
+            if new is not old:
+                changed[name] = new
+        return msgspec.structs.replace(value, **changed) if changed else value
+    if isinstance(value, tuple | list):
+        items = [_cut(item, limit) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    if isinstance(value, dict):
+        pairs = [(_cut(k, limit), _cut(v, limit)) for k, v in value.items()]
+        if all(k is old_k and v is old_v for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    return value
 
 
 # What a spreadsheet runs as a formula when a CSV cell starts with it (OWASP "CSV injection"); tab and carriage

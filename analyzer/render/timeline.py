@@ -30,7 +30,7 @@ class VerdictRow(NamedTuple):
     """One row of the verdict table, as every view shows it."""
 
     load: str  # "1 reload"
-    resource: str  # the resource key
+    resource: str  # the resource key, as the capture has it: each view escapes what it shows
     mode: Mode
     every_s: float | None
     counts: str  # "get/list/watch"
@@ -43,13 +43,13 @@ def verdict_rows(summary: Summary) -> list[VerdictRow]:
     return [
         VerdictRow(
             load=f"{navigation.index} {navigation.trigger}",
-            resource=safe_text(verdict.key),
+            resource=verdict.key,
             mode=verdict.mode,
             every_s=verdict.poll_interval_s,
             counts=f"{verdict.counts.get('get', 0)}/{verdict.counts.get('list', 0)}/{verdict.counts.get('watch', 0)}",
             requests_per_min=verdict.requests_per_min,
             rate=rate_text(verdict.requests_per_min, verdict.count, verdict.span_s),
-            initiators=tuple(safe_text(i) for i in verdict.initiators),
+            initiators=verdict.initiators,
         )
         for navigation in summary.navigations
         for verdict in navigation.resources

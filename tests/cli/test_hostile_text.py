@@ -75,3 +75,21 @@ def test_classify_table_escapes_the_url() -> None:
     assert result.exit_code == 0, result.output
     assert "[bold]" in result.stdout and "\\x1b]0;pwned" in result.stdout  # the narrow url column folds
     assert _raw_controls(result.stdout) == []
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_literal_escape_is_told_from_a_control_character(tmp_path: Path, fmt: str) -> None:
+    """A pod named with the four characters `\\x1b` and one named with ESC must not look the same."""
+    literal, control = (
+        "https://k8s.example/api/v1/namespaces/a/pods/lit\\x1b",
+        "https://k8s.example/api/v1/namespaces/a/pods/esc\x1b",
+    )
+    entries = [document("https://k8s.example/console/", 0.0),
+               *(request(url, 1.0 + 5 * i) for i in range(4) for url in (literal, control))]  # fmt: skip
+    path = tmp_path / "escapes.har"
+    path.write_bytes(har_bytes(entries))
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "pods/lit\\\\x1b" in result.stdout  # the backslash doubled
+    assert "pods/esc\\x1b" in result.stdout and "pods/esc\\\\x1b" not in result.stdout
+    assert _raw_controls(result.stdout) == []

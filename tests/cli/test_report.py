@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pandas as pd
@@ -115,3 +116,67 @@ def test_help_has_examples() -> None:
     assert result.exit_code == 0 and "Examples:" in result.stdout and "har-analyzer report capture.har" in result.stdout
     for option in ("--prefix", "--config", "--show-secrets", "--color", "--format", "--output", "--fail-on"):
         assert option in result.stdout
+
+
+HUGE = 5_000_000  # characters of one capture string: each view must show 2,000 of them and say how many it cut
+
+
+def _cli(args: list[str]) -> Any:
+    """Any command, in process (`invoke` runs `report`)."""
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    return CliRunner().invoke(cli, args)
+
+
+@pytest.fixture
+def huge_capture(tmp_path: Path) -> Path:
+    """A polled pod whose name, the writer's name and a plain URL are 5 MB each."""
+    from tests.factories import document, har_bytes, request
+
+    big = "a" * HUGE
+    pod = "https://k8s.example/api/v1/namespaces/a/pods/web" + big
+    entries = [document("https://k8s.example/console/", 0.0),
+               *(request(pod, 1.0 + 5 * i) for i in range(4)),
+               request("https://k8s.example/static/app.js?v=" + big, 2.0)]  # fmt: skip
+    path = tmp_path / "huge.har"
+    path.write_bytes(har_bytes(entries, creator={"name": big, "version": "1"}))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_views_of_a_huge_string_are_bounded_with_a_marked_cut(huge_capture: Path, fmt: str) -> None:
+    result = _cli(["analyze", str(huge_capture), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout) < 50_000
+    assert "cut 4,998,000 characters" in result.stdout  # the writer's name (Markdown escapes the brackets)
+    assert "…[cut 4,998,020 characters]" in result.stdout  # the resource key `-/core/v1/a/pods/webaaa…`
+
+
+def test_data_formats_keep_the_whole_string(huge_capture: Path, tmp_path: Path) -> None:
+    result = _cli(["analyze", str(huge_capture), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    analysis = json.loads(result.stdout)
+    assert analysis["capture"]["creator"] == "a" * HUGE and "[cut " not in result.stdout
+    table = _cli(["requests", str(huge_capture), "--format", "csv"])
+    assert table.exit_code == 0 and "v=" + "a" * HUGE in table.stdout and "[cut " not in table.stdout
+
+
+def test_report_page_is_bounded_and_its_data_formats_whole(huge_capture: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "report"
+    result = invoke([str(huge_capture), "-o", str(folder), "--format", "none"])
+    assert result.exit_code == 0, result.output
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert len(page.encode()) < 5_500_000  # Plotly's 4.6 MB and the page's own: no 5 MB string, embedded or shown
+    assert "a" * 2_001 not in page and "…[cut 4,998,000 characters]" in page
+    assert "cut 4,998,000 characters" in (folder / "summary.md").read_text(encoding="utf-8")
+    assert json.loads((folder / "analysis.json").read_bytes())["capture"]["creator"] == "a" * HUGE
+    assert pd.read_parquet(folder / "requests.parquet")["url"].str.len().max() > HUGE
+
+
+def test_max_text_length_is_settable(huge_capture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAR_ANALYZER_MAX_TEXT_LENGTH", "100")
+    result = _cli(["analyze", str(huge_capture), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "cut 4,999,900 characters" in result.stdout and "a" * 101 not in result.stdout

@@ -1,4 +1,5 @@
-"""`safe_text` and `formula_safe`: capture text that cannot drive a terminal nor run in a spreadsheet."""
+"""`safe_text`, `cut_text` and `formula_safe`: capture text that cannot drive a terminal, pass for an escape,
+swell a view, nor run in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from rich.text import Text
 
 from analyzer.render.terminal import make_console
-from analyzer.render.text_safety import formula_safe, safe_optional, safe_text
+from analyzer.render.text_safety import cut_strings, cut_text, escape_controls, formula_safe, safe_optional, safe_text
+from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH, Settings
 
 
 @pytest.mark.parametrize(
@@ -22,7 +24,7 @@ from analyzer.render.text_safety import formula_safe, safe_optional, safe_text
         pytest.param("\x1b]52;c;ZXZpbA==\x07", "\\x1b]52;c;ZXZpbA==\\x07", id="osc-52-clipboard"),
         pytest.param(
             "\x1b]8;;https://evil\x1b\\x\x1b]8;;\x1b\\",
-            "\\x1b]8;;https://evil\\x1b\\x\\x1b]8;;\\x1b\\",
+            "\\x1b]8;;https://evil\\x1b\\\\x\\x1b]8;;\\x1b\\\\",
             id="osc-8-link",
         ),
         pytest.param("a\x9b31mb", "a\\x9b31mb", id="c1-csi"),
@@ -32,6 +34,12 @@ from analyzer.render.text_safety import formula_safe, safe_optional, safe_text
         pytest.param("a\tb\nc", "a\\x09b\\x0ac", id="tab-newline-escaped"),
         pytest.param("evil\u202etxt.exe", "evil\\u202etxt.exe", id="bidi-override"),
         pytest.param("ünïcødé ✓ 日本", "ünïcødé ✓ 日本", id="printable-unicode-unchanged"),
+        # Backslashes are doubled, with or without a control character, so that an escape is never ambiguous.
+        pytest.param("/a\\x1b", "/a\\\\x1b", id="literal-escape-text-is-not-an-escape"),
+        pytest.param("/a\x1b", "/a\\x1b", id="esc-is-an-escape"),
+        pytest.param("\\\x1b", "\\\\\\x1b", id="backslash-then-esc"),
+        pytest.param("C:\\Users\\u202e", "C:\\\\Users\\\\u202e", id="windows-path-with-u-escape-text"),
+        pytest.param("a\\", "a\\\\", id="trailing-backslash"),
     ],
 )
 def test_safe_text(value: str, shown: str) -> None:
@@ -47,6 +55,23 @@ def test_safe_text(value: str, shown: str) -> None:
 )
 def test_safe_text_keeping_layout(value: str, shown: str) -> None:
     assert safe_text(value, keep_layout=True) == shown
+
+
+def test_safe_text_without_control_or_backslash_is_the_same_object() -> None:
+    value = "https://k8s.example/api/v1/pods?watch=1"
+    assert safe_text(value) is value
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("a\\x1b\x1b", "a\\x1b\\x1b", id="backslashes-left-alone"),
+        pytest.param("a\tb\nc", "a\tb\nc", id="layout-kept"),
+        pytest.param("plain", "plain", id="plain"),
+    ],
+)
+def test_escape_controls(value: str, shown: str) -> None:
+    assert escape_controls(value) == shown
 
 
 def test_safe_optional() -> None:
@@ -80,3 +105,46 @@ def test_console_prints_markup_as_text_and_escapes_what_a_view_missed(color: boo
     assert "[bold]x[/bold] [link=https://evil]y[/link] :smile:" in shown
     assert "title\\x1b]0;pwned clip\\x1b]52;c;eA==" in shown  # rich drops BEL itself
     assert "\x1b]" not in shown and "\x07" not in shown
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "shown"),
+    [
+        pytest.param("abc", 3, "abc", id="at-the-limit-unchanged"),
+        pytest.param("", 3, "", id="empty"),
+        pytest.param("abcd", 3, "abc…[cut 1 characters]", id="one-over"),
+        pytest.param("a" * 1_234_567, 2, "aa…[cut 1,234,565 characters]", id="count-with-separators"),
+        pytest.param("ab\U0001f600cd", 3, "ab\U0001f600…[cut 2 characters]", id="astral-character-kept-whole"),
+        pytest.param("ab\ud83dcd", 3, "ab…[cut 3 characters]", id="lone-high-surrogate-goes-with-the-cut"),
+        pytest.param("a\x1bbc", 2, "a\x1b…[cut 2 characters]", id="control-counted-as-one"),
+    ],
+)
+def test_cut_text(value: str, limit: int, shown: str) -> None:
+    assert cut_text(value, limit) == shown
+
+
+def test_cut_then_escape_never_splits_an_escape() -> None:
+    assert safe_text(cut_text("a" * 9 + "\x1b" + "b" * 10, 10)) == "a" * 9 + "\\x1b…[cut 10 characters]"
+
+
+def test_default_limit_is_the_settings_default() -> None:
+    assert Settings().max_text_length == DEFAULT_MAX_TEXT_LENGTH == 2_000
+    assert cut_text("x" * 2_001) == "x" * 2_000 + "…[cut 1 characters]"
+
+
+def test_cut_strings_reaches_every_string_and_keeps_what_is_short() -> None:
+    from analyzer.summary import CaptureInfo, Initiator
+
+    short = Initiator(type="script", url="https://k8s.example/app.js", line=1, frames=("f (app.js:1)",))
+    assert cut_strings(short, 100) is short
+    long = Initiator(type="script", url="u" * 30, line=7, frames=("ok", "f" * 30))
+    assert cut_strings(long, 10) == Initiator(
+        type="script", url="u" * 10 + "…[cut 20 characters]", line=7, frames=("ok", "f" * 10 + "…[cut 20 characters]")
+    )
+    capture = CaptureInfo("p", "c" * 11, None, None, 1, None, None, False, warnings=("w" * 11,))
+    assert cut_strings({"k" * 11: [capture]}, 10) == {
+        "k" * 10 + "…[cut 1 characters]": [
+            CaptureInfo("p", "c" * 10 + "…[cut 1 characters]", None, None, 1, None, None, False,
+                        warnings=("w" * 10 + "…[cut 1 characters]",))
+        ]
+    }  # fmt: skip
