@@ -7,12 +7,36 @@ Playwright, mitmproxy, Charles and older Chrome keep them, and OIDC tokens trave
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the `requests` command redacts tables only, and does not load the summary types
+    import pyarrow as pa
+
     from analyzer.summary import Summary
 
 REDACTED = "REDACTED"
+
+# What stands in a secret's place: `replace(kind, secret)`. Views show REDACTED (`hide`); `sanitize` a
+# placeholder that is the same for the same secret (`analyzer.sanitize`). Kinds are the nouns of its summary.
+Replace = Callable[[str, str], str]
+AUTHORIZATION = "authorization header"
+CREDENTIAL_HEADER = "credential header"
+COOKIE = "cookie"
+WEBSOCKET_BEARER = "websocket bearer token"
+USERINFO = "URL userinfo"
+URL_TOKEN = "URL token"
+TOKEN = "token"  # by its shape: a JWT, `Bearer …`, OpenShift `sha256~…`
+SECRET_DATA = "Secret data value"
+TOKEN_REQUEST = "TokenRequest token"
+KUBECONFIG = "kubeconfig credential"
+CREDENTIAL_FIELD = "credential field"  # a JSON body's or a form's `password`, `access_token`, …
+
+
+def hide(kind: str, secret: str) -> str:
+    """What views show in a secret's place."""
+    return REDACTED
+
 
 # Query parameters whose value is a credential (matched case-insensitively, whole name).
 SECRET_PARAMETERS = frozenset(
@@ -64,16 +88,32 @@ _REVERSED_SHAPES = r"|@|f5%|d2%|Jye|~652ahs"
 REVERSED_QUERY_SECRET_PATTERN = rf"(?i)=(?:{_REVERSED_NAMES})(?:[?&;#]|$){_REVERSED_SHAPES}"
 # Without the separator: found in the reversed text of many values joined, whenever one value has a secret.
 REVERSED_SECRET_NAME_PATTERN = rf"(?i)=(?:{_REVERSED_NAMES}){_REVERSED_SHAPES}"
-_URL_SECRETS = tuple((re.compile(pattern), replacement) for pattern, replacement in URL_SECRET_PATTERNS)
+_USERINFO = re.compile(USERINFO_PATTERN)
+_QUERY_SECRET = re.compile(QUERY_SECRET_PATTERN)
+_TOKEN_SHAPE = re.compile(TOKEN_SHAPE_PATTERN)
 
 
-def redact_url(url: str) -> str:
+def redact_url(url: str, replace: Replace = hide) -> str:
     """Secrets in a URL (or a `Location`, `Referer`, a page title) become REDACTED: userinfo, credential
     parameters in the query or the fragment (names percent-encoded too), and token-shaped values anywhere:
-    `https://u:p@h/p?access_token=abc&x=1#id_token=eyJ..` -> `https://REDACTED@h/p?access_token=REDACTED&x=1#id_token=REDACTED`."""
-    for pattern, replacement in _URL_SECRETS:
-        url = pattern.sub(replacement.replace("\\1", "\\g<1>"), url)
-    return url
+    `https://u:p@h/p?access_token=abc&x=1#id_token=eyJ..` -> `https://REDACTED@h/p?access_token=REDACTED&x=1#id_token=REDACTED`.
+    """
+    if "@" in url:
+        url = _USERINFO.sub(lambda m: f"{m[1]}{replace(USERINFO, m[0][len(m[1]) : -1])}@", url)
+    url = _QUERY_SECRET.sub(lambda m: m[1] + replace(URL_TOKEN, m[0][len(m[1]) :]), url)
+    return redact_token_shapes(url, replace)
+
+
+def redact_token_shapes(text: str, replace: Replace = hide) -> str:
+    """JWTs and OpenShift tokens anywhere in `text`."""
+    if "eyJ" not in text and "sha256~" not in text:
+        return text
+    return _TOKEN_SHAPE.sub(lambda m: replace(TOKEN, m[0]), text)
+
+
+def redact_bearer(text: str, replace: Replace = hide) -> str:
+    """`Bearer <token>` anywhere in `text`: the token goes, the scheme word stays."""
+    return _BEARER.sub(lambda m: m[1] + replace(TOKEN, m[0][len(m[1]) :]), text)
 
 
 def is_secret_header(name: str) -> bool:
@@ -83,18 +123,22 @@ def is_secret_header(name: str) -> bool:
     return lower in SECRET_HEADERS or _SECRET_HEADER_WORDS.search(lower) is not None
 
 
-def redact_header(name: str, value: str) -> str:
+def redact_header(name: str, value: str, replace: Replace = hide) -> str:
     """A credential header's value becomes REDACTED (keeping a `Bearer ` scheme word for readability); the
     Kubernetes websocket bearer subprotocol loses its token; any other value keeps its bearer tokens and
     URL secrets out."""
-    if name.strip().lower() == "sec-websocket-protocol":
-        return _WEBSOCKET_BEARER.sub(rf"\g<1>{REDACTED}", value)
+    lower = name.strip().lower()
+    if lower == "sec-websocket-protocol":
+        return _WEBSOCKET_BEARER.sub(lambda m: m[1] + replace(WEBSOCKET_BEARER, m[0][len(m[1]) :]), value)
     if is_secret_header(name):
-        scheme = value.split(" ", 1)[0] if " " in value and value.split(" ", 1)[0].isalpha() else ""
-        return f"{scheme} {REDACTED}".strip() if scheme and "authorization" in name.lower() else REDACTED
-    if name.strip().lower() in _CHALLENGES:  # `Bearer realm="…"` names a scheme, it carries no token
-        return redact_url(value)
-    return redact_url(_BEARER.sub(rf"\g<1>{REDACTED}", value))
+        kind = AUTHORIZATION if "authorization" in lower else COOKIE if "cookie" in lower else CREDENTIAL_HEADER
+        scheme, space, credential = value.partition(" ")
+        if space and scheme.isalpha() and kind == AUTHORIZATION:
+            return f"{scheme} {replace(kind, credential)}"
+        return replace(kind, value)
+    if lower in _CHALLENGES:  # `Bearer realm="…"` names a scheme, it carries no token
+        return redact_url(value, replace)
+    return redact_url(redact_bearer(value, replace), replace)
 
 
 _CHALLENGES = frozenset({"www-authenticate", "proxy-authenticate"})
@@ -105,18 +149,41 @@ def redacted(summary: Summary) -> Summary:
     import msgspec
 
     replace = msgspec.structs.replace
+    requests = summary.requests
+    urls = redact_urls([r.url for r in requests])
+    scripts = redact_urls([r.initiator.url if r.initiator else None for r in requests])
     return replace(
         summary,
         navigations=tuple(replace(n, url=_url(n.url)) for n in summary.navigations),
         requests=tuple(
-            replace(
-                r, url=_url(r.url), initiator=replace(r.initiator, url=_url(r.initiator.url)) if r.initiator else None
-            )
-            for r in summary.requests
+            r
+            if url is r.url and (r.initiator is None or script is r.initiator.url)
+            else replace(r, url=url, initiator=replace(r.initiator, url=script) if r.initiator else None)
+            for r, url, script in zip(requests, urls, scripts, strict=True)
         ),
         unknown_prefixes=tuple(replace(u, example=redact_url(u.example)) for u in summary.unknown_prefixes),
         notes=tuple(redact_url(note) for note in summary.notes),
     )
+
+
+def redact_urls(urls: Sequence[str | None]) -> list[str | None]:
+    """`redact_url` of many URLs (None stays None), the same objects where nothing is redacted: one search of
+    them all (`may_hold_url_secret`) finds the few that can hold a secret, and only those are redacted."""
+    import pyarrow as pa
+
+    candidates = may_hold_url_secret(pa.array(urls, type=pa.large_string())).to_numpy(zero_copy_only=False)
+    return [redact_url(url) if url is not None and found else url for url, found in zip(urls, candidates, strict=True)]
+
+
+def may_hold_url_secret(strings: pa.Array) -> pa.Array:
+    """Per string, whether `URL_SECRET_PATTERNS` may change it (a superset: the reversed test below on ASCII
+    text, and every non-ASCII string); False for nulls."""
+    import pyarrow.compute as pc
+
+    is_ascii = pc.fill_null(pc.string_is_ascii(strings), True)
+    texts = strings if pc.all(is_ascii).as_py() else pc.if_else(is_ascii, strings, "")
+    found = pc.match_substring_regex(pc.ascii_reverse(texts), REVERSED_QUERY_SECRET_PATTERN)
+    return pc.fill_null(pc.or_(found, pc.invert(is_ascii)), False)
 
 
 def _url(url: str | None) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.redact import REDACTED, is_secret_header, redact_header, redact_url
+from analyzer.redact import REDACTED, is_secret_header, redact_header, redact_url, redact_urls
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJl"
 OPENSHIFT = "sha256~Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4"
@@ -40,6 +40,12 @@ def test_the_table_redaction_finds_the_same_secrets() -> None:
     rows = [url for url, _ in URLS]
     got = redact_table(pa.table({"url": rows})).column("url").to_pylist()
     assert got == [expected or url for url, expected in URLS]
+
+
+def test_many_urls_at_once_find_the_same_secrets() -> None:
+    # `redacted(summary)` redacts every request's URL this way; a non-ASCII URL is always looked at.
+    rows = [url for url, _ in URLS] + [None, "https://h/é?access_token=abc"]
+    assert redact_urls(rows) == [expected or url for url, expected in URLS] + [None, "https://h/é?access_token=REDACTED"]
 
 
 HEADERS = [

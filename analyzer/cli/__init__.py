@@ -136,5 +136,6 @@ COMMANDS = {
     "record": "analyzer.cli.record:record",
     "report": "analyzer.cli.report:report",
     "requests": "analyzer.cli.requests:requests",
+    "sanitize": "analyzer.cli.sanitize:sanitize",
     "streams": "analyzer.cli.traffic:streams",
 }

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from analyzer.cli.options import BadInput, command_settings
 from analyzer.record.defaults import DEFAULT_BROWSER, WAIT_UNTIL
+
+if TYPE_CHECKING:
+    from analyzer.record.session import RecordResult
 
 
 def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
@@ -88,19 +92,25 @@ Examples:
     "--ignore-certificate-errors", is_flag=True, help="Accept any TLS certificate (a test server's self-signed one)."
 )
 @click.option(
+    "--keep-secrets",
+    is_flag=True,
+    help="Write credentials as recorded (default: the capture is sanitized as `har-analyzer sanitize` does).",
+)
+@click.option(
     "--console-log",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the page's console messages here, one JSON object a line.",
 )
 def record(url: str, output: Path, duration: float, reload_after: tuple[float, ...], local_storage: tuple[str, ...],
            reload_cookies: tuple[str, ...], cookies: tuple[str, ...], wait_until: str, browser_path: Path,
-           ignore_certificate_errors: bool, console_log: Path | None) -> None:  # fmt: skip
+           ignore_certificate_errors: bool, keep_secrets: bool, console_log: Path | None) -> None:  # fmt: skip
     """Record URL with a real Chromium into a HAR with Chrome's connection ids and queueing times.
 
     Drives Chromium through Playwright (headless): loads URL, reloads it at each --reload-after second
     (after writing the --set-local-storage/--set-cookie settings), and closes after --duration seconds.
-    Requests still open then are written unfinished (time -1). Needs `pip install 'har-analyzer[record]'`
-    and a Chromium (`apt-get install chromium`).
+    Requests still open then are written unfinished (time -1). Secrets (cookies set here, tokens in URLs and
+    headers, Secret data in bodies) are replaced by placeholders as `sanitize` does, unless --keep-secrets.
+    Needs `pip install 'har-analyzer[record]'` and a Chromium (`apt-get install chromium`).
     """
     from analyzer.record.session import RecordError, RecordPlan, record_capture
 
@@ -108,7 +118,7 @@ def record(url: str, output: Path, duration: float, reload_after: tuple[float, .
         url=url, output=output, browser_path=browser_path, duration=duration, reload_after=tuple(reload_after),
         cookies=_pairs(cookies, "--cookie"), local_storage_before_reload=_pairs(local_storage, "--set-local-storage"),
         cookies_before_reload=_pairs(reload_cookies, "--set-cookie"), wait_until=wait_until,
-        ignore_certificate_errors=ignore_certificate_errors,
+        ignore_certificate_errors=ignore_certificate_errors, keep_secrets=keep_secrets,
     )  # fmt: skip
     try:
         result = record_capture(plan)
@@ -119,4 +129,12 @@ def record(url: str, output: Path, duration: float, reload_after: tuple[float, .
         console_log.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     merge = result.merge
     detail = f", {merge.matched} with Chrome's connection ids" if merge else ""
-    click.echo(f"{output}: {result.entries} entries{detail} ({result.browser_version})", err=True)
+    click.echo(f"{output}: {result.entries} entries{detail} ({result.browser_version}); {_secrets(result)}", err=True)
+
+
+def _secrets(result: RecordResult) -> str:
+    from analyzer.sanitize import summary_text
+
+    if result.sanitized is None:
+        return "secrets kept (--keep-secrets)"
+    return f"sanitized: {summary_text(result.sanitized)}"

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class RecordPlan:
     wait_until: str = "load"
     ignore_certificate_errors: bool = False
     navigation_timeout: float = 15.0
+    keep_secrets: bool = False  # False: the HAR is written sanitized (`analyzer.sanitize`), cookies set here too
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class RecordResult:
     ended: float = 0.0  # wall clock when the browser began closing (requests still open stay unfinished)
     console: list[ConsoleLine] = field(default_factory=list)
     merge: MergeStats | None = None
+    sanitized: Counter[str] | None = None  # what was replaced, by kind; None under keep_secrets
 
 
 def record_capture(plan: RecordPlan, *, is_enriched: bool = True) -> RecordResult:
@@ -125,18 +128,27 @@ async def _record(plan: RecordPlan, is_enriched: bool) -> RecordResult:
                 await _run(plan, context, network, result)
             finally:
                 await browser.close()
-        _write(raw_har, plan.output, network, result)
+        _write(raw_har, plan, network, result)
     return result
 
 
-def _write(raw_har: Path, output: Path, network: NetworkLog | None, result: RecordResult) -> None:
-    """Playwright's HAR with Chrome's fields merged in, or (no network log) as Playwright wrote it."""
+def _write(raw_har: Path, plan: RecordPlan, network: NetworkLog | None, result: RecordResult) -> None:
+    """Playwright's HAR with Chrome's fields merged in, or (no network log) as Playwright wrote it; its secrets
+    replaced unless `plan.keep_secrets` (a capture with none is written as it would be without sanitizing)."""
     har = json.loads(raw_har.read_text(encoding="utf-8"))
+    output = plan.output
     output.parent.mkdir(parents=True, exist_ok=True)
-    if network is None:
+    if network is not None:
+        result.merge = add_chrome_fields(har, network.requests, network.websockets)
+    if not plan.keep_secrets:
+        from analyzer.sanitize import sanitize
+
+        sanitized = sanitize(har)
+        result.sanitized = sanitized.counts
+        har = sanitized.document if sanitized.counts else har
+    if network is None and not result.sanitized:
         shutil.copyfile(raw_har, output)
     else:
-        result.merge = add_chrome_fields(har, network.requests, network.websockets)
         output.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result.entries = len(har["log"]["entries"])
 

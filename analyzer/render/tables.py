@@ -11,11 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.buffers import whole_text
-from analyzer.redact import (
-    REVERSED_QUERY_SECRET_PATTERN,
-    REVERSED_SECRET_NAME_PATTERN,
-    URL_SECRET_PATTERNS,
-)
+from analyzer.redact import REVERSED_SECRET_NAME_PATTERN, URL_SECRET_PATTERNS, may_hold_url_secret
 from analyzer.render.text_safety import FORMULA_GUARD, FORMULA_START_PATTERN, FORMULA_STARTS
 
 Writer = Callable[[pa.Table, BinaryIO], None]
@@ -37,7 +33,7 @@ def _redact(strings: pa.Array) -> pa.Array:
     """`replace_substring_regex` with each of URL_SECRET_PATTERNS, run only on the rows they can change."""
     if not _may_hold_secret(strings):
         return strings
-    rows = _secret_rows(strings)
+    rows = may_hold_url_secret(strings)
     if not pc.any(rows).as_py():
         return strings
     found = strings.filter(rows)
@@ -52,15 +48,6 @@ def _may_hold_secret(strings: pa.Array) -> bool:
     if whole is None or not pc.string_is_ascii(whole)[0].as_py():
         return True
     return bool(pc.match_substring_regex(pc.ascii_reverse(whole), REVERSED_SECRET_NAME_PATTERN)[0].as_py())
-
-
-def _secret_rows(strings: pa.Array) -> pa.Array:
-    """The rows URL_SECRET_PATTERNS may change (a superset, tested on each ASCII row reversed), and the non-ASCII
-    rows."""
-    is_ascii = pc.fill_null(pc.string_is_ascii(strings), True)
-    texts = strings if pc.all(is_ascii).as_py() else pc.if_else(is_ascii, strings, "")
-    found = pc.match_substring_regex(pc.ascii_reverse(texts), REVERSED_QUERY_SECRET_PATTERN)
-    return pc.fill_null(pc.or_(found, pc.invert(is_ascii)), False)
 
 
 def write_csv(table: pa.Table, out: BinaryIO) -> None:

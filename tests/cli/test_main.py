@@ -143,6 +143,7 @@ COMMANDS = [
     "check",
     "diff",
     "report",
+    "sanitize",
 ]
 
 
