@@ -12,9 +12,11 @@ then escape (so that a cut never splits an escape).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
+import msgspec.inspect
 
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 
@@ -113,10 +115,10 @@ def cut_strings(value: _T, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> _T:
 
 def _cut(value: Any, limit: int) -> Any:
     if isinstance(value, str):
-        return cut_text(value, limit)
+        return cut_text(value, limit) if len(value) > limit else value
     if isinstance(value, msgspec.Struct):
         changed = {}
-        for name in value.__struct_fields__:
+        for name in _text_fields(type(value)):  # the fields that can hold text: a summary is mostly numbers
             old = getattr(value, name)
             new = _cut(old, limit)
             if new is not old:
@@ -133,6 +135,33 @@ def _cut(value: Any, limit: int) -> Any:
             return value
         return dict(pairs)
     return value
+
+
+@cache
+def _text_fields(cls: type[msgspec.Struct]) -> tuple[str, ...]:
+    """The fields of a Struct type whose values can hold free text: a `str`, or a container or Struct that can.
+    A `Literal` holds only the type's own short words, and numbers, times and booleans none."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return tuple(f.name for f in info.fields if _holds_text(f.type))
+
+
+def _holds_text(kind: msgspec.inspect.Type) -> bool:
+    inspect = msgspec.inspect
+    if isinstance(kind, inspect.StrType | inspect.AnyType | inspect.CustomType):
+        return True
+    if isinstance(kind, inspect.Metadata):
+        return _holds_text(kind.type)
+    if isinstance(kind, inspect.UnionType):
+        return any(_holds_text(k) for k in kind.types)
+    if isinstance(kind, inspect.ListType | inspect.VarTupleType | inspect.SetType | inspect.FrozenSetType):
+        return _holds_text(kind.item_type)
+    if isinstance(kind, inspect.TupleType):
+        return any(_holds_text(k) for k in kind.item_types)
+    if isinstance(kind, inspect.DictType):
+        return _holds_text(kind.key_type) or _holds_text(kind.value_type)
+    # a Struct is walked on its own (`_text_fields`); numbers, times, booleans and Literals hold no free text
+    return isinstance(kind, inspect.StructType | inspect.DataclassType | inspect.NamedTupleType | inspect.TypedDictType)
 
 
 # What a spreadsheet runs as a formula when a CSV cell starts with it (OWASP "CSV injection"); tab and carriage
