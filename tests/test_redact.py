@@ -45,7 +45,10 @@ def test_the_table_redaction_finds_the_same_secrets() -> None:
 def test_many_urls_at_once_find_the_same_secrets() -> None:
     # `redacted(summary)` redacts every request's URL this way; a non-ASCII URL is always looked at.
     rows = [url for url, _ in URLS] + [None, "https://h/é?access_token=abc"]
-    assert redact_urls(rows) == [expected or url for url, expected in URLS] + [None, "https://h/é?access_token=REDACTED"]
+    assert redact_urls(rows) == [expected or url for url, expected in URLS] + [
+        None,
+        "https://h/é?access_token=REDACTED",
+    ]
 
 
 HEADERS = [

@@ -106,7 +106,10 @@ def _text(data: bytes | None) -> str | None:
 
 def multiplexed_subscriptions(capture: Capture, index: int, url: str) -> list[tuple[str, str]]:
     """(method, URL) of each watch a multiplexed websocket asked for, as if it were its own request."""
-    path = urlsplit(url).path
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a URL Python cannot split (`ws://[::1/x`, an unclosed IPv6 host): no multiplexer's
+        return []
     sent = [f.data for f in capture.websocket_frames(index) if f.direction == "send" and f.data]
     if path.endswith("/wsMultiplexer"):
         return [s for s in (_headlamp(message, url) for message in sent) if s]

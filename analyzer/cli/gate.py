@@ -18,6 +18,7 @@ from analyzer.cli.options import (
     emit,
     on_inconclusive_option,
     output_options,
+    read_capture,
     settings_from,
     shared_options,
 )
@@ -94,7 +95,7 @@ def check(
         chosen = dataclasses.replace(chosen, on_inconclusive="pass" if on_inconclusive == "pass" else "fail")
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
-    result = read_and_check(captures, chosen, lambda path: read_subject(path, settings, warn=_warn))
+    result = read_and_check(captures, chosen, lambda path: read_subject(path, settings, load=read_capture))
     if junit is not None:
         emit(ctx, junit, CHECK_RENDERERS["junit"](result, shown))
     if markdown is not None:
@@ -167,7 +168,8 @@ def diff(
 
     settings = settings_from(ctx)
     shown = bool(ctx.meta.get("show_secrets"))
-    changes = diff_subjects(read_subject(baseline, settings, warn=_warn), read_subject(current, settings, warn=_warn))
+    changes = diff_subjects(read_subject(baseline, settings, load=read_capture),
+                            read_subject(current, settings, load=read_capture))  # fmt: skip
     reason = unmatched_reason(changes)
     if reason is not None and not allow_unmatched:
         raise BadInput(f"cannot compare {current} with {baseline}: {reason} (--allow-unmatched compares them anyway)")
@@ -175,10 +177,6 @@ def diff(
     emit(ctx, output, DIFF_RENDERERS[fmt](outcome, shown))
     if outcome.failed:
         ctx.exit(ExitCode.GATE_FAILED)
-
-
-def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
 
 
 def _append(path: Path, text: str) -> None:

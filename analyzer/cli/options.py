@@ -69,6 +69,9 @@ def shared_options(func: F) -> F:
         click.option("--show-secrets", is_flag=True, default=None, expose_value=False,
                      callback=_set_meta("show_secrets"),
                      help="Do not redact tokens in URLs or credential headers."),
+        click.option("--strict", is_flag=True, default=None, expose_value=False, callback=_set_meta("strict"),
+                     help="Refuse a damaged capture (a value of the wrong type or out of range, bytes that are not "
+                     "UTF-8, a file cut off) instead of reading it with those values unknown."),
         click.option("--color/--no-color", default=None, expose_value=False, callback=_set_meta("color"),
                      help="Force colour on or off (default: on for a terminal, off under NO_COLOR)."),
         click.option("--traceback", is_flag=True, default=None, expose_value=False, hidden=True,
@@ -147,7 +150,10 @@ class reader_may_leave:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, _exc: object, _tb: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: object, _tb: object) -> bool:
+        if kind is not None and issubclass(kind, OSError) and not issubclass(kind, BrokenPipeError):
+            # A full disk or a device error under `> FILE`: one line, like a failed `-o FILE`.
+            raise AnalyzerError(f"standard output: cannot write: {getattr(exc, 'strerror', None) or exc}") from None
         if kind is None or not issubclass(kind, BrokenPipeError):
             return False
         discard_stdout()
@@ -199,8 +205,8 @@ class open_binary:
         try:
             if kind is None:
                 sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            return self.leaving.__exit__(BrokenPipeError, None, None)
+        except OSError as error:  # the reader left (BrokenPipeError), or the disk is full
+            return self.leaving.__exit__(type(error), error, None)
         return self.leaving.__exit__(kind, exc, tb)
 
 
@@ -289,15 +295,22 @@ def read_capture(capture: str, refine: Refine | None = None) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
     `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
-    settings' (docs/security.md)."""
+    settings' (docs/security.md); `--strict` refuses a damaged capture."""
     from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
 
-    settings = settings_from(click.get_current_context())
+    ctx = click.get_current_context()
+    settings = settings_from(ctx)
     limits = Limits(max_expansion=settings.max_expansion, max_decompressed_bytes=settings.max_decompressed_bytes)
+    strict = bool(ctx.meta.get("strict"))
     loaded = load_capture(
-        capture, progress=progress_for(capture), workers=available_workers(), refine=refine, limits=limits
+        capture,
+        progress=progress_for(capture),
+        workers=available_workers(),
+        refine=refine,
+        limits=limits,
+        strict=strict,
     )
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)

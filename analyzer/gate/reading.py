@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.errors import InputError
+from analyzer.settings import Settings
 from analyzer.summary import SCHEMA_PREFIX, Summary, SummaryError, decode_summary
 
 if TYPE_CHECKING:
-    from analyzer.settings import Settings
+    from analyzer.har.loader import Capture
 
 # A report says what it is in its first bytes; a HAR that mentions the schema id that early is not plausible.
 _SNIFF_BYTES = 65_536
@@ -30,13 +32,16 @@ class Subject:
     summary: Summary
 
 
-def read_subject(path: str, settings: Settings | None = None, *, warn: Callable[[str], None] | None = None) -> Subject:
+def read_subject(
+    path: str, settings: Settings | None = None, *, load: Callable[[str], Capture] | None = None
+) -> Subject:
     """A HAR (analysed now, with `settings`) or a saved `analysis.json`, whichever `path` holds.
 
     Args:
         path: the file, or `-` for a HAR on standard input.
         settings: the analysis settings (prefixes, thresholds) for a HAR; a saved report was analysed already.
-        warn: called with each warning of the HAR loader (a truncated capture, for one).
+        load: how a HAR is read: the command's loader (its decompression limits, `--strict`, its warnings on
+            stderr); by default `load_capture` within the settings' limits, warnings kept on the capture.
 
     Raises:
         InputError: unreadable, neither a HAR nor a v2 report, or a report missing a key (one line, naming `path`).
@@ -44,13 +49,17 @@ def read_subject(path: str, settings: Settings | None = None, *, warn: Callable[
     if path != "-" and _is_report(Path(path)):
         return Subject(path, _read_report(Path(path)))
     from analyzer.analysis.analyze import analyze
+
+    capture = (load or partial(_load, settings=settings or Settings()))(path)
+    return Subject(path, analyze(capture, settings).summary)
+
+
+def _load(path: str, *, settings: Settings) -> Capture:
+    from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
 
-    capture = load_capture(path)
-    if warn is not None:
-        for warning in capture.warnings:
-            warn(warning)
-    return Subject(path, analyze(capture, settings).summary)
+    limits = Limits(max_expansion=settings.max_expansion, max_decompressed_bytes=settings.max_decompressed_bytes)
+    return load_capture(path, limits=limits)
 
 
 def _read_report(path: Path) -> Summary:

@@ -1,9 +1,10 @@
 """Decode `log.entries` chunk by chunk into parts of the entries table, in worker processes for big captures.
 
 This is the loader's fast path. Each chunk (see `layout`) is framed by `[ ]` (`source.Frames`: in place in a
-mapped file, else in a copy) and decoded in one msgspec call, so every byte of the capture is parsed once. Any
-chunk that does not decode cleanly (a wrong guess of `layout`, or an entry with fields of the wrong type, which
-the careful path repairs one by one) rejects the fast path as a whole, and `read_chunked` returns None.
+mapped file, else in a copy) and decoded in one msgspec call, so every byte of the capture is parsed once. A chunk
+with an entry of the wrong types is decoded again entry by entry, each repaired as the careful path would
+(`repair`), in the process that decodes it. A chunk that is no JSON list (a wrong guess of `layout`) rejects the
+fast path as a whole, and `read_chunked` returns None.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.hooks import Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
+from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
 from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
@@ -32,6 +34,7 @@ PARALLEL_BYTES = 32 << 20  # below this a worker process costs more than it save
 Chunk = tuple[int, int]
 
 _ENTRIES = msgspec.json.Decoder(list[schema.Entry], strict=False)
+_RAWS = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 class ChunkRejected(Exception):
@@ -159,21 +162,30 @@ def _read_unit(frames: Frames, chunks: Sequence[Chunk]) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
     decoded: `columns.Rows`)."""
     rows = cols.Rows()
+    problems: list[Problem] = []
     for start, end in chunks:
-        rows.append(decode_chunk(frames, start, end))
-    return build_part(rows.to_arrays())
+        entries, found = decode_chunk(frames, start, end)
+        problems += [(len(rows) + position, text) for position, text in found]
+        rows.append(entries)
+    return build_part(rows.to_arrays(), problems)
 
 
-def decode_chunk(frames: Frames, start: int, end: int) -> list[schema.Entry]:
-    """The entries between byte `start` and `end` (a run of `{...},{...}`).
+def decode_chunk(frames: Frames, start: int, end: int) -> tuple[list[schema.Entry], list[Problem]]:
+    """The entries between byte `start` and `end` (a run of `{...},{...}`), and the problems of those that had
+    to be repaired (positions in the chunk).
 
     Raises:
-        ChunkRejected: the bytes are not a list of entries of the expected types.
+        ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
     """
     with frames.framed(start, end) as view:
         try:
-            return _ENTRIES.decode(view)
-        except msgspec.MsgspecError as exc:
+            return _ENTRIES.decode(view), []
+        except (msgspec.MsgspecError, RecursionError):
+            pass
+        # Some entry is not of the expected types: the chunk is still a list, of entries repaired one by one.
+        try:
+            return decode_leniently(_RAWS.decode(view))
+        except (msgspec.MsgspecError, RecursionError) as exc:
             raise ChunkRejected(str(exc)) from None
 
 
@@ -185,7 +197,7 @@ def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[i
     result, offset = [], 0
     for unit, part in parts:
         rows = part.table.num_rows
-        result.append((unit, Part(refined.slice(offset, rows), naive=part.naive, unreadable=part.unreadable)))
+        result.append((unit, Part(refined.slice(offset, rows), naive=part.naive, problems=part.problems)))
         offset += rows
     return result
 
@@ -196,7 +208,7 @@ def _send_parts(parts: list[tuple[int, Part]], out: BinaryIO) -> None:
     import pyarrow as pa
 
     for unit, part in parts:
-        positions = {b"naive": msgspec.json.encode(part.naive), b"unreadable": msgspec.json.encode(part.unreadable)}
+        positions = {b"naive": msgspec.json.encode(part.naive), b"problems": msgspec.json.encode(part.problems)}
         table = part.table.replace_schema_metadata(positions)
         frame = out.tell()
         out.write(_FRAME.pack(unit, 0))
@@ -221,7 +233,7 @@ def _receive_parts(data: memoryview) -> list[tuple[int, Part]]:
         part = Part(
             table=table.replace_schema_metadata(None),
             naive=msgspec.json.decode(positions.get(b"naive", b"[]"), type=list[int]),
-            unreadable=msgspec.json.decode(positions.get(b"unreadable", b"[]"), type=list[int]),
+            problems=msgspec.json.decode(positions.get(b"problems", b"[]"), type=list[tuple[int, str]]),
         )
         parts.append((unit, part))
     return parts

@@ -18,13 +18,11 @@ import msgspec
 
 from analyzer.errors import InputError
 from analyzer.har import schema
+from analyzer.har.repair import Problem, decode_leniently, split_error
 from analyzer.har.source import Source
 
-_AT = re.compile(r"^(?P<what>.*?)(?: - at `(?P<path>[^`]*)`)?$")
 _GOT = re.compile(r"got `(?P<got>[^`]+)`")
 _BYTE = re.compile(r"\(byte (?P<byte>\d+)\)")
-_PATH_STEP = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]")
-_MAX_REPAIRS = 32
 
 
 @dataclass
@@ -60,71 +58,20 @@ def _check_syntax(source: Source) -> None:
         raise InputError(f"{source.name}: not valid JSON: {_where(source, exc)}") from None
 
 
-def decode_entries(document: Document, raws: list[msgspec.Raw], first: int) -> list[schema.Entry]:
-    """Typed entries for `raws` (positions `first`...), repairing the ones real writers got wrong."""
+def decode_entries(raws: list[msgspec.Raw], first: int) -> tuple[list[schema.Entry], list[Problem]]:
+    """Typed entries for `raws` (positions `first`...), repairing the ones real writers got wrong (`repair`)."""
     decoder = _DECODER
     try:
-        return [decoder.decode(raw) for raw in raws]
-    except msgspec.ValidationError:
-        return [_decode_one(document, raw, first + offset) for offset, raw in enumerate(raws)]
+        return [decoder.decode(raw) for raw in raws], []
+    except (msgspec.DecodeError, RecursionError):  # ValidationError too: some entry needs repairs
+        return decode_leniently(raws, first)
 
 
 _DECODER = msgspec.json.Decoder(schema.Entry, strict=False)
 
 
-def _decode_one(document: Document, raw: msgspec.Raw, position: int) -> schema.Entry:
-    try:
-        return _DECODER.decode(raw)
-    except msgspec.ValidationError as exc:
-        return _repair(document, msgspec.json.decode(raw), position, exc)
-
-
-def _repair(document: Document, value: Any, position: int, error: msgspec.ValidationError) -> schema.Entry:
-    if not isinstance(value, dict):
-        document.warnings.append(f"entry {position}: not an object ({type(value).__name__}); kept as an empty row")
-        return schema.Entry()
-    for _ in range(_MAX_REPAIRS):
-        what, path = _split(error)
-        if not path or not _drop(value, path):
-            break
-        document.warnings.append(f"entry {position}: {path.removeprefix('$.')} ignored: {what}")
-        try:
-            return _DECODER.decode(msgspec.json.encode(value))
-        except msgspec.ValidationError as exc:
-            error = exc
-    document.warnings.append(f"entry {position}: unreadable ({error}); kept as an empty row")
-    return schema.Entry()
-
-
-def _drop(value: Any, path: str) -> bool:
-    steps = [(m.group(1), m.group(2)) for m in _PATH_STEP.finditer(path)]
-    if not steps:
-        return False
-    node = value
-    for key, index in steps[:-1]:
-        try:
-            node = node[key] if key is not None else node[int(index)]
-        except (KeyError, IndexError, TypeError):
-            return False
-    key, index = steps[-1]
-    try:
-        if key is not None:
-            del node[key]
-        else:
-            node[int(index)] = None
-    except (KeyError, IndexError, TypeError):
-        return False
-    return True
-
-
-def _split(error: msgspec.ValidationError) -> tuple[str, str]:
-    match = _AT.match(str(error))
-    assert match is not None  # the pattern matches any string
-    return match.group("what"), match.group("path") or ""
-
-
 def _shape_problem(error: msgspec.ValidationError) -> str:
-    what, path = _split(error)
+    what, path = split_error(error)
     got = _GOT.search(what)
     kind = got.group("got") if got else "something else"
     if path in ("", "$"):
@@ -149,6 +96,13 @@ def _keys_hint(source: Source, har: schema.Har) -> str:
 
 
 def _object_keys(data: bytes | memoryview, path: tuple[str, ...]) -> list[str]:
+    try:
+        return _keys_at(data, path)
+    except msgspec.DecodeError:  # a key that is not UTF-8 (the typed decode skipped it unread): shown with U+FFFD
+        return _keys_at(bytes(data).decode("utf-8", "replace").encode(), path)
+
+
+def _keys_at(data: bytes | memoryview, path: tuple[str, ...]) -> list[str]:
     node: Any = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
     for key in path:
         node = msgspec.json.decode(node[key], type=dict[str, msgspec.Raw])

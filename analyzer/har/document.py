@@ -44,6 +44,8 @@ def read_document(path: str | Path, *, stdin: BinaryIO | None = None, limits: Li
     try:
         if decode_document(source).truncated:  # one-line reasons for what is not a HAR, as the loader's
             raise InputError(f"{source.name}: the capture is cut off before its end: only a whole one can be read here")
+        if source.damage:  # a bad checksum: the bytes may not be what the writer wrote
+            raise InputError(f"{source.name}: {source.damage[0]}: only an intact capture can be read here")
         value = _DECODER.decode(source.data)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None

@@ -125,6 +125,11 @@ def raw_text(raw: msgspec.Raw) -> str | None:
     """A raw JSON value that should be a string (a body, a frame's data), or None."""
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except msgspec.ValidationError:
         return None
+    except msgspec.DecodeError:  # bytes that are not UTF-8 in the string: kept, as U+FFFD
+        try:
+            value = msgspec.json.decode(bytes(raw).decode("utf-8", "replace"))
+        except msgspec.DecodeError:
+            return None
     return value if isinstance(value, str) else None

@@ -49,18 +49,31 @@ class Limits:
         return self.max_expansion > 0 and produced > max(self.floor_bytes, self.max_expansion * consumed)
 
 
-def inflate(name: str, kind: str, stream: OpenStream, compressed: int, limits: Limits) -> memoryview:
+@dataclass(frozen=True)
+class Inflated:
+    """What a compressed stream gave, and why it may be short of the whole (None: it ended as it should)."""
+
+    data: memoryview
+    damage: str | None = None
+
+
+def inflate(name: str, kind: str, stream: OpenStream, compressed: int, limits: Limits) -> Inflated:
     """The whole decompressed `stream`, within `limits` for an input of `compressed` bytes.
+
+    A stream that is cut off or corrupt after some output keeps that output, with the damage said: the JSON
+    loader then keeps the entries complete before it, as it does for a cut-off plain file.
 
     Raises:
         DecompressionBombError: it expands past the limits (as soon as it does).
-        InputError: the compressed data is corrupt.
+        InputError: the compressed data is corrupt before any output.
     """
     allowed = limits.allowed(compressed)
     kept, keeping = bytearray(), [True]  # the stream reads `keeping`: a CRC is worth checking only on output kept
-    try:
-        total = 0
-        for chunk, consumed in stream(lambda: keeping[0]):
+    total = 0
+
+    def take(chunks: Stream) -> None:
+        nonlocal total, kept
+        for chunk, consumed in chunks:
             total += len(chunk)
             if total > allowed:
                 raise DecompressionBombError(expansion_message(name, compressed, allowed, limits))
@@ -68,12 +81,27 @@ def inflate(name: str, kind: str, stream: OpenStream, compressed: int, limits: L
                 keeping[0], kept = False, bytearray()  # count the rest without keeping it: the end decides
             if keeping[0]:
                 kept += chunk
-        if not keeping[0]:  # within the limits after all: a very compressible start
-            for chunk, _consumed in stream(lambda: True):
-                kept += chunk
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError) as exc:
-        raise InputError(f"{name}: corrupt {kind} data: {exc}") from None
-    return memoryview(kept)
+
+    def keep_all(chunks: Stream) -> None:
+        for chunk, _consumed in chunks:
+            kept.extend(chunk)
+
+    damage = _damage(lambda: take(stream(lambda: keeping[0])))
+    if not keeping[0]:  # within the limits after all: a very compressible start
+        damage = _damage(lambda: keep_all(stream(lambda: True)))
+    if damage is not None and not kept:
+        raise InputError(f"{name}: corrupt {kind} data: {damage}")
+    return Inflated(memoryview(kept), None if damage is None else f"{name}: the {kind} data is damaged ({damage})")
+
+
+def _damage(read: Callable[[], None]) -> str | None:
+    """Run `read`; what went wrong with the compressed data, if anything (the output so far is kept)."""
+    try:
+        read()
+    # ValueError: zipfile's offsets that point before the archive's start; RuntimeError: an encrypted member
+    except (OSError, EOFError, ValueError, RuntimeError, zlib.error, zipfile.BadZipFile, NotImplementedError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def expansion_message(name: str, compressed: int, allowed: int, limits: Limits) -> str:
@@ -176,14 +204,21 @@ class _Deflate:
 
 
 def member_stream(archive: zipfile.ZipFile, buffer: io.BytesIO, member: str) -> Stream:
-    """One member of a zip archive read from `buffer`, chunk by chunk."""
+    """One member of a zip archive read from `buffer`, chunk by chunk; a wrong CRC is raised after the last one."""
     info = archive.getinfo(member)
+    crc = 0
     with archive.open(info) as handle:
+        # zipfile would raise on a wrong CRC inside the read that reaches the end, losing that read's data: we
+        # check it ourselves, after yielding everything.
+        handle._expected_crc = None  # type: ignore[attr-defined]
         while chunk := handle.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
             yield chunk, max(1, buffer.tell() - info.header_offset)
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {member!r}")
 
 
-def read_member(name: str, archive: zipfile.ZipFile, buffer: io.BytesIO, member: str, limits: Limits) -> memoryview:
+def read_member(name: str, archive: zipfile.ZipFile, buffer: io.BytesIO, member: str, limits: Limits) -> Inflated:
     """A member of a zip capture of `len(buffer)` bytes, within `limits` (its declared size is checked first).
 
     Raises:

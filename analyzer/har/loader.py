@@ -17,7 +17,10 @@ decoded chunk by chunk in this process, the careful path still taking over what 
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -31,6 +34,7 @@ from analyzer.har.hooks import Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
+from analyzer.har.repair import Problem
 from analyzer.har.source import Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
 from analyzer.summary import Initiator
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from analyzer.har.table import Part
 
 CHUNK = 4096
+MAX_PROBLEMS_SHOWN = 10  # warnings about damaged values, one each; the rest are counted in one more
 
 
 class _Lazy(InitiatorFields, gc=False):
@@ -68,6 +73,8 @@ class Capture:
     entries: object  # pyarrow.Table (kept untyped so that importing this module stays cheap)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
+    # The warnings about damage (values kept as unknown, entries lost to a cut): what `strict=True` refuses.
+    damage: list[str] = field(default_factory=list)
     _raws: list[msgspec.Raw] | None = field(default=None, repr=False)  # each entry's span, found on demand
     _source: Source | None = field(default=None, repr=False)
 
@@ -85,7 +92,8 @@ class Capture:
                 text = None
         if text is None:
             return None
-        size = None if content.size is None or content.size < 0 else int(content.size)
+        size = content.size
+        size = int(size) if size is not None and 0 <= size <= 2**53 else None  # NaN, inf, 1e300: unknown
         return Body(text=text, encoding=content.encoding, mime_type=content.mimeType, size=size)
 
     def request_headers(self, index: int) -> list[tuple[str, str]]:
@@ -104,10 +112,16 @@ class Capture:
         return to_frames(self._lazy(index)._webSocketMessages or [])
 
     def _lazy(self, index: int) -> _Lazy:
+        raw = self._spans()[index]
         try:
-            return _LAZY.decode(self._spans()[index])
+            return _LAZY.decode(raw)
         except (msgspec.ValidationError, RecursionError):  # nested past msgspec's depth: as good as unreadable
             return _Lazy()
+        except msgspec.DecodeError:  # bytes that are not UTF-8 (the loader warned): read with U+FFFD
+            try:
+                return _LAZY.decode(bytes(raw).decode("utf-8", "replace").encode())
+            except (msgspec.DecodeError, RecursionError):
+                return _Lazy()
 
     def _spans(self) -> list[msgspec.Raw]:
         """Each entry's span in the capture, found on the first body or header asked for (the fast path
@@ -133,8 +147,13 @@ def load_capture(
     refine: Refine | None = None,
     portable: bool | None = None,
     limits: Limits | None = None,
+    strict: bool = False,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
+
+    A value that cannot be kept (a field of the wrong type, a number out of range, bytes that are not UTF-8, a
+    file cut off) makes that field or entry unknown, with a warning naming the entry (`Capture.warnings`, and
+    `Capture.damage` for these alone), unless `strict`.
 
     Args:
         workers: how many processes may decode a big capture (forked, Linux only; the CLI uses every CPU).
@@ -146,28 +165,37 @@ def load_capture(
             False the way this platform can; None (the default) follows `analyzer.har.platform.forced` when it
             is set (the test suite's `--portable-loader`), else this platform.
         limits: how far a compressed capture may expand (default: `Limits()`, see docs/security.md).
+        strict: refuse a damaged capture (InputError, naming the first damage) instead of keeping what can be read.
 
     Raises:
-        InputError: the file cannot be read or is not a HAR; the message is one line naming the file.
+        InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
+            naming the file (and the entry and field where the damage is).
         DecompressionBombError: a compressed capture expands past `limits`.
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform, limits), progress, workers, refine)
+    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict)
 
 
-def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None) -> Capture:
+def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
     """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
     from analyzer.har.source import decode_container
 
-    return _load(decode_container(name, data, None, limits), None, 1, None)
+    return _load(decode_container(name, data, None, limits), None, 1, None, strict)
 
 
-def _load(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
+def _load(source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool) -> Capture:
     try:
-        return _decode(source, progress, workers, refine)
+        capture = _decode(source, progress, workers, refine)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
+    if strict and capture.damage:
+        raise InputError(f"{_KEPT.sub('', capture.damage[0])} (--strict)")
+    return capture
+
+
+# What a damage warning says was kept instead, which --strict does not keep.
+_KEPT = re.compile(r"; (?:kept as .*|replaced by U\+FFFD|left out|read the \d+ entries complete before the cut)$")
 
 
 def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
@@ -175,17 +203,21 @@ def _decode(source: Source, progress: Progress | None, workers: int, refine: Ref
     from analyzer.har.table import Part, assemble
 
     fast = read_chunked(source, workers=workers, progress=progress, refine=refine)
+    damage = list(source.damage)
     if fast is not None:
-        log, parts, raws, warnings, truncated = fast.log, fast.parts, None, [], False
+        log, parts, raws, truncated = fast.log, fast.parts, None, False
     else:
         from analyzer.har.decode import decode_document
 
         document = decode_document(source)
-        log, raws, warnings, truncated = document.log, document.entries, document.warnings, document.truncated
+        log, raws, truncated = document.log, document.entries, document.truncated
+        damage += document.warnings
         part = _careful_part(document, source, progress)
-        parts = [Part(refine(part.table), part.naive, part.unreadable) if refine else part]
+        parts = [Part(refine(part.table), part.naive, part.problems) if refine else part]
     creator = _decode_meta(log.creator, schema.Creator)
-    entries, time_warnings = assemble(parts, creator=creator.name if creator else None, name=source.name)
+    entries, time_warnings, problems = assemble(parts, creator=creator.name if creator else None, name=source.name)
+    pages, page_problems = _pages(log, source.name)
+    damage += entry_problems(source.name, problems) + page_problems
     browser = _decode_meta(log.browser, schema.Creator)
     return Capture(
         name=source.name,
@@ -193,13 +225,25 @@ def _decode(source: Source, progress: Progress | None, workers: int, refine: Ref
         creator_version=creator.version if creator else None,
         browser=_join(browser.name, browser.version) if browser else None,
         har_version=_decode_meta(log.version, str),
-        pages=_pages(log),
+        pages=pages,
         entries=entries,
-        warnings=warnings + time_warnings,
+        warnings=damage + time_warnings,
         truncated=truncated,
+        damage=damage,
         _raws=raws,
         _source=source,
     )
+
+
+def entry_problems(name: str, problems: list[Problem], shown: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+    """One warning per problem of the first `shown`, then one for the rest: a capture broken everywhere must not
+    bury its output under warnings."""
+    lines = [f"{name}: entry {position}: {text}" for position, text in problems[:shown]]
+    if len(problems) > shown:
+        rest = problems[shown:]
+        entries = len({position for position, _ in rest})
+        lines.append(f"{name}: {len(rest)} more values kept as unknown, in {entries} more entries")
+    return lines
 
 
 def _careful_part(document: Document, source: Source, progress: Progress | None) -> Part:
@@ -207,14 +251,17 @@ def _careful_part(document: Document, source: Source, progress: Progress | None)
     from analyzer.har.table import build_part
 
     rows = cols.Rows()
+    problems: list[Problem] = []
     total = len(document.entries)
     for first in range(0, total, CHUNK):
         raws = document.entries[first : first + CHUNK]
-        rows.append(decode_entries(document, raws, first))
+        entries, found = decode_entries(raws, first)
+        rows.append(entries)
+        problems += found
         source.release_span(raws[0], raws[-1])  # the columns hold what we need; drop these pages from RSS
         if progress is not None:
             progress(min(first + CHUNK, total), total)
-    return build_part(rows.to_arrays())
+    return build_part(rows.to_arrays(), problems)
 
 
 def _decode_meta(raw: msgspec.Raw, kind: Any) -> Any:
@@ -224,25 +271,43 @@ def _decode_meta(raw: msgspec.Raw, kind: Any) -> Any:
         return None
 
 
-def _pages(log: schema.Log) -> tuple[Page, ...]:
+def _pages(log: schema.Log, name: str) -> tuple[tuple[Page, ...], list[str]]:
+    """The log's pages, and a warning for each that could not be read (left out) or whose start is unknown."""
+    from analyzer.har.bounds import quoted
     from analyzer.har.times import parse_time
 
-    pages = _decode_meta(log.pages, list[schema.Page | None]) or []
-    return tuple(
-        Page(
-            id=p.id,
-            title=p.title,
-            started=parse_time(p.startedDateTime),
-            run=_whole(p._run),
-            repeat_view=bool(p._cached),
-        )
-        for p in pages
-        if p is not None
-    )
+    raws = _decode_meta(log.pages, list[msgspec.Raw]) or []
+    pages, problems = [], []
+    for number, raw in enumerate(raws):
+        try:
+            page = _PAGE.decode(raw)
+        except (msgspec.MsgspecError, RecursionError) as exc:
+            problems.append(f"{name}: page {number}: unreadable ({exc}); left out")
+            continue
+        if page is None:
+            continue
+        started = _bounded(parse_time(page.startedDateTime))
+        if started is None and page.startedDateTime:
+            problems.append(f"{name}: page {number}: startedDateTime {quoted(page.startedDateTime)} is no date "
+                            "in range; kept as unknown")  # fmt: skip
+        pages.append(Page(id=page.id, title=page.title, started=started, run=_whole(page._run),
+                          repeat_view=bool(page._cached)))  # fmt: skip
+    return tuple(pages), problems
+
+
+_PAGE = msgspec.json.Decoder(schema.Page | None, strict=False)
+
+
+def _bounded(moment: datetime | None) -> datetime | None:
+    from analyzer.har.bounds import EARLIEST, LATEST
+
+    return moment if moment is not None and EARLIEST <= moment < LATEST else None
 
 
 def _whole(value: float | None) -> int | None:
-    return int(value) if value is not None and float(value).is_integer() else None
+    """A run number: a whole number of a sensible size, else unknown."""
+    is_whole = value is not None and math.isfinite(value) and float(value).is_integer() and 0 <= value < 2**31
+    return int(value) if is_whole and value is not None else None
 
 
 def _join(*parts: str | None) -> str | None:

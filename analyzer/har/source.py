@@ -42,6 +42,8 @@ class Source:
     data: Buffer
     # Reads a sidecar file of a zip capture (Playwright `content._file`); None when the capture is no zip.
     read_member: Callable[[str], bytes] | None = None
+    # What was wrong with the container (a compressed stream cut off or corrupt): one warning each, naming the file.
+    damage: list[str] = field(default_factory=list)
     _mapping: mmap.mmap | None = field(default=None, repr=False)
     _file: int | None = field(default=None, repr=False)  # a descriptor of the mapped file (reads, `Frames`)
     _file_offset: int = field(default=0, repr=False)  # where `data` starts in that file (after a BOM, JSONP)
@@ -223,13 +225,13 @@ def decode_container(name: str, raw: Buffer, mapping: mmap.mmap | None = None, l
     head = bytes(raw[:4])
     if head[:2] == b"\x1f\x8b":
         data = bytes(raw)
-        return _text_source(
-            name, inflate(name, "gzip", lambda is_kept: gzip_stream(data, is_kept), len(data), limits), None
-        )
+        inflated = inflate(name, "gzip", lambda is_kept: gzip_stream(data, is_kept), len(data), limits)
+        return _text_source(name, inflated.data, None, damage=inflated.damage)
     if head[:4] == b"PK\x03\x04":
         return _zip_source(name, raw, limits)
     if _is_zlib(head):
-        return _text_source(name, inflate(name, "zlib", lambda _is_kept: zlib_stream(raw), len(raw), limits), None)
+        inflated = inflate(name, "zlib", lambda _is_kept: zlib_stream(raw), len(raw), limits)
+        return _text_source(name, inflated.data, None, damage=inflated.damage)
     return _text_source(name, raw, mapping)
 
 
@@ -238,7 +240,8 @@ def _zip_source(name: str, raw: Buffer, limits: Limits) -> Source:
     try:
         archive = zipfile.ZipFile(buffer)
         members = [m for m in archive.namelist() if m.lower().endswith(_HAR_MEMBER_SUFFIXES)]
-    except zipfile.BadZipFile as exc:
+    # ValueError: offsets that point before the start; NotImplementedError: a zip version zipfile does not read
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise InputError(f"{name}: corrupt zip archive: {exc}") from None
     hars = [m for m in members if m.lower().endswith(".har")] or members
     if len(hars) != 1:
@@ -246,9 +249,10 @@ def _zip_source(name: str, raw: Buffer, limits: Limits) -> Source:
         raise InputError(f"{name}: a zip capture must hold exactly one .har file (found: {found})")
 
     def read_sidecar(member: str) -> bytes:
-        return bytes(read_member(name, archive, buffer, member, limits))
+        return bytes(read_member(name, archive, buffer, member, limits).data)
 
-    return _text_source(name, read_member(name, archive, buffer, hars[0], limits), None, read_sidecar)
+    inflated = read_member(name, archive, buffer, hars[0], limits)
+    return _text_source(name, inflated.data, None, read_sidecar, inflated.damage)
 
 
 def _text_source(
@@ -256,6 +260,7 @@ def _text_source(
     data: Buffer,
     mapping: mmap.mmap | None,
     read_member: Callable[[str], bytes] | None = None,
+    damage: str | None = None,
 ) -> Source:
     head = bytes(data[:4])
     offset = 0
@@ -272,7 +277,10 @@ def _text_source(
     if start:
         data = _strip_jsonp(data, start)
         offset += start
-    return Source(name=name, data=data, read_member=read_member, _mapping=mapping, _file_offset=offset)
+    source = Source(name=name, data=data, read_member=read_member, _mapping=mapping, _file_offset=offset)
+    if damage is not None:
+        source.damage.append(damage)
+    return source
 
 
 def _jsonp_start(data: Buffer) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.har.bounds import bound_numbers, bound_times, quoted
 from analyzer.har.fields import (
     PORT_CONNECTION_WRITERS,
     RESOURCE_TYPES,
@@ -21,6 +22,7 @@ from analyzer.har.fields import (
     infer_resource_type,
     normalize_http_version,
 )
+from analyzer.har.repair import Problem
 from analyzer.har.times import TIMESTAMP, parse_started
 from analyzer.har.urls import blank_to_null, split_urls
 
@@ -80,15 +82,27 @@ class Part:
 
     table: pa.Table
     naive: list[int]  # positions (within the part) of start times read as UTC for lack of a zone
-    unreadable: list[int]  # positions of start times that are no date at all
+    # Values that could not be kept (a field of the wrong type, a number out of range, a start time that is no
+    # date): (position within the part, what was wrong), in the order found.
+    problems: list[Problem]
 
 
-def build_part(columns: dict[str, pa.Array]) -> Part:
-    """Typed, cleaned Arrow columns for the raw columns (`columns.Rows.to_arrays`) of some consecutive entries."""
+def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = None) -> Part:
+    """Typed, cleaned Arrow columns for the raw columns (`columns.Rows.to_arrays`) of some consecutive entries.
+
+    `problems` are those found while decoding them (`repair`); the values out of bounds (`bounds`) are added."""
+    problems = list(problems or [])
+    problems += bound_numbers(columns)
     times = parse_started(columns["started_text"])
-    arrays: dict[str, pa.Array] = {"started": times.values}
+    texts = columns["started_text"]
+    problems += [
+        (p, f"startedDateTime {quoted(texts[p].as_py())} is no date; kept as unknown") for p in times.unreadable
+    ]
+    started, outside = bound_times(times.values, texts)
+    problems += outside
+    arrays: dict[str, pa.Array] = {"started": started}
     time_ms = _not_negative(columns["time_ms"])
-    arrays["ended"] = _ended(times.values, time_ms)
+    arrays["ended"] = _ended(started, time_ms)
     arrays["time_ms"] = time_ms
     urls = columns["url"]
     arrays["method"] = pc.utf8_upper(columns["method"])
@@ -102,7 +116,7 @@ def build_part(columns: dict[str, pa.Array]) -> Part:
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(columns["queued"]))
     for column in _STRINGS:
         arrays[column] = blank_to_null(columns[column])
-    return Part(table=pa.table(arrays), naive=times.naive, unreadable=times.unreadable)
+    return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
 
 
 def join_parts(parts: list[Part]) -> Part:
@@ -110,17 +124,18 @@ def join_parts(parts: list[Part]) -> Part:
     if len(parts) == 1:
         return parts[0]
     naive: list[int] = []
-    unreadable: list[int] = []
+    problems: list[Problem] = []
     offset = 0
     for part in parts:
         naive += [offset + position for position in part.naive]
-        unreadable += [offset + position for position in part.unreadable]
+        problems += [(offset + position, text) for position, text in part.problems]
         offset += part.table.num_rows
-    return Part(table=pa.concat_tables([part.table for part in parts]), naive=naive, unreadable=unreadable)
+    return Part(table=pa.concat_tables([part.table for part in parts]), naive=naive, problems=problems)
 
 
-def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.Table, list[str]]:
-    """The entries of a capture as one Arrow table sorted by start time, and warnings about their times.
+def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.Table, list[str], list[Problem]]:
+    """The entries of a capture as one Arrow table sorted by start time, warnings about their times, and the
+    problems of its values (positions in `log.entries`).
 
     `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
     whether `connection` is a server port is a fact of the whole file.
@@ -135,7 +150,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return table, _time_warnings(name, joined.naive, joined.unreadable)
+    return table, _time_warnings(name, joined.naive), joined.problems
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:
@@ -210,14 +225,7 @@ def _ended(started: pa.Array, time_ms: pa.Array) -> pa.Array:
     return pc.add(started, pc.cast(micros, pa.duration("us"))).cast(TIMESTAMP)
 
 
-def _time_warnings(name: str, naive: list[int], unreadable: list[int]) -> list[str]:
-    warnings = []
-    if naive:
-        warnings.append(
-            f"{name}: {len(naive)} startedDateTime values have no time zone (first: entry {naive[0]}); read as UTC"
-        )
-    for position in unreadable[:5]:
-        warnings.append(f"{name}: entry {position}: unreadable startedDateTime; its start time is unknown")
-    if len(unreadable) > 5:
-        warnings.append(f"{name}: {len(unreadable) - 5} more entries with an unreadable startedDateTime")
-    return warnings
+def _time_warnings(name: str, naive: list[int]) -> list[str]:
+    if not naive:
+        return []
+    return [f"{name}: {len(naive)} startedDateTime values have no time zone (first: entry {naive[0]}); read as UTC"]

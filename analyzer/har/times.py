@@ -62,11 +62,11 @@ def _parse_one(text: str | None) -> tuple[datetime | None, bool]:
     cleaned = _COMPACT_OFFSET.sub(r"\1:\2", cleaned) if "T" in cleaned or " " in cleaned else cleaned
     try:
         moment = datetime.fromisoformat(cleaned)
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC), True
+        return moment.astimezone(UTC), False
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves year 1 or 9999 out of range
         return None, False
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC), True
-    return moment.astimezone(UTC), False
 
 
 def _epoch_micros(moment: datetime) -> int:

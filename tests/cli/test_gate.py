@@ -102,6 +102,18 @@ def test_an_unreadable_capture_exits_2(tmp_path: Path) -> None:
     assert code == 2 and out == "" and err.startswith(f"Error: {broken}: ") and err.count("\n") == 1
 
 
+def test_check_and_diff_read_captures_as_every_command_does(tmp_path: Path) -> None:
+    # a value out of range is kept as unknown with a warning; --strict refuses the capture (docs/security.md)
+    damaged = tmp_path / "damaged.har"
+    text = (SAMPLES / "detail-watch-then-poll.har").read_text(encoding="utf-8")
+    damaged.write_text(text.replace('"bodySize": -1', '"bodySize": 1e999', 1), encoding="utf-8")
+    code, _, err = run("check", str(damaged))
+    assert code in (0, 1) and "1e999 is out of range; kept as unknown" in err
+    for command in (["check", str(damaged)], ["diff", str(damaged), str(damaged)]):
+        code, out, err = run(*command, "--strict")
+        assert (code, out) == (2, "") and err.count("\n") == 1 and err.endswith("(--strict)\n"), err
+
+
 def test_diff_shows_watch_to_poll_first_and_exits_0_without_fail_on() -> None:
     code, out, _ = run("diff", HEALTHY, POLLING)
     lines = out.splitlines()

@@ -109,3 +109,14 @@ def test_head_one_exits_0() -> None:
     shell = f"{sys.executable} -m analyzer analyze {SAMPLE} | head -1; exit ${{PIPESTATUS[0]}}"
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith(SAMPLE) and done.stderr == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["analyze"], ["analyze", "--format", "json"], ["requests", "--format", "csv"]])
+def test_a_full_disk_under_standard_output_is_one_line(args: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "analyzer", args[0], SAMPLE, *args[1:]],
+            cwd=REPO, stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, "Error: standard output: cannot write: No space left on device\n")

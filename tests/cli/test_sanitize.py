@@ -116,6 +116,18 @@ def test_unreadable_input_is_one_line_exit_2(tmp_path: Path, content: str | None
     assert not safe.exists()
 
 
+def test_a_damaged_gzip_is_refused(tmp_path: Path) -> None:
+    # the JSON is whole, but a checksum says the bytes are not what the writer wrote: nothing is sanitized
+    data = bytearray(gzip.compress(_capture(tmp_path).read_bytes()))
+    data[-8] ^= 0xFF  # the gzip trailer's CRC-32
+    capture, safe = tmp_path / "damaged.har.gz", tmp_path / "safe.har"
+    capture.write_bytes(bytes(data))
+    result = _run(capture, "-o", safe)
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "damaged" in result.output and "only an intact capture" in result.output
+    assert not safe.exists()
+
+
 def test_output_is_required(tmp_path: Path) -> None:
     result = _run(_capture(tmp_path))
     assert result.exit_code == 2 and "Missing option '-o'" in result.output

@@ -135,6 +135,25 @@ def test_chunks_cover_every_entry_once(tmp_path: Path, indent: int | None) -> No
     [
         pytest.param({"log": {"entries": [*_entries(3), {"request": 5}]}}, id="entry-needs-repair"),
         pytest.param({"log": {"entries": [*_entries(3), None]}}, id="entry-not-an-object"),
+        pytest.param(
+            {"log": {"entries": [*_entries(3), {"time": "NaN", "response": {"status": 1e300}}]}},
+            id="numbers-out-of-range",
+        ),
+    ],
+)
+def test_the_fast_path_repairs_entries_as_the_careful_path_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, document: Any
+) -> None:
+    path = _write(tmp_path, document)
+    assert _read(path) is not None  # the chunk is decoded again entry by entry, not declined
+    fast, careful = load_capture(path), _careful(monkeypatch, path)
+    _same(fast, careful)
+    assert fast.warnings and fast.warnings == fast.damage
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
         pytest.param({"log": {"pages": [{"entries": []}], "x": {"entries": [1]}}}, id="no-log-entries"),
         pytest.param({"log": {"x": {"entries": _entries(2)}, "entries": _entries(2)}}, id="nested-entries-key"),
     ],

@@ -129,12 +129,19 @@ def test_the_environment_raises_the_limit(tmp_path: Path) -> None:
     assert _run(path, env={"HAR_ANALYZER_MAX_EXPANSION": "0.5"})[0] == 0  # the floor: small captures always load
 
 
-def test_corrupt_gzip_is_one_line() -> None:
+def test_a_wrong_gzip_checksum_keeps_the_data_with_a_warning() -> None:
     data = gzip.compress(_capture(3))
-    with pytest.raises(InputError, match="corrupt gzip data: CRC or length check failed"):
-        load_bytes(data[:-8] + b"\0" * 8, "capture.har.gz")
-    with pytest.raises(InputError, match="corrupt gzip data"):
-        load_bytes(data[: len(data) // 2], "capture.har.gz")
+    capture = load_bytes(data[:-8] + b"\0" * 8, "capture.har.gz")
+    assert len(capture) == 3
+    assert capture.warnings == ["capture.har.gz: the gzip data is damaged (CRC or length check failed)"]
+    with pytest.raises(InputError, match=r"^capture.har.gz: the gzip data is damaged \(CRC or length check failed\)"):
+        load_bytes(data[:-8] + b"\0" * 8, "capture.har.gz", strict=True)
+
+
+def test_gzip_corrupt_from_its_start_is_one_line() -> None:
+    data = gzip.compress(_capture(3))
+    with pytest.raises(InputError, match=r"^capture\.har\.gz: corrupt gzip data: "):
+        load_bytes(data[:10] + bytes(b ^ 0x55 for b in data[10:]), "capture.har.gz")
 
 
 @pytest.mark.parametrize(
