@@ -17,9 +17,14 @@ from analyzer.render.text_safety import FORMULA_GUARD, FORMULA_START_PATTERN, FO
 Writer = Callable[[pa.Table, BinaryIO], None]
 
 
+# The columns that hold a URL or a part of one: a token may sit in a path segment, so in `path` and in the
+# Kubernetes object `name` read from it too.
+URL_COLUMNS = ("url", "query", "path", "name")
+
+
 def redact_table(table: pa.Table) -> pa.Table:
-    """Token-like query parameters in `url` and `query` become REDACTED."""
-    for column in ("url", "query"):
+    """The secrets `redact_url` finds, in every column of URL_COLUMNS."""
+    for column in URL_COLUMNS:
         if column in table.column_names:
             position = table.column_names.index(column)
             values = table.column(column)
