@@ -58,15 +58,15 @@ def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limi
     limits = limits or Limits()
     frame = analysis.traffic.frame.sort_values(["started", "index"], na_position="last", kind="stable")
     origin = as_datetime(frame["started"].min())
-    rows = rows_of(frame)
     evidence = {i for f in summary.findings for i in f.evidence}
-    ranks = [_rank(row, evidence) for row in rows]
+    ranks = _ranks(frame, evidence)
     table = _pick(ranks, limits.rows)
+    kept = rows_of(frame.iloc[table])  # rows of the page's table only: a big capture's others are counted
     drawn = {table[i] for i in _pick([ranks[i] for i in table], limits.bars)}
     end_s = _seconds(summary.capture.ended, origin) or 0.0
     context = _RowContext.of(analysis, summary, origin, end_s, redact)
-    requests = [_request(rows[i], context) for i in table]
-    shown = {rows[i]["index"] for i in table if i in drawn}
+    requests = [_request(row, context) for row in kept]
+    shown = {row["index"] for i, row in zip(table, kept, strict=True) if i in drawn}
     return PageData(
         end_s=end_s,
         titles=[redact_url(p.title) if redact else p.title for p in analysis.traffic.capture.pages if p.title],
@@ -82,16 +82,21 @@ def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limi
         findings=[FindingEvidence(f.id, f.severity, f.evidence) for f in summary.findings],
         lanes=_lane_order(requests),
         details=_details(analysis.traffic.capture, sorted(shown)[: limits.details], redact),
-        sampling=_sampling(len(rows), len(table), len(drawn), limits),
-        overview=_overview(rows, origin, end_s, limits.overview_bins) if len(drawn) < len(rows) else None,
+        sampling=_sampling(len(frame), len(table), len(drawn), limits),
+        overview=_overview(frame, origin, end_s, limits.overview_bins) if len(drawn) < len(frame) else None,
     )
 
 
-def _rank(row: Row, evidence: set[int]) -> int:
-    """0: always drawn (long-lived, finding evidence, documents); 1: Kubernetes; 2: everything else."""
-    if row["long_lived"] or row["index"] in evidence or row.get("resource_type") == "document":
-        return 0
-    return 1 if row["k8s"] is True else 2
+def _ranks(frame: pd.DataFrame, evidence: set[int]) -> list[int]:
+    """Per row, 0: always drawn (long-lived, finding evidence, documents); 1: Kubernetes; 2: everything else."""
+    first = (
+        frame["long_lived"].fillna(False).astype(bool)
+        | frame["index"].isin(list(evidence))
+        | (frame["resource_type"] == "document").fillna(False).astype(bool)
+    )
+    k8s = frame["k8s"].fillna(False).astype(bool)
+    ranks: list[int] = np.where(first.to_numpy(), 0, np.where(k8s.to_numpy(), 1, 2)).tolist()
+    return ranks
 
 
 def _pick(ranks: Sequence[int], limit: int) -> list[int]:
@@ -231,10 +236,14 @@ def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> Sampling:
     return Sampling(total=total, rows=rows, drawn=drawn, notes=notes)
 
 
-def _overview(rows: list[Row], origin: datetime | None, end_s: float, bins: int) -> Overview:
+def _overview(frame: pd.DataFrame, origin: datetime | None, end_s: float, bins: int) -> Overview:
     """Requests started per bin, by colour class, over the whole capture."""
-    starts = np.array([_seconds(as_datetime(r["started"]), origin) or 0.0 for r in rows])
-    kinds = np.array([_kind(r["k8s"] is True, as_text(r["verb"]) if r["k8s"] is True else None) for r in rows])
+    started = pd.to_datetime(frame["started"], utc=True)
+    offsets = (started - pd.Timestamp(origin)).dt.total_seconds() if origin is not None else started.isna() * 0.0
+    starts = offsets.round(4).fillna(0.0).to_numpy(dtype="float64")  # as `_seconds` gives them
+    k8s = frame["k8s"].fillna(False).astype(bool).to_numpy()
+    verbs = frame["verb"].astype(object).where(frame["verb"].isin(list(ACCESS_VERBS)), "other").to_numpy(dtype=object)
+    kinds = np.where(k8s, verbs, "web")
     edges = np.linspace(0.0, max(end_s, 1e-3), bins + 1)
     width = float(edges[1] - edges[0])
     series: dict[Kind, list[int]] = {}
