@@ -18,12 +18,12 @@ COLUMNS = ("index", "navigation", "key", "verb", "started", "ended", "ended_by",
 def kubernetes_accesses(capture: Capture, frame: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
     """Gets, lists (paged lists once: a page with a `continue` token belongs to the first) and watches."""
     keys = resource_keys(frame)
-    table = frame.assign(
+    table = frame[[c for c in COLUMNS if c in frame.columns]].assign(
         key=keys,
         bytes=frame["transfer_size"].astype("Float64").fillna(frame["content_size"].astype("Float64")),
         multiplexed=False,
     )
-    table = table[table["key"].notna() & ~(table["verb"].eq("list") & table["continue"].notna())]
+    table = table[keys.notna() & ~(frame["verb"].eq("list") & frame["continue"].notna())]
     extra = _multiplexed(capture, frame, classifier)
     accesses = table[list(COLUMNS)]
     if not extra.empty:

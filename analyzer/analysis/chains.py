@@ -9,15 +9,16 @@ whether a re-list followed. The first watch is checked against the version of th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import pandas as pd
 
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
-from analyzer.analysis.values import as_datetime, as_int, as_text, rows_of
+from analyzer.analysis.values import datetimes, ints, texts
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
 from analyzer.har.loader import Capture
+from analyzer.model import Body
 from analyzer.settings import Settings
 from analyzer.summary import ENDED_BY, Stream, WatchChain, WatchLink, one_of
 
@@ -28,12 +29,27 @@ def find_chains(
     """Every watch chain, by page load and key (each watch's end as its stream tells it)."""
     chains = []
     ends = {s.index: s.ended for s in streams}
-    watches = accesses[accesses["verb"] == "watch"]
+    watches = accesses.loc[accesses["verb"] == "watch", list(_LINK_COLUMNS)]
+    scopes: dict[object, pd.DataFrame] = dict(iter(accesses.groupby("navigation", sort=False)))
+    # the bodies of the HTTP watches, read in one pass (a websocket's events are its frames)
+    http = ~watches["websocket"].fillna(False).astype(bool) & ~watches["multiplexed"].fillna(False).astype(bool)
+    bodies = capture.bodies(watches.loc[http, "index"].astype("int64").tolist())
     for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
         chain = WatchChain(navigation=int(str(navigation)), key=str(key))
-        for row in rows_of(group.sort_values(["started", "index"])):
-            chain.watches.append(_link(capture, row, ends))
-        scope = accesses[accesses["navigation"] == navigation]
+        ordered = group.sort_values(["started", "index"])
+        columns = zip(
+            ordered["index"].astype("int64").tolist(),
+            datetimes(ordered["started"]),
+            ordered["ended_by"].tolist(),
+            texts(ordered["resource_version"]),
+            ints(ordered["timeout_seconds"]),
+            ints(ordered["status"]),
+            ordered["websocket"].fillna(False).astype(bool).tolist(),
+            ordered["multiplexed"].fillna(False).astype(bool).tolist(),
+            strict=True,
+        )
+        chain.watches.extend(_link(capture, bodies, ends, *values) for values in columns)
+        scope = scopes[navigation]
         _check_start(capture, chain, scope)
         _check_handovers(chain)
         _find_relists(chain, scope, settings)
@@ -41,18 +57,23 @@ def find_chains(
     return chains
 
 
-def _link(capture: Capture, row: dict[str, object], ends: dict[int, datetime | None]) -> WatchLink:
-    index = int(row["index"])  # type: ignore[call-overload]
-    multiplexed = bool(row.get("multiplexed"))
-    events = WatchEvents() if multiplexed else watch_events(capture, index, bool(row.get("websocket")))
-    status = as_int(row.get("status"))
+# What a link reads of each watch.
+_LINK_COLUMNS = ("navigation", "key", "index", "started", "ended_by", "resource_version", "timeout_seconds", "status",
+                 "websocket", "multiplexed")  # fmt: skip
+
+
+def _link(capture: Capture, bodies: Mapping[int, Body], ends: dict[int, datetime | None], index: int,
+          started: datetime | None,
+          ended_by: object, resource_version: str | None, timeout_seconds: int | None, status: int | None,
+          websocket: bool, multiplexed: bool) -> WatchLink:  # fmt: skip
+    events = WatchEvents() if multiplexed else watch_events(capture, index, websocket, bodies=bodies)
     return WatchLink(
         index=index,
-        started=as_datetime(row.get("started")),
+        started=started,
         ended=ends.get(index),  # None where the end is not known (still open, or its writer kept no end)
-        ended_by=one_of(row.get("ended_by") or "complete", ENDED_BY),
-        resource_version=as_text(row.get("resource_version")),
-        timeout_seconds=as_int(row.get("timeout_seconds")),
+        ended_by=one_of(ended_by if isinstance(ended_by, str) and ended_by else "complete", ENDED_BY),
+        resource_version=resource_version,
+        timeout_seconds=timeout_seconds,
         events=dict(events.counts) if events.has_body else None,
         last_resource_version=events.last_resource_version,
         first_event=events.first_event,

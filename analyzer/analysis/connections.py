@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
+from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, rows_of
 from analyzer.settings import Settings
 from analyzer.summary import Connection, HostConcurrency, HostReuse, NavigationReuse, Saturation, Stream
@@ -35,18 +37,18 @@ class _Open:
 
 def assign_connections(frame: pd.DataFrame) -> pd.Series:
     """Per row, the connection id (the writer's, or `inferred:host:port#n`)."""
+    explicit = (
+        frame["connection_id"].astype("object").where(frame["connection_id"].notna() & (frame["connection_id"] != ""))
+    )
+    unknown = frame[explicit.isna()]
+    if unknown.empty:
+        return explicit
     ids: dict[int, str] = {}
     groups: dict[tuple[Any, ...], list[_Open]] = defaultdict(list)
-    counter = 0
-    for row in rows_of(frame.sort_values(["started", "index"])):
-        explicit = as_text(row.get("connection_id"))
-        if explicit is not None:
-            ids[row["index"]] = explicit
-            continue
+    for serial, row in enumerate(rows_of(unknown.sort_values(["started", "index"])), start=1):
         key = (as_text(row.get("host")), as_int(row.get("port")), _family(row.get("http_version")))
-        counter += 1
-        ids[row["index"]] = _infer(groups[key], row, key, counter)
-    return frame["index"].map(ids)
+        ids[row["index"]] = _infer(groups[key], row, key, serial)
+    return explicit.where(explicit.notna(), frame["index"].map(ids))
 
 
 def _infer(pool: list[_Open], row: Row, key: tuple[Any, ...], serial: int) -> str:
@@ -72,30 +74,40 @@ def _infer(pool: list[_Open], row: Row, key: tuple[Any, ...], serial: int) -> st
 def build_connections(frame: pd.DataFrame, connection_of: pd.Series, navigation_of: pd.Series,
                       streams: Sequence[Stream]) -> list[Connection]:  # fmt: skip
     """One record per connection, in the order they were opened."""
-    long_lived = {s.index for s in streams}
-    grouped: dict[str, list[Row]] = defaultdict(list)
-    table = frame.assign(_connection=connection_of, _navigation=navigation_of)
-    for row in rows_of(table.sort_values(["started", "index"])):
-        grouped[row["_connection"]].append(row)
+    table = (
+        frame[["index", "started", "ended", "host", "http_version"]]
+        .assign(_connection=connection_of, _navigation=navigation_of)
+        .sort_values(["started", "index"])
+    )
+    table = table[table["_connection"].notna()]
+    if table.empty:
+        return []
+    codes, keys = pd.factorize(table["_connection"], sort=False)  # in the order of first use
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    members = np.split(order, bounds)
+    index = table["index"].to_numpy(dtype="int64")
+    navigation = table["_navigation"].to_numpy(dtype="int64")
+    long_lived = np.isin(index, np.fromiter((s.index for s in streams), dtype="int64", count=len(streams)))
+    started, ended = table["started"], table["ended"]
+    last_seen = ended.where(ended.notna(), started).groupby(codes, sort=True).max()
+    protocols = table["http_version"].where(table["http_version"] != "").groupby(codes, sort=True).first()
+    first = table.iloc[[rows[0] for rows in members]]
     connections = []
-    for key, rows in grouped.items():
-        first_nav = int(rows[0]["_navigation"])
-        ends = [
-            e for e in (as_datetime(r.get("ended")) or as_datetime(r.get("started")) for r in rows) if e is not None
-        ]
-        protocols = [p for p in (as_text(r.get("http_version")) for r in rows) if p]
+    for code, (key, rows) in enumerate(zip(keys, members, strict=True)):
+        first_nav = int(navigation[rows[0]])
         connections.append(
             Connection(
                 id=str(key),
                 inferred=str(key).startswith("inferred:"),
-                host=as_text(rows[0].get("host")),
-                protocol=protocols[0] if protocols else None,
-                opened_at=as_datetime(rows[0].get("started")),
-                last_used=max(ends) if ends else None,
-                requests=tuple(int(r["index"]) for r in rows),
-                long_lived=tuple(int(r["index"]) for r in rows if int(r["index"]) in long_lived),
+                host=as_text(first["host"].iat[code]),
+                protocol=as_text(protocols.get(code)),
+                opened_at=as_datetime(first["started"].iat[code]),
+                last_used=as_datetime(last_seen.get(code)),
+                requests=tuple(index[rows].tolist()),
+                long_lived=tuple(index[rows][long_lived[rows]].tolist()),
                 navigation=first_nav,
-                reused_by=tuple(sorted({int(r["_navigation"]) for r in rows} - {first_nav})),
+                reused_by=tuple(sorted(set(navigation[rows].tolist()) - {first_nav})),
             )
         )
     return sorted(connections, key=lambda c: (c.opened_at is None, c.opened_at or datetime.min.replace(tzinfo=None)))
@@ -108,7 +120,8 @@ def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, 
     """Per host (`kind` HostReuse, `by` the host column) or per page load (NavigationReuse, `by` the load of
     each row): requests per connection, share on a reused connection, new connections and the handshake time
     they cost (dns + connect, ssl within connect)."""
-    table = frame.assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
+    columns = ["index", "started", "dns", "connect", "ssl", "http_version"]
+    table = frame[columns].assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
     first_use = ~table.duplicated("_connection")
     new = table[first_use]
     results = []
@@ -126,7 +139,7 @@ def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, 
                 new_connections=len(opened),
                 handshake_ms=round(float(opened["dns"].fillna(0).sum() + opened["connect"].fillna(0).sum()), 1),
                 ssl_ms=round(float(opened["ssl"].fillna(0).sum()), 1),
-                protocols=tuple(sorted({p for p in rows["http_version"].dropna().astype(str)})),
+                protocols=tuple(sorted(str(p) for p in rows["http_version"].dropna().unique())),
             )
         )
     return results
@@ -135,15 +148,18 @@ def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, 
 def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_end: datetime | None,
                 streams: Sequence[Stream]) -> list[HostConcurrency]:  # fmt: skip
     """Per host: the most requests and connections open at once, and when."""
-    stream_end = {s.index: (s.ended or capture_end) for s in streams}
+    stream_end = pd.Series({s.index: (s.ended or capture_end) for s in streams}, dtype="object")
+    placed = pd.to_datetime(frame["index"].map(stream_end), utc=True)
+    ends = placed.where(frame["index"].isin(stream_end.index), frame["ended"])
+    by_host: dict[str, list[Connection]] = defaultdict(list)
+    for connection in connections:
+        by_host[connection.host or "(none)"].append(connection)
     results = []
-    for host, rows in frame.groupby(frame["host"].fillna("(none)"), sort=True):
-        spans = [
-            (as_datetime(r["started"]), stream_end.get(int(r["index"]), as_datetime(r["ended"]))) for r in rows_of(rows)
-        ]
-        peak, at = _peak(spans)
-        host_connections = [c for c in connections if (c.host or "(none)") == host]
-        conn_peak, conn_at = _peak((c.opened_at, c.last_used) for c in host_connections)
+    for host, rows in frame[["started"]].assign(_end=ends).groupby(frame["host"].fillna("(none)"), sort=True):
+        peak, at = _peak(moments(rows["started"]), moments(rows["_end"]))
+        host_connections = by_host.get(str(host), [])
+        conn_peak, conn_at = _peak(_moments_of([c.opened_at for c in host_connections]),
+                                   _moments_of([c.last_used for c in host_connections]))  # fmt: skip
         results.append(HostConcurrency(host=str(host), max_open_requests=peak, at=at, max_open_connections=conn_peak,
                                        connections_at=conn_at))  # fmt: skip
     return results
@@ -198,8 +214,9 @@ def _merge(first: Saturation, second: Saturation) -> Saturation:
 
 def _waited_ms(frame: pd.DataFrame) -> dict[int, float]:
     """Per request, the time it spent in the browser's queue (`blocked`, or Chrome's `_blocked_queueing`)."""
-    waited = frame["blocked"].astype("Float64").fillna(0).combine(frame["queueing"].astype("Float64").fillna(0), max)
-    return {int(i): float(w) for i, w in zip(frame["index"], waited, strict=True)}
+    waited = np.maximum(frame["blocked"].astype("float64").fillna(0).to_numpy(),
+                        frame["queueing"].astype("float64").fillna(0).to_numpy())  # fmt: skip
+    return dict(zip(frame["index"].astype("int64").tolist(), waited.tolist(), strict=True))
 
 
 def _intervals_at_or_above(
@@ -237,35 +254,46 @@ def _intervals_at_or_above(
 def _queued(frame: pd.DataFrame, host: str, start: datetime, end: datetime, streams: set[int],
             waited: dict[int, float], settings: Settings) -> tuple[int, ...]:  # fmt: skip
     """Requests to the host (streams included) whose time in the queue overlaps the interval."""
-    queued = []
-    for row in rows_of(frame[frame["host"] == host][["index", "started", "status", "time_ms"]]):
-        began = as_datetime(row["started"])
-        if began is None or began > end:
-            continue
-        wait = waited.get(int(row["index"]), 0.0)
-        left_queue = began + timedelta(milliseconds=wait)
-        # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
-        no_answer = as_int(row["status"]) is None and as_float(row["time_ms"]) is None
-        unfinished = int(row["index"]) not in streams and no_answer
-        if (wait >= settings.queued_min_ms and left_queue >= start) or (unfinished and began >= start):
-            queued.append(int(row["index"]))
-    return tuple(queued)
+    rows = frame.loc[frame["host"] == host, ["index", "started", "status", "time_ms"]]
+    index = rows["index"].to_numpy(dtype="int64")
+    began = moments(rows["started"])
+    wait = np.fromiter((waited.get(i, 0.0) for i in index.tolist()), dtype="float64", count=len(index))
+    left_queue = began + np.round(wait * 1000).astype("timedelta64[us]")
+    start_us, end_us = np.datetime64(_naive(start), "us"), np.datetime64(_naive(end), "us")
+    # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
+    no_answer = (rows["status"].isna() & rows["time_ms"].isna()).to_numpy(dtype=bool)
+    unfinished = ~np.isin(index, list(streams)) & no_answer
+    seen = ~np.isnat(began) & (began <= end_us)
+    chosen = seen & (((wait >= settings.queued_min_ms) & (left_queue >= start_us)) | (unfinished & (began >= start_us)))
+    return tuple(index[chosen].tolist())
 
 
-def _peak(spans: Iterable[tuple[datetime | None, datetime | None]]) -> tuple[int, datetime | None]:
-    events = []
-    for start, end in spans:
-        if start is None:
-            continue
-        events += [(start, 1), (end if end is not None and end >= start else start, -1)]
-    events.sort(key=lambda e: (e[0], -e[1]))
-    current = peak = 0
-    at = None
-    for moment, delta in events:
-        current += delta
-        if current > peak:
-            peak, at = current, moment
-    return peak, at
+def _moments_of(values: list[datetime | None]) -> Moments:
+    return moments(pd.Series(values, dtype="object"))
+
+
+def _naive(moment: datetime) -> datetime:
+    """A moment as naive UTC, as `moments` gives them."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _peak(starts: Moments, ends: Moments) -> tuple[int, datetime | None]:
+    """The most spans open at once, and when that was first reached (a span ending when another starts does
+    not overlap it); a span without a valid end lasts an instant."""
+    keep = ~np.isnat(starts)
+    starts, ends = starts[keep], ends[keep]
+    if not len(starts):
+        return 0, None
+    ends = np.where(np.isnat(ends) | (ends < starts), starts, ends)
+    moment = np.concatenate([starts, ends])
+    delta = np.concatenate([np.ones(len(starts), dtype="int64"), -np.ones(len(ends), dtype="int64")])
+    order = np.lexsort((-delta, moment))  # by moment, starts first
+    running = np.cumsum(delta[order])
+    best = int(np.argmax(running))
+    peak = int(running[best])
+    if peak <= 0:
+        return 0, None
+    return peak, as_datetime(pd.Timestamp(moment[order][best], tz="UTC"))
 
 
 def _family(version: Any) -> str:

@@ -12,10 +12,13 @@ from datetime import datetime
 from functools import cached_property
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.pipeline import Traffic
-from analyzer.analysis.values import as_datetime
+from analyzer.analysis.values import datetimes
 from analyzer.settings import Settings
 from analyzer.summary import SEVERITY_ORDER, Finding, ResourceVerdict, Severity, WatchChain
 from analyzer.wording import plural
@@ -50,7 +53,7 @@ class Evidence:
     def starts(self) -> dict[int, datetime | None]:
         """Request index -> start time, looked up by several rules."""
         frame = self.traffic.frame
-        return {int(i): as_datetime(t) for i, t in zip(frame["index"], frame["started"], strict=True)}
+        return dict(zip(frame["index"].astype("int64").tolist(), datetimes(frame["started"]), strict=True))
 
 
 # Rules whose advice differs per resource stay one finding per resource and load; the others are grouped.
@@ -274,8 +277,8 @@ def _duplicates(e: Evidence) -> list[Finding]:
     reads = e.accesses[e.accesses["verb"].isin(["get", "list"]) & ~e.accesses["multiplexed"].astype(bool)]
     reads = reads[~reads["index"].isin(list(e.relists))]  # a relist storm is its own finding
     for (navigation, _url), group in reads.groupby(["navigation", "url"], sort=True):
-        times = [(as_datetime(t), int(i)) for t, i in zip(group["started"], group["index"], strict=True)]
-        burst = _burst([(t, i) for t, i in times if t is not None], 2, e.settings.duplicate_window_s)
+        burst = _burst_of(moments(group["started"]), group["index"].to_numpy(dtype="int64"), 2,
+                          e.settings.duplicate_window_s)  # fmt: skip
         if burst:
             key = str(group["key"].iloc[0])
             findings.append(_finding(
@@ -328,16 +331,25 @@ def _navigation_at(traffic: Traffic, moment: datetime) -> int | None:
 
 def _burst(events: Sequence[tuple[datetime, int]], count: int, window_s: float) -> tuple[int, ...]:
     """The largest set of at least `count` events within `window_s`, or ()."""
-    ordered = sorted(events)
-    best: tuple[int, ...] = ()
+    times = moments(pd.Series([t for t, _ in events], dtype="object"))
+    return _burst_of(times, np.array([i for _, i in events], dtype="int64"), count, window_s)
+
+
+def _burst_of(times: Moments, indices: npt.NDArray[np.int64], count: int, window_s: float) -> tuple[int, ...]:
+    """`_burst` of request `indices` started at `times` (NaT: left out), in time then index order."""
+    known = ~np.isnat(times)
+    times, indices = times[known].astype("int64"), indices[known]
+    order = np.lexsort((indices, times))
+    ordered, members = times[order].tolist(), indices[order].tolist()
+    best = (0, 0, 0)  # size, first, last
     start = 0
     for end in range(len(ordered)):
-        while (ordered[end][0] - ordered[start][0]).total_seconds() > window_s:
+        while (ordered[end] - ordered[start]) / 1e6 > window_s:  # microseconds, as timedelta.total_seconds()
             start += 1
-        members = tuple(i for _, i in ordered[start : end + 1])
-        if len(members) >= count and len(members) > len(best):
-            best = members
-    return best
+        size = end - start + 1
+        if size >= count and size > best[0]:
+            best = (size, start, end)
+    return tuple(members[best[1] : best[2] + 1]) if best[0] else ()
 
 
 _RULE_FUNCTIONS: tuple[Callable[[Evidence], list[Finding]], ...] = (

@@ -27,20 +27,23 @@ NO_INITIATORS_NOTE = ("this writer records no initiators (Firefox, Playwright an
 def read_initiators(capture: Capture, accesses: pd.DataFrame, streams: Sequence[Stream]) -> dict[int, Initiator]:
     """The initiators of the Kubernetes and long-lived requests, by request index (read lazily, once each)."""
     indices = sorted({int(i) for i in accesses["index"]} | {s.index for s in streams})
-    found = {index: capture.initiator(index) for index in indices}
-    return {index: initiator for index, initiator in found.items() if initiator is not None}
+    return capture.initiators(indices)
 
 
 def request_labels(initiators: Mapping[int, Initiator], verdicts: Sequence[ResourceVerdict]) -> dict[int, str]:
     """One label per request that has an initiator."""
     mode_of = {i: v.mode for v in verdicts for i in (*v.reads, *v.watches)}
-    modes: dict[str, set[str]] = defaultdict(set)
+    sent: dict[Initiator, list[int]] = defaultdict(list)  # the loader reads each distinct initiator once
     for index, initiator in initiators.items():
+        sent[initiator].append(index)
+    modes: dict[str, set[str]] = defaultdict(set)
+    for initiator, indices in sent.items():
+        used_by = {mode_of.get(index, "") for index in indices}
         for frame in _named(initiator.frames):
-            modes[frame].add(mode_of.get(index, ""))
+            modes[frame] |= used_by
     plumbing = {frame for frame, used_by in modes.items() if len(used_by) > 1}
-    labels = {index: _label(initiator, plumbing) for index, initiator in initiators.items()}
-    return {index: label for index, label in labels.items() if label}
+    labels = {initiator: _label(initiator, plumbing) for initiator in sent}
+    return {index: label for initiator, indices in sent.items() if (label := labels[initiator]) for index in indices}
 
 
 def with_initiators(

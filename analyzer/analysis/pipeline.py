@@ -18,7 +18,8 @@ from analyzer.analysis.connections import (
 )
 from analyzer.analysis.latency import latency_table
 from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, find_navigations
-from analyzer.analysis.streams import find_streams, request_outcomes
+from analyzer.analysis.outcomes import request_outcomes
+from analyzer.analysis.streams import find_streams
 from analyzer.analysis.values import as_datetime
 from analyzer.har.loader import Capture
 from analyzer.k8s.request_table import request_table, to_frame
@@ -166,9 +167,10 @@ def settled_versions(frame: pd.DataFrame) -> pd.Series:
     request still open at the end `HTTP/1.1`, Firefox writes none for one still waiting for its first byte.
     A host whose finished requests all used one multiplexed protocol used it for the others too."""
     versions = frame["http_version"]
-    finished = frame[(frame["ended_by"] == "complete") & versions.notna()]
+    finished = frame.loc[(frame["ended_by"] == "complete") & versions.notna(), ["host", "http_version"]]
     per_host: dict[str, set[str]] = {}
-    for host, version in zip(finished["host"].fillna(""), finished["http_version"], strict=True):
+    pairs = finished.assign(host=finished["host"].fillna("")).drop_duplicates()
+    for host, version in zip(pairs["host"].tolist(), pairs["http_version"].tolist(), strict=True):
         per_host.setdefault(str(host), set()).add(str(version))
     multiplexed = {host: next(iter(v)) for host, v in per_host.items() if len(v) == 1 and v <= _MULTIPLEXED}
     if not multiplexed:

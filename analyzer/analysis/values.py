@@ -1,4 +1,4 @@
-"""Reading single values out of pandas rows: missing values (None, NaN, NaT, pd.NA) become None."""
+"""Reading values out of pandas rows and columns: missing values (None, NaN, NaT, pd.NA) become None."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def is_missing(value: Any) -> bool:
@@ -43,3 +45,35 @@ def rows_of(frame: pd.DataFrame) -> list[Row]:
     columns = list(frame.columns)
     values = [frame[column].tolist() for column in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+# Whole columns as Python lists, for the structs the summary is made of: one conversion per column, not per value.
+
+
+def texts(column: pd.Series) -> list[str | None]:
+    """`as_text` of every value: a non-empty string, else None."""
+    if column.dtype == object:
+        return [v if isinstance(v, str) and v else None for v in column.tolist()]
+    return [v or None for v in pa.array(column, from_pandas=True).to_pylist()]
+
+
+def ints(column: pd.Series) -> list[int | None]:
+    """`as_int` of every value (a number column; a fraction is cut towards zero, as `int()` does)."""
+    values = pa.array(column.astype("float64") if column.dtype == object else column, from_pandas=True)
+    cut: list[int | None] = pc.cast(values, pa.int64(), safe=False).to_pylist()
+    return cut
+
+
+def floats(column: pd.Series) -> list[float | None]:
+    found: list[float | None] = pa.array(column.astype("float64"), from_pandas=True).to_pylist()
+    return found
+
+
+def datetimes(column: pd.Series) -> list[datetime | None]:
+    """`as_datetime` of every value (a datetime column)."""
+    values = pd.to_datetime(column, utc=True)
+    return [None if v is pd.NaT else v for v in values.dt.to_pydatetime().tolist()]
+
+
+def tri_states(column: pd.Series) -> list[bool | None]:
+    return [None if is_missing(v) else bool(v) for v in column.tolist()]

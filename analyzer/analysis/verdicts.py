@@ -16,16 +16,16 @@ watches the collection is still polling, and a one-shot get of an object whose c
 
 from __future__ import annotations
 
-import itertools
 import statistics
-from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.outcomes import moments
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
-from analyzer.analysis.values import as_datetime
 from analyzer.settings import Settings
 from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
 
@@ -61,7 +61,7 @@ def _verdict(
     own = watches_by_key.get(key, ())
     covering = _covering_watches(key, watches_by_key)
     polls = reads[~reads["index"].isin(list(relists))] if own else reads
-    interval, regularity = poll_statistics(list(polls["started"]), settings)
+    interval, regularity = poll_statistics(polls["started"], settings)
     polled = interval is not None
     watched = bool(own)  # a collection's watch is reported beside the verdict (covered_by), never decides it
     mode: Mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
@@ -76,7 +76,7 @@ def _verdict(
         poll_regularity=regularity,
         count=len(rows),
         span_s=None if span_s is None else round(span_s, 3),
-        requests_per_min=_busiest_minute(list(rows["started"])) if span_s is not None and span_s >= 60 else None,
+        requests_per_min=_busiest_minute(rows["started"]) if span_s is not None and span_s >= 60 else None,
         bytes_per_min=round(total_bytes / (span_s / 60), 1) if span_s is not None and span_s >= 60 else None,
         reads=tuple(int(i) for i in reads["index"]),
         watches=tuple(sorted(own)),
@@ -92,12 +92,13 @@ def _covering_watches(key: str, watches_by_key: dict[str, tuple[int, ...]]) -> t
     return tuple(sorted(covering))
 
 
-def poll_statistics(starts: Sequence[object], settings: Settings) -> tuple[float | None, float | None]:
-    """(median gap in seconds, coefficient of variation) when the reads are regular enough to be polling."""
-    moments = sorted(m for m in (as_datetime(s) for s in starts) if m is not None)
+def poll_statistics(starts: pd.Series, settings: Settings) -> tuple[float | None, float | None]:
+    """(median gap in seconds, coefficient of variation) when the reads (their start times) are regular enough
+    to be polling."""
+    moments = _sorted_us(starts)
     if len(moments) < settings.poll_min_reads:
         return None, None
-    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(moments)]
+    gaps = (np.diff(moments) / 1e6).tolist()  # what timedelta.total_seconds() gives
     mean = statistics.fmean(gaps)
     if mean <= 0:
         return None, None
@@ -105,6 +106,12 @@ def poll_statistics(starts: Sequence[object], settings: Settings) -> tuple[float
     if cv > settings.poll_max_cv:
         return None, None
     return round(statistics.median(gaps), 3), round(cv, 3)
+
+
+def _sorted_us(starts: pd.Series) -> npt.NDArray[np.int64]:
+    """Start times as sorted integer microseconds, missing ones left out."""
+    values = moments(starts)
+    return np.sort(values[~np.isnat(values)].astype("int64"))
 
 
 RATE_WINDOW_S = 60.0
@@ -116,12 +123,10 @@ def _span_s(navigation: Navigation, end: datetime | None) -> float | None:
     return max((end - navigation.started).total_seconds(), 0.0)
 
 
-def _busiest_minute(starts: Sequence[object]) -> float:
+def _busiest_minute(starts: pd.Series) -> float:
     """The most requests that started within any 60 s (a load of a few minutes has a burst and a calm)."""
-    moments = sorted(m for m in (as_datetime(s) for s in starts) if m is not None)
-    most, first = 0, 0
-    for last, moment in enumerate(moments):
-        while (moment - moments[first]).total_seconds() >= RATE_WINDOW_S:
-            first += 1
-        most = max(most, last - first + 1)
-    return float(most)
+    moments = _sorted_us(starts)
+    if not len(moments):
+        return 0.0
+    first = np.searchsorted(moments, moments - int(RATE_WINDOW_S * 1e6), side="right")
+    return float(np.max(np.arange(len(moments)) - first + 1))

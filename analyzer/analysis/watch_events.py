@@ -7,6 +7,7 @@ Rancher Steve's `/v1/subscribe` messages).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from analyzer.har.loader import Capture
+from analyzer.model import Body
 
 EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR")
 
@@ -47,8 +49,11 @@ _EVENT = msgspec.json.Decoder(_Event)
 _OBJECT = msgspec.json.Decoder(_Object)
 
 
-def watch_events(capture: Capture, index: int, websocket: bool) -> WatchEvents:
-    """The events of watch request `index` (empty, with has_body False, when the writer kept none)."""
+def watch_events(
+    capture: Capture, index: int, websocket: bool, *, bodies: Mapping[int, Body] | None = None
+) -> WatchEvents:
+    """The events of watch request `index` (empty, with has_body False, when the writer kept none); `bodies`
+    holds the bodies read already (`Capture.bodies`), where an HTTP watch's is looked up instead."""
     result = WatchEvents()
     if websocket:
         for frame in capture.websocket_frames(index):
@@ -57,7 +62,7 @@ def watch_events(capture: Capture, index: int, websocket: bool) -> WatchEvents:
                     result.first_event = frame.time
                 result.has_body = True
         return result
-    body = capture.body(index)
+    body = bodies.get(index) if bodies is not None else capture.body(index)
     text = _text(body.decoded() if body else None)
     if text is None:
         return result

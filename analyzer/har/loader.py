@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import msgspec
 
@@ -83,7 +84,9 @@ class Capture:
 
     def body(self, index: int) -> Body | None:
         """The response body of entry `index` (position as written), or None when the writer kept none."""
-        content = self._lazy(index).response.content
+        return self._body_of(self._lazy(index).response.content)
+
+    def _body_of(self, content: schema.Content) -> Body | None:
         text = raw_text(content.text)
         if text is None and content._file and self._source and self._source.read_member:
             try:
@@ -106,22 +109,42 @@ class Capture:
         """Who sent entry `index`, where its writer recorded it (see `analyzer.har.initiators`)."""
         return read_initiator(self._lazy(index))
 
+    def initiators(self, indices: Sequence[int]) -> dict[int, Initiator]:
+        """`initiator` of many entries, by index (those whose writer recorded one): only their initiator fields
+        decoded, and each distinct initiator read once (a console sends its polls and watches from a few stacks,
+        and the entries that share one share its `Initiator`)."""
+        found: dict[int, Initiator] = {}
+        seen: dict[tuple[object, ...], Initiator | None] = {}
+        for index, fields in zip(indices, self._decode_many(indices, InitiatorFields), strict=True):
+            key = (bytes(fields._initiator), fields._initiator_detail, fields._initiator_type,
+                   fields._initiator_line, fields._initiator_function_name)  # fmt: skip
+            if key not in seen:
+                seen[key] = read_initiator(fields)
+            if (initiator := seen[key]) is not None:
+                found[index] = initiator
+        return found
+
+    def bodies(self, indices: Sequence[int]) -> dict[int, Body]:
+        """`body` of many entries, by index (those whose writer kept one): only their response content decoded."""
+        found: dict[int, Body] = {}
+        for index, entry in zip(indices, self._decode_many(indices, _LazyResponse), strict=True):
+            if (body := self._body_of(entry.response.content)) is not None:
+                found[index] = body
+        return found
+
+    def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> list[_T]:
+        """The entries `indices` decoded as `kind`, which holds only what is asked for (the rest of each span is
+        skipped, not built; joining the spans into one array to decode them in one call costs more: the copy)."""
+        spans = self._spans()
+        return [_decode_entry(spans[i], kind) for i in indices]
+
     def websocket_frames(self, index: int) -> list[WebSocketFrame]:
         from analyzer.har.frames import to_frames
 
         return to_frames(self._lazy(index)._webSocketMessages or [])
 
     def _lazy(self, index: int) -> _Lazy:
-        raw = self._spans()[index]
-        try:
-            return _LAZY.decode(raw)
-        except (msgspec.ValidationError, RecursionError):  # nested past msgspec's depth: as good as unreadable
-            return _Lazy()
-        except msgspec.DecodeError:  # bytes that are not UTF-8 (the loader warned): read with U+FFFD
-            try:
-                return _LAZY.decode(bytes(raw).decode("utf-8", "replace").encode())
-            except (msgspec.DecodeError, RecursionError):
-                return _Lazy()
+        return _decode_entry(self._spans()[index], _Lazy)
 
     def _spans(self) -> list[msgspec.Raw]:
         """Each entry's span in the capture, found on the first body or header asked for (the fast path
@@ -135,7 +158,34 @@ class Capture:
         return self._raws
 
 
-_LAZY = msgspec.json.Decoder(_Lazy, strict=False)
+class _LazyContent(msgspec.Struct, gc=False):
+    content: schema.Content = msgspec.field(default_factory=schema.Content)
+
+
+class _LazyResponse(msgspec.Struct, gc=False):
+    """An entry's response content alone (`Capture.bodies`)."""
+
+    response: _LazyContent = msgspec.field(default_factory=_LazyContent)
+
+
+_T = TypeVar("_T", _Lazy, InitiatorFields, _LazyResponse)
+_KINDS = (_Lazy, InitiatorFields, _LazyResponse)
+_ONE: dict[type[Any], msgspec.json.Decoder[Any]] = {kind: msgspec.json.Decoder(kind, strict=False) for kind in _KINDS}
+
+
+def _decode_entry(raw: msgspec.Raw, kind: type[_T]) -> _T:
+    """One entry's span as `kind`: `kind()` (nothing known) where it cannot be read."""
+    try:
+        decoded: _T = _ONE[kind].decode(raw)
+        return decoded
+    except (msgspec.ValidationError, RecursionError):  # nested past msgspec's depth: as good as unreadable
+        return kind()
+    except msgspec.DecodeError:  # bytes that are not UTF-8 (the loader warned): read with U+FFFD
+        try:
+            decoded = _ONE[kind].decode(bytes(raw).decode("utf-8", "replace").encode())
+            return decoded
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return kind()
 
 
 def load_capture(
