@@ -417,6 +417,17 @@ class Totals(msgspec.Struct, frozen=True):
     cost: Cost
 
 
+class OtherRequests(msgspec.Struct, frozen=True):
+    """Requests `Summary.requests` leaves out, counted by host and type: neither Kubernetes nor long-lived, no
+    finding names them and they load no page (scripts, styles, images, other APIs). The whole table is
+    `requests.parquet` (`har-analyzer requests`)."""
+
+    host: str | None
+    type: str | None  # the writer's resource type: script, stylesheet, image, fetch, ... (None: not written)
+    requests: int
+    transfer_size: int  # bytes on the wire, where the writer kept them
+
+
 class UnknownPrefix(msgspec.Struct, frozen=True):
     """Requests that look like the Kubernetes API under a path no known or configured prefix reads."""
 
@@ -432,7 +443,7 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     generator: Generator
     capture: CaptureInfo
     navigations: tuple[Navigation, ...]
-    requests: tuple[Request, ...]
+    requests: tuple[Request, ...]  # by index: Kubernetes, long-lived, page-load and cited ones (`other_requests`)
     connections: tuple[Connection, ...]
     streams: tuple[Stream, ...]
     watch_chains: tuple[WatchChain, ...]
@@ -441,6 +452,9 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     notes: tuple[str, ...] = ()
     traffic: TrafficFacts  # last, so that the keys before it keep their order in analysis.json
     unknown_prefixes: tuple[UnknownPrefix, ...] = ()  # found by `analyzer.k8s.discovery` (none under --prefix auto)
+    # The requests `requests` leaves out, counted by host and type (a big capture stays usable: its full table
+    # is requests.parquet); `requests` keeps the Kubernetes, long-lived and page-load ones and every one cited.
+    other_requests: tuple[OtherRequests, ...] = ()
 
     def load(self, index: int | None) -> Navigation | None:
         """The page load of that index, if any."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 import pandas as pd
@@ -23,6 +23,7 @@ from analyzer.summary import (
     Latency,
     LoadCost,
     Navigation,
+    OtherRequests,
     Request,
     ResourceVerdict,
     Summary,
@@ -52,6 +53,7 @@ def summarize(
     """The summary every view and the gate read; `users` adds the load N open pages would put on the API;
     `initiators` (by request index) go on the requests."""
     initiators = initiators or {}
+    kept = _kept(traffic, findings)
     navigations = tuple(
         _with_resources(n, [v for v in verdicts if v.navigation == n.index]) for n in traffic.navigations
     )
@@ -59,7 +61,7 @@ def summarize(
         generator=Generator(version=__version__),
         capture=_capture(traffic),
         navigations=navigations,
-        requests=_requests(traffic, accesses, initiators),
+        requests=_requests(kept, traffic, accesses, initiators),
         connections=tuple(traffic.connections),
         streams=tuple(traffic.streams),
         watch_chains=tuple(chains),
@@ -73,6 +75,7 @@ def summarize(
             concurrency=tuple(traffic.concurrency),
             host_latency=tuple(traffic.latency),
         ),
+        other_requests=_other_requests(traffic.frame[~kept]),
     )
 
 
@@ -101,9 +104,38 @@ _REQUEST_COLUMNS = ("index", "k8s", "ended_by", "connection", "time_ms", "starte
                     "navigation", "long_lived", "aborted_by_navigation", "http_version", "transfer_size")  # fmt: skip
 
 
-def _requests(traffic: Traffic, accesses: pd.DataFrame, initiators: Mapping[int, Initiator]) -> tuple[Request, ...]:
-    """Every request, column by column (`Request`'s fields in order), then made into structs in one pass."""
-    frame = traffic.frame[list(_REQUEST_COLUMNS)]
+def _kept(traffic: Traffic, findings: Sequence[Finding]) -> pd.Series:
+    """Per row of the request table, whether `Summary.requests` holds it: a Kubernetes request, a long-lived one,
+    a page's document, or one that a finding, a saturation or a page load names."""
+    frame = traffic.frame
+    cited = {i for f in findings for i in f.evidence}
+    cited |= {i for s in traffic.saturations for i in (*s.streams, *s.queued)}
+    cited |= {n.document for n in traffic.navigations if n.document is not None}
+    return (
+        frame["k8s"].fillna(False).astype(bool)
+        | frame["long_lived"].fillna(False).astype(bool)
+        | (frame["resource_type"] == "document").fillna(False).astype(bool)
+        | frame["index"].isin(list(cited))
+    )
+
+
+def _other_requests(rest: pd.DataFrame) -> tuple[OtherRequests, ...]:
+    """The requests left out, counted by host and type."""
+    if rest.empty:
+        return ()
+    sizes = rest["transfer_size"].astype("Float64").fillna(0)
+    counted = sizes.groupby([rest["host"].fillna(""), rest["resource_type"].fillna("")], sort=True).agg(["size", "sum"])
+    return tuple(
+        OtherRequests(host=host or None, type=kind or None, requests=int(count), transfer_size=int(total))
+        for (host, kind), count, total in zip(counted.index, counted["size"], counted["sum"], strict=True)
+    )
+
+
+def _requests(
+    kept: pd.Series, traffic: Traffic, accesses: pd.DataFrame, initiators: Mapping[int, Initiator]
+) -> tuple[Request, ...]:
+    """The requests `_kept` chose, column by column (`Request`'s fields in order), made into structs in one pass."""
+    frame = traffic.frame.loc[kept, list(_REQUEST_COLUMNS)]
     if not frame["index"].is_monotonic_increasing:
         frame = frame.sort_values("index")
     index = frame["index"].astype("int64").tolist()

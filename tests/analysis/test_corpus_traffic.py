@@ -127,3 +127,22 @@ def test_every_corpus_file_analyzes_to_a_valid_report(name: str) -> None:
     assert decode_summary(document) == result.summary, "analysis.json reads back into the same summary"
     if payload["summary"]["kubernetes_requests"] == 0:
         assert result.findings == [], "no finding fires on a capture without Kubernetes traffic"
+    _assert_requests_kept_or_counted(result)
+
+
+def _assert_requests_kept_or_counted(result: Analysis) -> None:
+    """`requests[]` holds every Kubernetes, long-lived and page-load request and every one a finding, a stream, a
+    saturation or a page load names; the others are counted by host and type, none lost."""
+    summary = result.summary
+    kept = {r.index for r in summary.requests}
+    assert len(kept) + sum(o.requests for o in summary.other_requests) == summary.capture.entries
+    named = {i for f in summary.findings for i in f.evidence} | {s.index for s in summary.streams}
+    named |= {i for s in summary.traffic.saturations for i in (*s.streams, *s.queued)}
+    named |= {n.document for n in summary.navigations if n.document is not None}
+    assert named <= kept
+    frame = result.traffic.frame
+    assert set(frame.loc[frame["k8s"].fillna(False).astype(bool), "index"]) <= kept
+    left_out = frame[~frame["index"].isin(list(kept))]
+    assert not left_out["long_lived"].any() and not (left_out["resource_type"] == "document").any()
+    pairs = [(o.host, o.type) for o in summary.other_requests]
+    assert len(pairs) == len(set(pairs)), "one count per host and type"
