@@ -12,7 +12,11 @@ then escape (so that a cut never splits an escape).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from functools import cache
+from itertools import chain
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import msgspec
@@ -125,6 +129,8 @@ def _cut(value: Any, limit: int) -> Any:
                 changed[name] = new
         return msgspec.structs.replace(value, **changed) if changed else value
     if isinstance(value, tuple | list):
+        if not _holds_long_text(value, limit):
+            return value
         items = [_cut(item, limit) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
@@ -135,6 +141,34 @@ def _cut(value: Any, limit: int) -> Any:
             return value
         return dict(pairs)
     return value
+
+
+def _holds_long_text(items: Iterable[Any], limit: int) -> bool:
+    """Whether a string past `limit` is anywhere in `items`, checked a kind of value at a time with C-level
+    builtins (a summary holds tens of thousands of requests and watch links: walking them one by one costs
+    seconds): strings by their longest, each Struct class a field at a time across its instances, containers'
+    contents together."""
+    values = [item for item in items if item is not None]
+    kinds = set(map(type, values))
+    if len(kinds) > 1:
+        return any(_holds_long_text([v for v in values if type(v) is kind], limit) for kind in kinds)
+    if not kinds:
+        return False
+    kind = kinds.pop()
+    if kind is str:
+        return max(map(len, values)) > limit
+    if issubclass(kind, msgspec.Struct):
+        return any(_holds_long_text(map(attrgetter(name), values), limit) for name in _text_fields(kind))
+    if issubclass(kind, dict):
+        return _holds_long_text(chain.from_iterable(values), limit) or _holds_long_text(
+            chain.from_iterable(map(dict.values, values)), limit
+        )
+    if issubclass(kind, tuple | list):
+        return _holds_long_text(chain.from_iterable(values), limit)
+    return not issubclass(kind, _NO_TEXT)  # a kind this does not know is walked
+
+
+_NO_TEXT = (int, float, datetime, date, timedelta)  # bool is an int
 
 
 @cache

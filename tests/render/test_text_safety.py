@@ -148,3 +148,32 @@ def test_cut_strings_reaches_every_string_and_keeps_what_is_short() -> None:
                         warnings=("w" * 10 + "…[cut 1 characters]",))
         ]
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["url", "frame", "shared-frame", "events-key", "none"])
+def test_cut_strings_finds_one_long_string_among_many_structs(where: str) -> None:
+    # Many structs are checked a field at a time (`_holds_long_text`): one long value anywhere in them is cut,
+    # and where none is long the very same tuple comes back.
+    from analyzer.summary import Initiator, WatchLink
+
+    shared = Initiator(type="script", url="a.js", line=1, frames=("f" * 30 if where == "shared-frame" else "f",))
+    requests = (
+        *(Initiator(type="script", url="u" * (30 if where == "url" and i == 500 else 5), line=i,
+                    frames=("g" * (30 if where == "frame" and i == 7 else 5),)) for i in range(1000)),
+        shared,
+        shared,
+    )  # fmt: skip
+    links = tuple(
+        WatchLink(index=i, started=None, ended=None, ended_by="complete", resource_version="1", timeout_seconds=None,
+                  events={("K" * 30 if where == "events-key" and i == 3 else "ADDED"): 1}, last_resource_version=None,
+                  first_event=None)
+        for i in range(1000)
+    )  # fmt: skip
+    cut = cut_strings((requests, links), 10)
+    if where == "none":
+        assert cut[0] is requests and cut[1] is links
+        return
+    strings = [r.url or "" for r in cut[0]] + [f for r in cut[0] for f in r.frames]
+    strings += [k for w in cut[1] for k in (w.events or {})]
+    assert max(map(len, strings)) <= 10 + len("…[cut 20 characters]")
+    assert sum("…[cut 20 characters]" in s for s in strings) == (2 if where == "shared-frame" else 1)
