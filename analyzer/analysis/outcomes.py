@@ -34,6 +34,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +55,10 @@ _NAT = np.datetime64("NaT", "us")
 
 def moments(column: pd.Series) -> Moments:
     """A datetime column as naive UTC `datetime64[us]` (NaT where missing), for numpy comparisons."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):  # the request table's: its integers are UTC already
+        array: Any = column.array
+        found: Moments = array.asi8.view(f"datetime64[{array.unit}]").astype("datetime64[us]")
+        return found
     values = pd.to_datetime(column, utc=True)
     return values.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
 

@@ -36,9 +36,10 @@ def find_verdicts(
     """One verdict per page load and resource key, ordered by load then key; `relists` (the reads that answered
     an expired or failed watch, `analysis.chains`) are part of watching and never make it polling."""
     verdicts = []
+    by_load = dict(iter(accesses.groupby("navigation", sort=False)))
     for navigation in traffic.navigations:
-        rows = accesses[accesses["navigation"] == navigation.index]
-        if rows.empty:
+        rows = by_load.get(navigation.index)
+        if rows is None or rows.empty:
             continue
         span_s = _span_s(navigation, traffic.navigation_end(navigation.index))
         watching = rows[rows["verb"] == "watch"].groupby("key")
