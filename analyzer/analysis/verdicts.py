@@ -17,17 +17,49 @@ watches the collection is still polling, and a one-shot get of an object whose c
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.outcomes import moments
+from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.settings import Settings
 from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
+
+Positions = npt.NDArray[np.intp]  # rows of the access table
+
+
+@dataclass(frozen=True)
+class _Accesses:
+    """The access table's columns as numpy arrays, read once: a verdict picks its rows by position."""
+
+    verb: npt.NDArray[np.object_]
+    index: npt.NDArray[np.int64]
+    started: Moments
+    bytes: npt.NDArray[np.float64]
+    is_read: npt.NDArray[np.bool_]
+    is_watch: npt.NDArray[np.bool_]
+    is_relist: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, accesses: pd.DataFrame, relists: frozenset[int]) -> _Accesses:
+        verb = accesses["verb"].to_numpy(dtype=object)
+        index = accesses["index"].to_numpy(dtype="int64")
+        return cls(
+            verb=verb,
+            index=index,
+            started=moments(accesses["started"]),
+            bytes=np.asarray(accesses["bytes"].astype("Float64").fillna(0).to_numpy(dtype="float64"), dtype=np.float64),
+            is_read=np.isin(verb, list(READ_VERBS)),
+            is_watch=verb == "watch",
+            is_relist=np.isin(index, list(relists)),
+        )
 
 
 def find_verdicts(
@@ -35,39 +67,47 @@ def find_verdicts(
 ) -> list[ResourceVerdict]:
     """One verdict per page load and resource key, ordered by load then key; `relists` (the reads that answered
     an expired or failed watch, `analysis.chains`) are part of watching and never make it polling."""
+    table = _Accesses.of(accesses, relists)
+    by_load: dict[int, dict[str, Positions]] = defaultdict(dict)
+    groups: dict[Any, Positions] = accesses.groupby(["navigation", "key"], sort=True).indices  # type: ignore[assignment]
+    for (navigation, key), positions in groups.items():
+        by_load[int(navigation)][str(key)] = positions
     verdicts = []
-    by_load = dict(iter(accesses.groupby("navigation", sort=False)))
     for navigation in traffic.navigations:
-        rows = by_load.get(navigation.index)
-        if rows is None or rows.empty:
+        keys = by_load.get(navigation.index)
+        if not keys:
             continue
         span_s = _span_s(navigation, traffic.navigation_end(navigation.index))
-        watching = rows[rows["verb"] == "watch"].groupby("key")
-        watches_by_key = {str(key): tuple(int(i) for i in group["index"]) for key, group in watching}
-        for key, group in rows.groupby("key", sort=True):
-            verdicts.append(_verdict(navigation.index, str(key), group, watches_by_key, span_s, settings, relists))
+        watches_by_key = {
+            key: tuple(table.index[rows[table.is_watch[rows]]].tolist())
+            for key, rows in keys.items()
+            if table.is_watch[rows].any()
+        }
+        for key in sorted(keys):
+            verdicts.append(_verdict(navigation.index, key, keys[key], table, watches_by_key, span_s, settings))
     return verdicts
 
 
 def _verdict(
     navigation: int,
     key: str,
-    rows: pd.DataFrame,
+    rows: Positions,
+    table: _Accesses,
     watches_by_key: dict[str, tuple[int, ...]],
     span_s: float | None,
     settings: Settings,
-    relists: frozenset[int],
 ) -> ResourceVerdict:
-    reads = rows[rows["verb"].isin(list(READ_VERBS))]
+    reads = rows[table.is_read[rows]]
     own = watches_by_key.get(key, ())
     covering = _covering_watches(key, watches_by_key)
-    polls = reads[~reads["index"].isin(list(relists))] if own else reads
-    interval, regularity = poll_statistics(polls["started"], settings)
+    polls = reads[~table.is_relist[reads]] if own else reads
+    interval, regularity = poll_statistics(table.started[polls], settings)
     polled = interval is not None
     watched = bool(own)  # a collection's watch is reported beside the verdict (covered_by), never decides it
     mode: Mode = "watch+poll" if watched and polled else "watch" if watched else "poll" if polled else "once"
-    counts: dict[AccessVerb, int] = {verb: int((rows["verb"] == verb).sum()) for verb in ACCESS_VERBS}
-    total_bytes = float(rows["bytes"].astype("Float64").fillna(0).sum())
+    verbs = table.verb[rows]
+    counts: dict[AccessVerb, int] = {verb: int((verbs == verb).sum()) for verb in ACCESS_VERBS}
+    total_bytes = float(table.bytes[rows].sum())
     return ResourceVerdict(
         navigation=navigation,
         key=key,
@@ -77,9 +117,9 @@ def _verdict(
         poll_regularity=regularity,
         count=len(rows),
         span_s=None if span_s is None else round(span_s, 3),
-        requests_per_min=_busiest_minute(rows["started"]) if span_s is not None and span_s >= 60 else None,
+        requests_per_min=_busiest_minute(table.started[rows]) if span_s is not None and span_s >= 60 else None,
         bytes_per_min=round(total_bytes / (span_s / 60), 1) if span_s is not None and span_s >= 60 else None,
-        reads=tuple(int(i) for i in reads["index"]),
+        reads=tuple(table.index[reads].tolist()),
         watches=tuple(sorted(own)),
         covered_by=covering,
     )
@@ -93,7 +133,7 @@ def _covering_watches(key: str, watches_by_key: dict[str, tuple[int, ...]]) -> t
     return tuple(sorted(covering))
 
 
-def poll_statistics(starts: pd.Series, settings: Settings) -> tuple[float | None, float | None]:
+def poll_statistics(starts: Moments | pd.Series, settings: Settings) -> tuple[float | None, float | None]:
     """(median gap in seconds, coefficient of variation) when the reads (their start times) are regular enough
     to be polling."""
     moments = _sorted_us(starts)
@@ -109,9 +149,9 @@ def poll_statistics(starts: pd.Series, settings: Settings) -> tuple[float | None
     return round(statistics.median(gaps), 3), round(cv, 3)
 
 
-def _sorted_us(starts: pd.Series) -> npt.NDArray[np.int64]:
+def _sorted_us(starts: Moments | pd.Series) -> npt.NDArray[np.int64]:
     """Start times as sorted integer microseconds, missing ones left out."""
-    values = moments(starts)
+    values = starts if isinstance(starts, np.ndarray) else moments(starts)
     return np.sort(values[~np.isnat(values)].astype("int64"))
 
 
@@ -124,7 +164,7 @@ def _span_s(navigation: Navigation, end: datetime | None) -> float | None:
     return max((end - navigation.started).total_seconds(), 0.0)
 
 
-def _busiest_minute(starts: pd.Series) -> float:
+def _busiest_minute(starts: Moments | pd.Series) -> float:
     """The most requests that started within any 60 s (a load of a few minutes has a burst and a calm)."""
     moments = _sorted_us(starts)
     if not len(moments):
