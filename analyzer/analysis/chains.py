@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import datetimes, ints, texts
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
@@ -30,7 +35,7 @@ def find_chains(
     chains = []
     ends = {s.index: s.ended for s in streams}
     watches = accesses.loc[accesses["verb"] == "watch", list(_LINK_COLUMNS)]
-    scopes: dict[object, pd.DataFrame] = dict(iter(accesses.groupby("navigation", sort=False)))
+    reads = _Reads.of(accesses)
     # the bodies of the HTTP watches, read in one pass (a websocket's events are its frames)
     http = ~watches["websocket"].fillna(False).astype(bool) & ~watches["multiplexed"].fillna(False).astype(bool)
     bodies = capture.bodies(watches.loc[http, "index"].astype("int64").tolist())
@@ -49,10 +54,9 @@ def find_chains(
             strict=True,
         )
         chain.watches.extend(_link(capture, bodies, ends, *values) for values in columns)
-        scope = scopes[navigation]
-        _check_start(capture, chain, scope)
+        _check_start(capture, chain, reads)
         _check_handovers(chain)
-        _find_relists(chain, scope, settings)
+        _find_relists(chain, reads, settings)
         chains.append(chain)
     return chains
 
@@ -81,15 +85,46 @@ def _link(capture: Capture, bodies: Mapping[int, Body], ends: dict[int, datetime
     )
 
 
-def _check_start(capture: Capture, chain: WatchChain, scope: pd.DataFrame) -> None:
+@dataclass(frozen=True)
+class _Reads:
+    """The gets and lists of the access table by page load and key (positions in its order: by start), with
+    their columns as numpy arrays."""
+
+    groups: dict[tuple[int, str], npt.NDArray[np.intp]]
+    verb: npt.NDArray[np.object_]
+    index: npt.NDArray[np.int64]
+    started: Moments
+
+    @classmethod
+    def of(cls, accesses: pd.DataFrame) -> _Reads:
+        grouped: dict[Any, npt.NDArray[np.intp]] = accesses.groupby(["navigation", "key"]).indices  # type: ignore[assignment]
+        return cls(
+            groups={(int(navigation), str(key)): rows for (navigation, key), rows in grouped.items()},
+            verb=accesses["verb"].to_numpy(dtype=object),
+            index=accesses["index"].to_numpy(dtype="int64"),
+            started=moments(accesses["started"]),
+        )
+
+    def of_chain(self, chain: WatchChain, verbs: frozenset[str]) -> npt.NDArray[np.intp]:
+        """Positions of the reads (`verbs`) of the chain's key and its collection's, in its load, in order."""
+        keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
+        found = [self.groups[(chain.navigation, k)] for k in keys if (chain.navigation, k) in self.groups]
+        rows = np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp)
+        return rows[np.isin(self.verb[rows], list(verbs))]
+
+
+def _moment(value: datetime) -> np.datetime64:
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "us")
+
+
+def _check_start(capture: Capture, chain: WatchChain, table: _Reads) -> None:
     first = chain.watches[0]
-    keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
-    reads = scope[scope["verb"].isin(list(READ_VERBS)) & scope["key"].isin(list(keys))]
+    reads = table.of_chain(chain, READ_VERBS)
     if first.started is not None:
-        reads = reads[pd.to_datetime(reads["started"], utc=True) <= pd.Timestamp(first.started)]
-    if reads.empty:
+        reads = reads[table.started[reads] <= _moment(first.started)]
+    if not len(reads):
         return
-    chain.preceding_read = int(reads.iloc[-1]["index"])
+    chain.preceding_read = int(table.index[reads[-1]])
     chain.read_resource_version = read_resource_version(capture, chain.preceding_read)
     if chain.read_resource_version is not None:
         chain.started_from_read = first.resource_version == chain.read_resource_version
@@ -105,13 +140,13 @@ def _check_handovers(chain: WatchChain) -> None:
             link.resumed = link.resource_version == expected
 
 
-def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: Settings) -> None:
+def _find_relists(chain: WatchChain, table: _Reads, settings: Settings) -> None:
     """The re-list that followed each failed or expired watch. Where the writer kept no body (chrome-har), a
     410 Gone is not visible: a watch that ended early and was answered by a re-list before the next watch
     is the client meeting one (`expiry_inferred`), not a server closing it early."""
-    keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
-    lists = scope[(scope["verb"] == "list") & scope["key"].isin(list(keys))]
-    starts = pd.to_datetime(lists["started"], utc=True)
+    lists = table.of_chain(chain, frozenset({"list"}))
+    starts = table.started[lists]
+    after = np.timedelta64(timedelta(seconds=settings.relist_after_s))
     following_watch = [link.started for link in chain.watches[1:]] + [None]
     for link, next_watch in zip(chain.watches, following_watch, strict=True):
         failed = link.expired or link.ended_by == "error"
@@ -120,14 +155,12 @@ def _find_relists(chain: WatchChain, scope: pd.DataFrame, settings: Settings) ->
         if not (failed or unexplained) or moment is None or link.started is None:
             continue
         # after the watch began (an expired watch may end in the same millisecond the re-list starts)
-        window = (starts > pd.Timestamp(link.started)) & (
-            starts <= pd.Timestamp(moment) + timedelta(seconds=settings.relist_after_s)
-        )
+        window = (starts > _moment(link.started)) & (starts <= _moment(moment) + after)
         if unexplained and next_watch is not None:
-            window &= starts <= pd.Timestamp(next_watch)
+            window &= starts <= _moment(next_watch)
         following = lists[window]
-        if not following.empty:
-            link.relist = int(following.iloc[0]["index"])
+        if len(following):
+            link.relist = int(table.index[following[0]])
             link.expiry_inferred = unexplained
 
 
