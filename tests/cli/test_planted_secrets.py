@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -53,20 +54,28 @@ def _capture(tmp_path: Path) -> Path:
     secret = {"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "db", "resourceVersion": "7"},
               "data": {"password": PLANTED["secret data"]}}  # fmt: skip
     poll = f"{PODS}/web?state={JWT}&access%5Ftoken={PLANTED['percent-encoded name']}"
+    polled: dict[str, Any] = {
+        "request.headers": headers,
+        "pageref": "page_1",
+        "response.headers": [{"name": "Set-Cookie2", "value": f"s={PLANTED['set-cookie2']}"}],
+    }
+    secret_read: dict[str, Any] = {
+        "response.content.text": json.dumps(secret),
+        "pageref": "page_1",
+        "response.headers": [{"name": "Location", "value": LOCATION}],
+    }
+    socket: dict[str, Any] = {
+        "_resourceType": "websocket",
+        "pageref": "page_1",
+        "request.headers": [{"name": "Sec-WebSocket-Protocol", "value": PROTOCOLS}],
+    }
     entries = [
         document(f"https://user:{PLANTED['userinfo']}@{GATEWAY}/console#access_token={PLANTED['fragment']}", 0.0,
                  **{"request.headers": headers, "pageref": "page_1"}),
-        *(request(poll, 1.0 + 5 * i, **{"request.headers": headers, "pageref": "page_1",
-                                         "response.headers": [{"name": "Set-Cookie2",
-                                                               "value": f"s={PLANTED['set-cookie2']}"}]})
-          for i in range(4)),
-        request(f"{PODS}/web/secrets/{OPENSHIFT}", 2.0, **{"pageref": "page_1"}),
-        request(f"https://{GATEWAY}/api/v1/namespaces/testhl/secrets/db", 3.0,
-                **{"response.content.text": json.dumps(secret), "pageref": "page_1",
-                   "response.headers": [{"name": "Location", "value": LOCATION}]}),
-        request(f"wss://{GATEWAY}/api/v1/namespaces/testhl/pods?watch=true", 4.0, 30_000.0,
-                **{"_resourceType": "websocket", "pageref": "page_1",
-                   "request.headers": [{"name": "Sec-WebSocket-Protocol", "value": PROTOCOLS}]}),
+        *(request(poll, 1.0 + 5 * i, **polled) for i in range(4)),
+        request(f"{PODS}/web/secrets/{OPENSHIFT}", 2.0, pageref="page_1"),
+        request(f"https://{GATEWAY}/api/v1/namespaces/testhl/secrets/db", 3.0, **secret_read),
+        request(f"wss://{GATEWAY}/api/v1/namespaces/testhl/pods?watch=true", 4.0, 30_000.0, **socket),
     ]  # fmt: skip
     title = f"console#access_token={PLANTED['fragment']}"
     har = make_har(entries, pages=[{"id": "page_1", "title": title, "startedDateTime": "2026-11-01T10:00:00.000Z",
