@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.outcomes import Moments, moments
@@ -119,27 +120,32 @@ _Reuse = TypeVar("_Reuse", HostReuse, NavigationReuse)
 def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, kind: type[_Reuse]) -> list[_Reuse]:
     """Per host (`kind` HostReuse, `by` the host column) or per page load (NavigationReuse, `by` the load of
     each row): requests per connection, share on a reused connection, new connections and the handshake time
-    they cost (dns + connect, ssl within connect)."""
+    they cost (dns + connect, ssl within connect). Each group's rows are picked by position in numpy columns."""
     columns = ["index", "started", "dns", "connect", "ssl", "http_version"]
     table = frame[columns].assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
-    first_use = ~table.duplicated("_connection")
-    new = table[first_use]
+    first_use = (~table.duplicated("_connection")).to_numpy()
+    connection = table["_connection"].to_numpy(dtype=object)
+    version = table["http_version"].to_numpy(dtype=object)
+    dns, connect, ssl = (table[c].astype("float64").fillna(0).to_numpy() for c in ("dns", "connect", "ssl"))
+    groups: dict[Any, npt.NDArray[np.intp]] = table.groupby("_group", sort=True, dropna=False).indices  # type: ignore[assignment]
+    known = sorted(g for g in groups if not pd.isna(g))
     results = []
-    for group, rows in table.groupby("_group", sort=True, dropna=False):
-        opened = new[new["_group"] == group]
-        connections = rows["_connection"].nunique()
-        label: Any = None if pd.isna(group) else group  # a host (str) or a load (int): groupby gives Python scalars
+    for group in known + [g for g in groups if pd.isna(g)]:  # as groupby orders them: missing last
+        rows = groups[group]
+        opened = rows[first_use[rows]]
+        connections = len({c for c in connection[rows].tolist() if isinstance(c, str)})
+        label: Any = None if pd.isna(group) else group.item() if isinstance(group, np.generic) else group
         results.append(
             kind(
                 label,
                 requests=len(rows),
                 connections=connections,
                 requests_per_connection=round(len(rows) / connections, 2) if connections else None,
-                reused_share=round(float((~first_use[rows.index]).mean()), 3) if len(rows) else None,
+                reused_share=round(float((~first_use[rows]).mean()), 3) if len(rows) else None,
                 new_connections=len(opened),
-                handshake_ms=round(float(opened["dns"].fillna(0).sum() + opened["connect"].fillna(0).sum()), 1),
-                ssl_ms=round(float(opened["ssl"].fillna(0).sum()), 1),
-                protocols=tuple(sorted(str(p) for p in rows["http_version"].dropna().unique())),
+                handshake_ms=round(float(dns[opened].sum() + connect[opened].sum()), 1),
+                ssl_ms=round(float(ssl[opened].sum()), 1),
+                protocols=tuple(sorted({str(v) for v in version[rows].tolist() if isinstance(v, str)})),
             )
         )
     return results
