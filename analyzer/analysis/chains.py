@@ -11,16 +11,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
-from analyzer.analysis.values import datetimes, ints, texts
+from analyzer.analysis.values import Moments, as_moment, datetimes, ints, moments, texts
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
 from analyzer.har.loader import Capture
 from analyzer.model import Body
@@ -113,15 +112,11 @@ class _Reads:
         return rows[np.isin(self.verb[rows], list(verbs))]
 
 
-def _moment(value: datetime) -> np.datetime64:
-    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "us")
-
-
 def _check_start(capture: Capture, chain: WatchChain, table: _Reads) -> None:
     first = chain.watches[0]
     reads = table.of_chain(chain, READ_VERBS)
     if first.started is not None:
-        reads = reads[table.started[reads] <= _moment(first.started)]
+        reads = reads[table.started[reads] <= as_moment(first.started)]
     if not len(reads):
         return
     chain.preceding_read = int(table.index[reads[-1]])
@@ -155,9 +150,9 @@ def _find_relists(chain: WatchChain, table: _Reads, settings: Settings) -> None:
         if not (failed or unexplained) or moment is None or link.started is None:
             continue
         # after the watch began (an expired watch may end in the same millisecond the re-list starts)
-        window = (starts > _moment(link.started)) & (starts <= _moment(moment) + after)
+        window = (starts > as_moment(link.started)) & (starts <= as_moment(moment) + after)
         if unexplained and next_watch is not None:
-            window &= starts <= _moment(next_watch)
+            window &= starts <= as_moment(next_watch)
         following = lists[window]
         if len(following):
             link.relist = int(table.index[following[0]])

@@ -11,15 +11,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.outcomes import Moments, moments
-from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, rows_of
+from analyzer.analysis.values import (
+    Moments,
+    Row,
+    as_datetime,
+    as_float,
+    as_int,
+    as_moment,
+    as_text,
+    moments,
+    moments_of,
+    rows_of,
+)
 from analyzer.settings import Settings
 from analyzer.summary import Connection, HostConcurrency, HostReuse, NavigationReuse, Saturation, Stream
 
@@ -164,8 +174,8 @@ def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_
     for host, rows in frame[["started"]].assign(_end=ends).groupby(frame["host"].fillna("(none)"), sort=True):
         peak, at = _peak(moments(rows["started"]), moments(rows["_end"]))
         host_connections = by_host.get(str(host), [])
-        conn_peak, conn_at = _peak(_moments_of([c.opened_at for c in host_connections]),
-                                   _moments_of([c.last_used for c in host_connections]))  # fmt: skip
+        conn_peak, conn_at = _peak(moments_of([c.opened_at for c in host_connections]),
+                                   moments_of([c.last_used for c in host_connections]))  # fmt: skip
         results.append(HostConcurrency(host=str(host), max_open_requests=peak, at=at, max_open_connections=conn_peak,
                                        connections_at=conn_at))  # fmt: skip
     return results
@@ -265,22 +275,13 @@ def _queued(frame: pd.DataFrame, host: str, start: datetime, end: datetime, stre
     began = moments(rows["started"])
     wait = np.fromiter((waited.get(i, 0.0) for i in index.tolist()), dtype="float64", count=len(index))
     left_queue = began + np.round(wait * 1000).astype("timedelta64[us]")
-    start_us, end_us = np.datetime64(_naive(start), "us"), np.datetime64(_naive(end), "us")
+    start_us, end_us = as_moment(start), as_moment(end)
     # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
     no_answer = (rows["status"].isna() & rows["time_ms"].isna()).to_numpy(dtype=bool)
     unfinished = ~np.isin(index, list(streams)) & no_answer
     seen = ~np.isnat(began) & (began <= end_us)
     chosen = seen & (((wait >= settings.queued_min_ms) & (left_queue >= start_us)) | (unfinished & (began >= start_us)))
     return tuple(index[chosen].tolist())
-
-
-def _moments_of(values: list[datetime | None]) -> Moments:
-    return moments(pd.Series(values, dtype="object"))
-
-
-def _naive(moment: datetime) -> datetime:
-    """A moment as naive UTC, as `moments` gives them."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _peak(starts: Moments, ends: Moments) -> tuple[int, datetime | None]:

@@ -16,9 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.pipeline import Traffic
-from analyzer.analysis.values import datetimes
+from analyzer.analysis.values import Moments, datetimes, moments, moments_of
 from analyzer.settings import Settings
 from analyzer.summary import SEVERITY_ORDER, Finding, ResourceVerdict, Severity, WatchChain
 from analyzer.wording import plural
@@ -331,7 +330,7 @@ def _navigation_at(traffic: Traffic, moment: datetime) -> int | None:
 
 def _burst(events: Sequence[tuple[datetime, int]], count: int, window_s: float) -> tuple[int, ...]:
     """The largest set of at least `count` events within `window_s`, or ()."""
-    times = moments(pd.Series([t for t, _ in events], dtype="object"))
+    times = moments_of([t for t, _ in events])
     return _burst_of(times, np.array([i for _, i in events], dtype="int64"), count, window_s)
 
 

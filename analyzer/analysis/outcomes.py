@@ -33,13 +33,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.values import Moments, moments, moments_of
 from analyzer.har.loader import Capture
 from analyzer.settings import Settings
 from analyzer.summary import Navigation
@@ -49,23 +48,7 @@ _CLOSE_OPCODE = 8
 _RESTART_PARAMETERS = r"(?:^|&)(?:resourceVersion|resourceVersionMatch|timeoutSeconds)=[^&]*"
 
 Bools = npt.NDArray[np.bool_]
-Moments = npt.NDArray[np.datetime64]  # datetime64[us], UTC, NaT where missing
 _NAT = np.datetime64("NaT", "us")
-
-
-def moments(column: pd.Series) -> Moments:
-    """A datetime column as naive UTC `datetime64[us]` (NaT where missing), for numpy comparisons."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):  # the request table's: its integers are UTC already
-        array: Any = column.array
-        found: Moments = array.asi8.view(f"datetime64[{array.unit}]").astype("datetime64[us]")
-        return found
-    values = pd.to_datetime(column, utc=True)
-    return values.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-
-
-def moments_of(values: Sequence[datetime]) -> Moments:
-    """Sorted moments (tz-aware datetimes) as naive UTC `datetime64[us]`."""
-    return np.sort(moments(pd.Series(list(values), dtype="object")))
 
 
 def _as_series(values: Moments, index: pd.Index) -> pd.Series:
@@ -121,7 +104,7 @@ def request_outcomes(
     tell); `end_at`, where the end is placed when the writer's own end is not it (the load that cut a request
     its writer shows as open, the socket that replaced one); and `end_bound`, None when the end was measured,
     else `at_least` or `at_most` (websocket frames are read for websockets)."""
-    loads = moments_of([n.started for n in navigations if n.started is not None])
+    loads = np.sort(moments_of([n.started for n in navigations if n.started is not None]))
     # Only a later load cuts: requests before the first document belong to it, and nothing says it cut them.
     later = loads[1:]
     writer = (capture.creator or "").lower()

@@ -14,8 +14,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.values import (
+    Moments,
     Row,
     as_datetime,
     as_int,
@@ -25,6 +25,7 @@ from analyzer.analysis.values import (
     floats,
     ints,
     is_missing,
+    moments,
     rows_of,
     texts,
     tri_states,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,3 +80,27 @@ def datetimes(column: pd.Series) -> list[datetime | None]:
 
 def tri_states(column: pd.Series) -> list[bool | None]:
     return [None if is_missing(v) else bool(v) for v in column.tolist()]
+
+
+# Moments as numpy sees them, for comparisons over whole columns: datetime64[us], naive UTC, NaT where missing.
+Moments = npt.NDArray[np.datetime64]
+
+
+def moments(column: pd.Series) -> Moments:
+    """A datetime column as `Moments`."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):  # the request table's: its integers are UTC already
+        array: Any = column.array
+        found: Moments = array.asi8.view(f"datetime64[{array.unit}]").astype("datetime64[us]")
+        return found
+    values = pd.to_datetime(column, utc=True)
+    return values.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+
+
+def moments_of(values: Sequence[datetime | None]) -> Moments:
+    """Datetimes (tz-aware, or None) as `Moments`."""
+    return moments(pd.Series(list(values), dtype="object"))
+
+
+def as_moment(value: datetime) -> np.datetime64:
+    """One datetime as an element of `Moments` (a naive one is taken as UTC already)."""
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value, "us")

@@ -26,9 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.outcomes import Moments, moments
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
+from analyzer.analysis.values import Moments, moments
 from analyzer.settings import Settings
 from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
 
