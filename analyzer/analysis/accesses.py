@@ -3,10 +3,16 @@ watches a multiplexed websocket subscribed to (each a row that points at the soc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.resources import resource_keys
-from analyzer.analysis.values import rows_of
+from analyzer.analysis.values import Moments, moments, rows_of
 from analyzer.analysis.watch_events import multiplexed_subscriptions
 from analyzer.har.loader import Capture
 from analyzer.k8s import Classifier
@@ -47,3 +53,37 @@ def _multiplexed(capture: Capture, frame: pd.DataFrame, classifier: Classifier) 
                          "resource_version": info.resource_version, "timeout_seconds": info.timeout_seconds,
                          "multiplexed": True, "bytes": None})  # fmt: skip
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+Positions = npt.NDArray[np.intp]  # rows of the access table
+
+
+@dataclass(frozen=True)
+class AccessColumns:
+    """The access table's columns as numpy arrays, read once, and its rows by page load and key (positions in the
+    table's order: by start): verdicts and watch chains pick their rows by position (a pandas filter per small
+    group costs milliseconds)."""
+
+    groups: dict[tuple[int, str], Positions]
+    verb: npt.NDArray[np.object_]
+    index: npt.NDArray[np.int64]
+    started: Moments
+    bytes: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, accesses: pd.DataFrame) -> AccessColumns:
+        grouped: dict[Any, Positions] = accesses.groupby(["navigation", "key"]).indices  # type: ignore[assignment]
+        sizes = accesses["bytes"].astype("Float64").fillna(0).to_numpy(dtype="float64")
+        return cls(
+            groups={(int(navigation), str(key)): rows for (navigation, key), rows in grouped.items()},
+            verb=accesses["verb"].to_numpy(dtype=object),
+            index=accesses["index"].to_numpy(dtype="int64"),
+            started=moments(accesses["started"]),
+            bytes=np.asarray(sizes, dtype=np.float64),
+        )
+
+    def rows(self, navigation: int, keys: Iterable[str], verbs: Iterable[str] | None = None) -> Positions:
+        """The rows of these keys in that page load (of these verbs), in the table's order."""
+        found = [self.groups[(navigation, key)] for key in keys if (navigation, key) in self.groups]
+        rows = np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp)
+        return rows if verbs is None else rows[np.isin(self.verb[rows], list(verbs))]

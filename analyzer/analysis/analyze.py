@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.analysis.accesses import kubernetes_accesses
+from analyzer.analysis.accesses import AccessColumns, kubernetes_accesses
 from analyzer.analysis.chains import find_chains
 from analyzer.analysis.findings import Evidence, find_findings
 from analyzer.analysis.initiators import read_initiators, request_labels, with_initiators
@@ -60,9 +60,10 @@ def analyze_traffic(
     settings = settings or Settings()
     capture = traffic.capture
     accesses = kubernetes_accesses(capture, traffic.frame, settings.classifier)
-    chains = find_chains(capture, accesses, traffic.streams, settings)
+    table = AccessColumns.of(accesses)
+    chains = find_chains(capture, accesses, table, traffic.streams, settings)
     relists = frozenset(link.relist for chain in chains for link in chain.watches if link.relist is not None)
-    verdicts = find_verdicts(accesses, traffic, settings, relists=relists)
+    verdicts = find_verdicts(table, traffic, settings, relists=relists)
     findings = find_findings(Evidence(traffic, accesses, verdicts, chains, settings, relists))
     initiators = read_initiators(capture, accesses, traffic.streams)
     verdicts, findings = with_initiators(verdicts, findings, request_labels(initiators, verdicts))

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.accesses import AccessColumns
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
-from analyzer.analysis.values import Moments, as_moment, datetimes, ints, moments, texts
+from analyzer.analysis.values import as_moment, datetimes, ints, texts
 from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
 from analyzer.har.loader import Capture
 from analyzer.model import Body
@@ -28,13 +26,12 @@ from analyzer.summary import ENDED_BY, Stream, WatchChain, WatchLink, one_of
 
 
 def find_chains(
-    capture: Capture, accesses: pd.DataFrame, streams: Sequence[Stream], settings: Settings
+    capture: Capture, accesses: pd.DataFrame, table: AccessColumns, streams: Sequence[Stream], settings: Settings
 ) -> list[WatchChain]:
     """Every watch chain, by page load and key (each watch's end as its stream tells it)."""
     chains = []
     ends = {s.index: s.ended for s in streams}
     watches = accesses.loc[accesses["verb"] == "watch", list(_LINK_COLUMNS)]
-    reads = _Reads.of(accesses)
     # the bodies of the HTTP watches, read in one pass (a websocket's events are its frames)
     http = ~watches["websocket"].fillna(False).astype(bool) & ~watches["multiplexed"].fillna(False).astype(bool)
     bodies = capture.bodies(watches.loc[http, "index"].astype("int64").tolist())
@@ -53,9 +50,9 @@ def find_chains(
             strict=True,
         )
         chain.watches.extend(_link(capture, bodies, ends, *values) for values in columns)
-        _check_start(capture, chain, reads)
+        _check_start(capture, chain, table)
         _check_handovers(chain)
-        _find_relists(chain, reads, settings)
+        _find_relists(chain, table, settings)
         chains.append(chain)
     return chains
 
@@ -84,37 +81,14 @@ def _link(capture: Capture, bodies: Mapping[int, Body], ends: dict[int, datetime
     )
 
 
-@dataclass(frozen=True)
-class _Reads:
-    """The gets and lists of the access table by page load and key (positions in its order: by start), with
-    their columns as numpy arrays."""
-
-    groups: dict[tuple[int, str], npt.NDArray[np.intp]]
-    verb: npt.NDArray[np.object_]
-    index: npt.NDArray[np.int64]
-    started: Moments
-
-    @classmethod
-    def of(cls, accesses: pd.DataFrame) -> _Reads:
-        grouped: dict[Any, npt.NDArray[np.intp]] = accesses.groupby(["navigation", "key"]).indices  # type: ignore[assignment]
-        return cls(
-            groups={(int(navigation), str(key)): rows for (navigation, key), rows in grouped.items()},
-            verb=accesses["verb"].to_numpy(dtype=object),
-            index=accesses["index"].to_numpy(dtype="int64"),
-            started=moments(accesses["started"]),
-        )
-
-    def of_chain(self, chain: WatchChain, verbs: frozenset[str]) -> npt.NDArray[np.intp]:
-        """Positions of the reads (`verbs`) of the chain's key and its collection's, in its load, in order."""
-        keys = {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
-        found = [self.groups[(chain.navigation, k)] for k in keys if (chain.navigation, k) in self.groups]
-        rows = np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp)
-        return rows[np.isin(self.verb[rows], list(verbs))]
+def _watched_keys(chain: WatchChain) -> set[str]:
+    """The chain's key and its collection's, in its namespace and across all namespaces."""
+    return {chain.key, collection_of(chain.key), all_namespaces_of(collection_of(chain.key))}
 
 
-def _check_start(capture: Capture, chain: WatchChain, table: _Reads) -> None:
+def _check_start(capture: Capture, chain: WatchChain, table: AccessColumns) -> None:
     first = chain.watches[0]
-    reads = table.of_chain(chain, READ_VERBS)
+    reads = table.rows(chain.navigation, _watched_keys(chain), READ_VERBS)
     if first.started is not None:
         reads = reads[table.started[reads] <= as_moment(first.started)]
     if not len(reads):
@@ -135,11 +109,11 @@ def _check_handovers(chain: WatchChain) -> None:
             link.resumed = link.resource_version == expected
 
 
-def _find_relists(chain: WatchChain, table: _Reads, settings: Settings) -> None:
+def _find_relists(chain: WatchChain, table: AccessColumns, settings: Settings) -> None:
     """The re-list that followed each failed or expired watch. Where the writer kept no body (chrome-har), a
     410 Gone is not visible: a watch that ended early and was answered by a re-list before the next watch
     is the client meeting one (`expiry_inferred`), not a server closing it early."""
-    lists = table.of_chain(chain, frozenset({"list"}))
+    lists = table.rows(chain.navigation, _watched_keys(chain), ("list",))
     starts = table.started[lists]
     after = np.timedelta64(timedelta(seconds=settings.relist_after_s))
     following_watch = [link.started for link in chain.watches[1:]] + [None]

@@ -20,58 +20,32 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analyzer.analysis.accesses import AccessColumns, Positions
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import Moments, moments
 from analyzer.settings import Settings
 from analyzer.summary import ACCESS_VERBS, AccessVerb, Mode, Navigation, ResourceVerdict
 
-Positions = npt.NDArray[np.intp]  # rows of the access table
-
-
-@dataclass(frozen=True)
-class _Accesses:
-    """The access table's columns as numpy arrays, read once: a verdict picks its rows by position."""
-
-    verb: npt.NDArray[np.object_]
-    index: npt.NDArray[np.int64]
-    started: Moments
-    bytes: npt.NDArray[np.float64]
-    is_read: npt.NDArray[np.bool_]
-    is_watch: npt.NDArray[np.bool_]
-    is_relist: npt.NDArray[np.bool_]
-
-    @classmethod
-    def of(cls, accesses: pd.DataFrame, relists: frozenset[int]) -> _Accesses:
-        verb = accesses["verb"].to_numpy(dtype=object)
-        index = accesses["index"].to_numpy(dtype="int64")
-        return cls(
-            verb=verb,
-            index=index,
-            started=moments(accesses["started"]),
-            bytes=np.asarray(accesses["bytes"].astype("Float64").fillna(0).to_numpy(dtype="float64"), dtype=np.float64),
-            is_read=np.isin(verb, list(READ_VERBS)),
-            is_watch=verb == "watch",
-            is_relist=np.isin(index, list(relists)),
-        )
-
 
 def find_verdicts(
-    accesses: pd.DataFrame, traffic: Traffic, settings: Settings, *, relists: frozenset[int] = frozenset()
+    table: AccessColumns, traffic: Traffic, settings: Settings, *, relists: frozenset[int] = frozenset()
 ) -> list[ResourceVerdict]:
     """One verdict per page load and resource key, ordered by load then key; `relists` (the reads that answered
     an expired or failed watch, `analysis.chains`) are part of watching and never make it polling."""
-    table = _Accesses.of(accesses, relists)
+    kinds = _Kinds(
+        is_read=np.isin(table.verb, list(READ_VERBS)),
+        is_watch=table.verb == "watch",
+        is_relist=np.isin(table.index, list(relists)),
+    )
     by_load: dict[int, dict[str, Positions]] = defaultdict(dict)
-    groups: dict[Any, Positions] = accesses.groupby(["navigation", "key"], sort=True).indices  # type: ignore[assignment]
-    for (navigation, key), positions in groups.items():
-        by_load[int(navigation)][str(key)] = positions
+    for (load, key), positions in table.groups.items():
+        by_load[load][key] = positions
     verdicts = []
     for navigation in traffic.navigations:
         keys = by_load.get(navigation.index)
@@ -79,28 +53,38 @@ def find_verdicts(
             continue
         span_s = _span_s(navigation, traffic.navigation_end(navigation.index))
         watches_by_key = {
-            key: tuple(table.index[rows[table.is_watch[rows]]].tolist())
+            key: tuple(table.index[rows[kinds.is_watch[rows]]].tolist())
             for key, rows in keys.items()
-            if table.is_watch[rows].any()
+            if kinds.is_watch[rows].any()
         }
         for key in sorted(keys):
-            verdicts.append(_verdict(navigation.index, key, keys[key], table, watches_by_key, span_s, settings))
+            verdicts.append(_verdict(navigation.index, key, keys[key], table, kinds, watches_by_key, span_s, settings))
     return verdicts
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    """Per row of the access table: what the verdicts tell apart."""
+
+    is_read: npt.NDArray[np.bool_]
+    is_watch: npt.NDArray[np.bool_]
+    is_relist: npt.NDArray[np.bool_]
 
 
 def _verdict(
     navigation: int,
     key: str,
     rows: Positions,
-    table: _Accesses,
+    table: AccessColumns,
+    kinds: _Kinds,
     watches_by_key: dict[str, tuple[int, ...]],
     span_s: float | None,
     settings: Settings,
 ) -> ResourceVerdict:
-    reads = rows[table.is_read[rows]]
+    reads = rows[kinds.is_read[rows]]
     own = watches_by_key.get(key, ())
     covering = _covering_watches(key, watches_by_key)
-    polls = reads[~table.is_relist[reads]] if own else reads
+    polls = reads[~kinds.is_relist[reads]] if own else reads
     interval, regularity = poll_statistics(table.started[polls], settings)
     polled = interval is not None
     watched = bool(own)  # a collection's watch is reported beside the verdict (covered_by), never decides it
