@@ -25,7 +25,7 @@ from analyzer.har.hooks import Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
-from analyzer.har.table import Part, build_part
+from analyzer.har.table import SPAN_COLUMNS, Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
@@ -56,12 +56,14 @@ def read_chunked(
     unit_bytes: int = UNIT_BYTES,
     parallel_bytes: int = PARALLEL_BYTES,
     refine: Refine | None = None,
+    spans: bool = False,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
     `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
-    caller's columns to the parts, in each process once, on all the parts it decoded.
+    caller's columns to the parts, in each process once, on all the parts it decoded. `spans` adds each entry's
+    span (`table.SPAN_COLUMNS`).
     """
     size = len(source.data)
     read = source.read
@@ -77,16 +79,16 @@ def read_chunked(
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             if count == 1:
-                parts = _read_here(frames, units, progress, finish)
+                parts = _read_here(frames, units, progress, finish, spans)
             else:
                 try:
-                    work = partial(_read_unit, frames)
+                    work = partial(_read_unit, frames, spans=spans)
                     parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None
                     # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
-                    parts = _read_here(frames, units, progress, finish)
+                    parts = _read_here(frames, units, progress, finish, spans)
     except ChunkRejected:
         return None
     if progress is not None:
@@ -99,11 +101,12 @@ def _read_here(
     units: list[list[Chunk]],
     progress: Progress | None,
     finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
+    spans: bool,
 ) -> list[Part]:
     """Every unit in this process, in order."""
     parts = []
     for done, unit in enumerate(units, 1):
-        parts.append(_read_unit(frames, unit))
+        parts.append(_read_unit(frames, unit, spans=spans))
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
@@ -158,35 +161,63 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(frames: Frames, chunks: Sequence[Chunk]) -> Part:
+def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, spans: bool = False) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
-    decoded: `columns.Rows`)."""
+    decoded: `columns.Rows`), with each entry's span in the capture (`SPAN_COLUMNS`) when asked for."""
+    import pyarrow as pa
+
     rows = cols.Rows()
     problems: list[Problem] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for start, end in chunks:
-        entries, found = decode_chunk(frames, start, end)
+        entries, found = decode_chunk(frames, start, end, (starts, ends) if spans else None)
         problems += [(len(rows) + position, text) for position, text in found]
         rows.append(entries)
-    return build_part(rows.to_arrays(), problems)
+    part = build_part(rows.to_arrays(), problems)
+    if not spans:
+        return part
+    table = part.table.append_column(SPAN_COLUMNS[0], pa.array(starts, type=pa.int64()))
+    table = table.append_column(SPAN_COLUMNS[1], pa.array(ends, type=pa.int64()))
+    return Part(table, naive=part.naive, problems=part.problems)
 
 
-def decode_chunk(frames: Frames, start: int, end: int) -> tuple[list[schema.Entry], list[Problem]]:
+def decode_chunk(
+    frames: Frames, start: int, end: int, spans: tuple[list[int], list[int]] | None = None
+) -> tuple[list[schema.Entry], list[Problem]]:
     """The entries between byte `start` and `end` (a run of `{...},{...}`), and the problems of those that had
-    to be repaired (positions in the chunk).
+    to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after its last
+    (offsets in the source's `data`) are appended to its two lists.
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
     """
     with frames.framed(start, end) as view:
+        raws = None
         try:
-            return _ENTRIES.decode(view), []
+            entries, problems = _ENTRIES.decode(view), list[Problem]()
         except (msgspec.MsgspecError, RecursionError):
-            pass
-        # Some entry is not of the expected types: the chunk is still a list, of entries repaired one by one.
-        try:
-            return decode_leniently(_RAWS.decode(view))
-        except (msgspec.MsgspecError, RecursionError) as exc:
-            raise ChunkRejected(str(exc)) from None
+            # Some entry is not of the expected types: the chunk is still a list, of entries repaired one by one.
+            try:
+                raws = _RAWS.decode(view)
+            except (msgspec.MsgspecError, RecursionError) as exc:
+                raise ChunkRejected(str(exc)) from None
+            entries, problems = decode_leniently(raws)
+        if spans is not None:
+            _add_spans(view, start - 1, raws if raws is not None else _RAWS.decode(view), spans)
+        return entries, problems
+
+
+def _add_spans(view: memoryview, offset: int, raws: list[msgspec.Raw], spans: tuple[list[int], list[int]]) -> None:
+    """Where each of `raws` (decoded from `view`, which holds `data` from `offset` on) lies in `data`: a Raw
+    decoded from a buffer is a view into it, so its address tells its place (one more scan of the chunk, in the
+    worker that decodes it; it spares the main process a scan of the whole file when the first body is read)."""
+    import pyarrow as pa  # its buffers tell the address of any buffer's memory, without a copy
+
+    base = pa.py_buffer(view).address - offset
+    starts = [pa.py_buffer(raw).address - base for raw in raws]
+    spans[0].extend(starts)
+    spans[1].extend(start + len(raw) for start, raw in zip(starts, raws, strict=True))
 
 
 def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[int, Part]]:

@@ -36,7 +36,7 @@ from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
 from analyzer.har.repair import Problem
-from analyzer.har.source import Source, open_source
+from analyzer.har.source import Buffer, Source, open_source
 from analyzer.model import Body, Page, WebSocketFrame
 from analyzer.summary import Initiator
 
@@ -77,6 +77,9 @@ class Capture:
     # The warnings about damage (values kept as unknown, entries lost to a cut): what `strict=True` refuses.
     damage: list[str] = field(default_factory=list)
     _raws: list[msgspec.Raw] | None = field(default=None, repr=False)  # each entry's span, found on demand
+    # Each entry's first byte and the byte after its last in the source's data (numpy int64 arrays by position as
+    # written), where the fast path told them.
+    _offsets: tuple[Any, Any] | None = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -135,8 +138,8 @@ class Capture:
     def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> list[_T]:
         """The entries `indices` decoded as `kind`, which holds only what is asked for (the rest of each span is
         skipped, not built; joining the spans into one array to decode them in one call costs more: the copy)."""
-        spans = self._spans()
-        return [_decode_entry(spans[i], kind) for i in indices]
+        span = self._span
+        return [_decode_entry(span(i), kind) for i in indices]
 
     def websocket_frames(self, index: int) -> list[WebSocketFrame]:
         from analyzer.har.frames import to_frames
@@ -144,18 +147,23 @@ class Capture:
         return to_frames(self._lazy(index)._webSocketMessages or [])
 
     def _lazy(self, index: int) -> _Lazy:
-        return _decode_entry(self._spans()[index], _Lazy)
+        return _decode_entry(self._span(index), _Lazy)
 
-    def _spans(self) -> list[msgspec.Raw]:
-        """Each entry's span in the capture, found on the first body or header asked for (the fast path
-        decodes without them): one scan of the document, whose pages then go back to the kernel."""
+    def _span(self, index: int) -> msgspec.Raw | Buffer:
+        """Entry `index`'s span in the capture. The fast path's workers tell where each entry lies, and a span is
+        read when asked for (pread from a mapped file: no page of it stays in our memory); after the careful path
+        the spans are its scan's. Failing both (a Capture made by hand), the document is scanned once."""
+        if self._offsets is not None and self._source is not None:
+            starts, ends = self._offsets
+            start = int(starts[index])
+            return self._source.read(start, int(ends[index]) - start)
         if self._raws is None:
             from analyzer.har.decode import decode_document  # the careful path's scan: not needed before
 
             self._raws = decode_document(self._source).entries if self._source is not None else []
             if self._raws and self._source is not None:
                 self._source.release_span(self._raws[0], self._raws[-1])
-        return self._raws
+        return self._raws[index]
 
 
 class _LazyContent(msgspec.Struct, gc=False):
@@ -173,7 +181,7 @@ _KINDS = (_Lazy, InitiatorFields, _LazyResponse)
 _ONE: dict[type[Any], msgspec.json.Decoder[Any]] = {kind: msgspec.json.Decoder(kind, strict=False) for kind in _KINDS}
 
 
-def _decode_entry(raw: msgspec.Raw, kind: type[_T]) -> _T:
+def _decode_entry(raw: msgspec.Raw | Buffer, kind: type[_T]) -> _T:
     """One entry's span as `kind`: `kind()` (nothing known) where it cannot be read."""
     try:
         decoded: _T = _ONE[kind].decode(raw)
@@ -198,6 +206,7 @@ def load_capture(
     portable: bool | None = None,
     limits: Limits | None = None,
     strict: bool = False,
+    spans: bool = True,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -216,6 +225,9 @@ def load_capture(
             is set (the test suite's `--portable-loader`), else this platform.
         limits: how far a compressed capture may expand (default: `Limits()`, see docs/security.md).
         strict: refuse a damaged capture (InputError, naming the first damage) instead of keeping what can be read.
+        spans: have the fast path's workers tell where each entry lies (a second scan of each chunk, in the
+            workers), so that bodies, headers and initiators are read straight from their spans; False for a
+            caller that reads none of them (`requests`): the first one read then scans the whole file once.
 
     Raises:
         InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
@@ -224,19 +236,21 @@ def load_capture(
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict)
+    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, spans)
 
 
 def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
     """A capture from HAR bytes already in memory (compressed, zipped or plain, like a file)."""
     from analyzer.har.source import decode_container
 
-    return _load(decode_container(name, data, None, limits), None, 1, None, strict)
+    return _load(decode_container(name, data, None, limits), None, 1, None, strict, True)
 
 
-def _load(source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool) -> Capture:
+def _load(
+    source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool, spans: bool
+) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine)
+        capture = _decode(source, progress, workers, refine, spans)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -248,11 +262,11 @@ def _load(source: Source, progress: Progress | None, workers: int, refine: Refin
 _KEPT = re.compile(r"; (?:kept as .*|replaced by U\+FFFD|left out|read the \d+ entries complete before the cut)$")
 
 
-def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None) -> Capture:
+def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None, spans: bool) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress, refine=refine)
+    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, spans=spans)
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False
@@ -265,7 +279,11 @@ def _decode(source: Source, progress: Progress | None, workers: int, refine: Ref
         part = _careful_part(document, source, progress)
         parts = [Part(refine(part.table), part.naive, part.problems) if refine else part]
     creator = _decode_meta(log.creator, schema.Creator)
-    entries, time_warnings, problems = assemble(parts, creator=creator.name if creator else None, name=source.name)
+    assembled = assemble(parts, creator=creator.name if creator else None, name=source.name)
+    entries, time_warnings, problems = assembled.table, assembled.time_warnings, assembled.problems
+    offsets = None
+    if assembled.spans is not None and raws is None:
+        offsets = (assembled.spans[0].to_numpy(), assembled.spans[1].to_numpy())
     pages, page_problems = _pages(log, source.name)
     damage += entry_problems(source.name, problems) + page_problems
     browser = _decode_meta(log.browser, schema.Creator)
@@ -281,6 +299,7 @@ def _decode(source: Source, progress: Progress | None, workers: int, refine: Ref
         truncated=truncated,
         damage=damage,
         _raws=raws,
+        _offsets=offsets,
         _source=source,
     )
 

@@ -29,6 +29,9 @@ from analyzer.har.urls import blank_to_null, split_urls
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
+# Each entry's span in the source's `data` (its first byte, the byte after its last), from the fast path's workers:
+# `assemble` takes them out of the table; the Capture keeps them to read bodies and headers on demand.
+SPAN_COLUMNS = ("span_start", "span_end")
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -133,15 +136,27 @@ def join_parts(parts: list[Part]) -> Part:
     return Part(table=pa.concat_tables([part.table for part in parts]), naive=naive, problems=problems)
 
 
-def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.Table, list[str], list[Problem]]:
-    """The entries of a capture as one Arrow table sorted by start time, warnings about their times, and the
-    problems of its values (positions in `log.entries`).
+@dataclass(frozen=True)
+class Assembled:
+    table: pa.Table  # sorted by start time
+    time_warnings: list[str]
+    problems: list[Problem]  # positions in `log.entries`
+    spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
+
+
+def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
+    """The entries of a capture as one Arrow table sorted by start time, warnings about their times, the
+    problems of its values, and each entry's span where the parts tell them.
 
     `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
     whether `connection` is a server port is a fact of the whole file.
     """
     joined = join_parts(parts)
     table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
+    spans = None
+    if SPAN_COLUMNS[0] in table.column_names:
+        spans = (table.column(SPAN_COLUMNS[0]).combine_chunks(), table.column(SPAN_COLUMNS[1]).combine_chunks())
+        table = table.drop_columns(list(SPAN_COLUMNS))
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -150,7 +165,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> tuple[pa.T
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return table, _time_warnings(name, joined.naive), joined.problems
+    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans)
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:

@@ -71,6 +71,9 @@ def _same(fast: Capture, careful: Capture) -> None:
         careful.browser,
         careful.har_version,
     )
+    every = range(len(fast))
+    assert fast.bodies(every) == careful.bodies(every)
+    assert fast.initiators(every) == careful.initiators(every)
     for index in {0, len(fast) // 2, len(fast) - 1} if len(fast) else set():
         assert fast.body(index) == careful.body(index)
         assert fast.request_headers(index) == careful.request_headers(index)
@@ -128,6 +131,34 @@ def test_chunks_cover_every_entry_once(tmp_path: Path, indent: int | None) -> No
     assert sum(part.table.num_rows for part in read.parts) == 40
     urls = pa.concat_tables([part.table for part in read.parts]).column("url").to_pylist()
     assert urls == [f"https://k8s.example/api/v1/pods?i={i}" for i in range(40)]
+
+
+_SPAN_DOCUMENTS = [
+    pytest.param(make_har(_entries(40)), None, id="compact"),
+    pytest.param(make_har(_entries(40)), 2, id="indented"),
+    pytest.param({"log": {"entries": [*_entries(3), {"request": 5}, *_entries(2)]}}, 1, id="entry-needs-repair"),
+    pytest.param({"log": {"entries": [*_entries(3), None, *_entries(2)]}}, None, id="entry-not-an-object"),
+]
+
+
+@pytest.mark.parametrize(("document", "indent"), _SPAN_DOCUMENTS)
+def test_workers_tell_each_entrys_span_as_the_careful_scan_finds_it(
+    tmp_path: Path, document: Any, indent: int | None
+) -> None:
+    from analyzer.har.decode import decode_document
+    from analyzer.har.table import SPAN_COLUMNS
+
+    path = _write(tmp_path, document, indent=indent)
+    source = open_source(path)
+    read = chunks.read_chunked(source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, spans=True)
+    assert read is not None
+    table = pa.concat_tables([part.table for part in read.parts])
+    starts, ends = (table.column(name).to_pylist() for name in SPAN_COLUMNS)
+    spans = [bytes(source.data[start:end]) for start, end in zip(starts, ends, strict=True)]
+    assert spans == [bytes(raw) for raw in decode_document(open_source(path)).entries]
+    without = chunks.read_chunked(open_source(path), chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2)
+    assert without is not None
+    assert SPAN_COLUMNS[0] not in without.parts[0].table.column_names  # only when asked for: `requests` reads none
 
 
 @pytest.mark.parametrize(
@@ -225,10 +256,10 @@ def test_a_worker_that_dies_is_replaced_by_this_process(monkeypatch: pytest.Monk
     parent = os.getpid()
     read_unit = chunks._read_unit
 
-    def dying(*args: Any) -> Any:
+    def dying(*args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
             os._exit(9)
-        return read_unit(*args)
+        return read_unit(*args, **kwargs)
 
     monkeypatch.setattr(chunks, "_read_unit", dying)
     read = _read(path, chunk_bytes=256)
