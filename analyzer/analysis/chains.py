@@ -18,9 +18,8 @@ import pandas as pd
 from analyzer.analysis.accesses import AccessColumns
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import as_moment, datetimes, ints, texts
-from analyzer.analysis.watch_events import WatchEvents, read_resource_version, watch_events
+from analyzer.analysis.watch_events import WatchEvents, body_events, read_resource_version, socket_events
 from analyzer.har.loader import Capture
-from analyzer.model import Body
 from analyzer.settings import Settings
 from analyzer.summary import ENDED_BY, Stream, WatchChain, WatchLink, one_of
 
@@ -32,9 +31,11 @@ def find_chains(
     chains = []
     ends = {s.index: s.ended for s in streams}
     watches = accesses.loc[accesses["verb"] == "watch", list(_LINK_COLUMNS)]
-    # the bodies of the HTTP watches, read in one pass (a websocket's events are its frames)
+    # the events of the HTTP watches, their bodies read in one pass, each let go once counted (a websocket's
+    # events are its frames)
     http = ~watches["websocket"].fillna(False).astype(bool) & ~watches["multiplexed"].fillna(False).astype(bool)
-    bodies = capture.bodies(watches.loc[http, "index"].astype("int64").tolist())
+    http_watches = watches.loc[http, "index"].astype("int64").tolist()
+    events = {index: body_events(body) for index, body in capture.each_body(http_watches)}
     for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
         chain = WatchChain(navigation=int(str(navigation)), key=str(key))
         ordered = group.sort_values(["started", "index"])
@@ -49,7 +50,7 @@ def find_chains(
             ordered["multiplexed"].fillna(False).astype(bool).tolist(),
             strict=True,
         )
-        chain.watches.extend(_link(capture, bodies, ends, *values) for values in columns)
+        chain.watches.extend(_link(capture, events, ends, *values) for values in columns)
         _check_start(capture, chain, table)
         _check_handovers(chain)
         _find_relists(chain, table, settings)
@@ -62,11 +63,14 @@ _LINK_COLUMNS = ("navigation", "key", "index", "started", "ended_by", "resource_
                  "websocket", "multiplexed")  # fmt: skip
 
 
-def _link(capture: Capture, bodies: Mapping[int, Body], ends: dict[int, datetime | None], index: int,
+def _link(capture: Capture, http_events: Mapping[int, WatchEvents], ends: dict[int, datetime | None], index: int,
           started: datetime | None,
           ended_by: object, resource_version: str | None, timeout_seconds: int | None, status: int | None,
           websocket: bool, multiplexed: bool) -> WatchLink:  # fmt: skip
-    events = WatchEvents() if multiplexed else watch_events(capture, index, websocket, bodies=bodies)
+    if multiplexed:
+        events = WatchEvents()
+    else:
+        events = socket_events(capture, index) if websocket else http_events.get(index, WatchEvents())
     return WatchLink(
         index=index,
         started=started,

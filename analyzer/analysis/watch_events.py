@@ -7,7 +7,6 @@ Rancher Steve's `/v1/subscribe` messages).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,20 +48,20 @@ _EVENT = msgspec.json.Decoder(_Event)
 _OBJECT = msgspec.json.Decoder(_Object)
 
 
-def watch_events(
-    capture: Capture, index: int, websocket: bool, *, bodies: Mapping[int, Body] | None = None
-) -> WatchEvents:
-    """The events of watch request `index` (empty, with has_body False, when the writer kept none); `bodies`
-    holds the bodies read already (`Capture.bodies`), where an HTTP watch's is looked up instead."""
+def socket_events(capture: Capture, index: int) -> WatchEvents:
+    """The events a websocket watch received, one per frame."""
     result = WatchEvents()
-    if websocket:
-        for frame in capture.websocket_frames(index):
-            if frame.direction == "receive" and frame.data:
-                if _count(result, frame.data) and result.first_event is None:
-                    result.first_event = frame.time
-                result.has_body = True
-        return result
-    body = bodies.get(index) if bodies is not None else capture.body(index)
+    for frame in capture.websocket_frames(index):
+        if frame.direction == "receive" and frame.data:
+            if _count(result, frame.data) and result.first_event is None:
+                result.first_event = frame.time
+            result.has_body = True
+    return result
+
+
+def body_events(body: Body | None) -> WatchEvents:
+    """The events of an HTTP watch's body (`Capture.each_body` reads many in one pass)."""
+    result = WatchEvents()
     text = _text(body.decoded() if body else None)
     if text is None:
         return result

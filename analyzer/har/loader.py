@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -129,17 +129,20 @@ class Capture:
 
     def bodies(self, indices: Sequence[int]) -> dict[int, Body]:
         """`body` of many entries, by index (those whose writer kept one): only their response content decoded."""
-        found: dict[int, Body] = {}
+        return dict(self.each_body(indices))
+
+    def each_body(self, indices: Sequence[int]) -> Iterator[tuple[int, Body]]:
+        """`bodies`, one at a time (index, body): a caller that reduces each body to a few facts holds one."""
         for index, entry in zip(indices, self._decode_many(indices, _LazyResponse), strict=True):
             if (body := self._body_of(entry.response.content)) is not None:
-                found[index] = body
-        return found
+                yield index, body
 
-    def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> list[_T]:
-        """The entries `indices` decoded as `kind`, which holds only what is asked for (the rest of each span is
-        skipped, not built; joining the spans into one array to decode them in one call costs more: the copy)."""
+    def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> Iterator[_T]:
+        """The entries `indices` decoded as `kind`, one at a time, which holds only what is asked for (the rest
+        of each span is skipped, not built). A `kind` may hold Raw views into its entry's bytes: yielded one by
+        one, each entry's bytes are let go before the next is read."""
         span = self._span
-        return [_decode_entry(span(i), kind) for i in indices]
+        return (_decode_entry(span(i), kind) for i in indices)
 
     def websocket_frames(self, index: int) -> list[WebSocketFrame]:
         from analyzer.har.frames import to_frames
