@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from analyzer.analysis.analyze import Analysis
-from analyzer.analysis.values import Row, as_datetime, as_float, as_int, as_text, is_missing, rows_of
+from analyzer.analysis.values import as_datetime, datetimes, floats, ints, texts
 from analyzer.har.loader import Capture
-from analyzer.redact import redact_header, redact_url
+from analyzer.redact import redact_header, redact_url, redact_urls
 from analyzer.render.page_data import (
     KINDS,
     FindingEvidence,
@@ -26,10 +26,9 @@ from analyzer.render.page_data import (
     Overview,
     PageData,
     RequestColumns,
-    RequestRow,
     Sampling,
 )
-from analyzer.render.terminal import target
+from analyzer.render.terminal import TARGET_COLUMNS, target
 from analyzer.summary import ACCESS_VERBS, Connection, Stream, Summary
 
 # A bearer token can sit in any header (X-Forwarded-Authorization, a proxy's own), not only Authorization.
@@ -61,26 +60,27 @@ def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limi
     evidence = {i for f in summary.findings for i in f.evidence}
     ranks = _ranks(frame, evidence)
     table = _pick(ranks, limits.rows)
-    kept = rows_of(frame.iloc[table])  # rows of the page's table only: a big capture's others are counted
+    kept = frame.iloc[table]  # rows of the page's table only: a big capture's others are counted
     drawn = {table[i] for i in _pick([ranks[i] for i in table], limits.bars)}
     end_s = _seconds(summary.capture.ended, origin) or 0.0
     context = _RowContext.of(analysis, summary, origin, end_s, redact)
-    requests = [_request(row, context) for row in kept]
-    shown = {row["index"] for i, row in zip(table, kept, strict=True) if i in drawn}
+    requests = _request_columns(kept, context)
+    lanes = _resource_lanes(requests)
+    shown = {i for position, i in zip(table, requests["index"], strict=True) if position in drawn}
     return PageData(
         end_s=end_s,
         titles=[redact_url(p.title) if redact else p.title for p in analysis.traffic.capture.pages if p.title],
         origin=None if origin is None else origin.isoformat(),
-        requests=RequestColumns.of(
-            requests,
-            drawn=[i in drawn and r.t is not None for i, r in zip(table, requests, strict=True)],
-            lanes=[resource_lane(r) for r in requests],
+        requests=RequestColumns(
+            **requests,
+            drawn=[position in drawn and t is not None for position, t in zip(table, requests["t"], strict=True)],
+            lane=lanes,
         ),
         navigations=[
             NavigationMark(n.index, _seconds(n.started, origin), n.trigger, n.url) for n in summary.navigations
         ],
         findings=[FindingEvidence(f.id, f.severity, f.evidence) for f in summary.findings],
-        lanes=_lane_order(requests),
+        lanes=Lanes(connection=list(dict.fromkeys(requests["conn_label"])), resource=list(dict.fromkeys(lanes))),
         details=_details(analysis.traffic.capture, sorted(shown)[: limits.details], redact),
         sampling=_sampling(len(frame), len(table), len(drawn), limits),
         overview=_overview(frame, origin, end_s, limits.overview_bins) if len(drawn) < len(frame) else None,
@@ -137,38 +137,65 @@ class _RowContext:
         )
 
 
-def _request(row: Row, context: _RowContext) -> RequestRow:
-    index = int(row["index"])
-    stream = context.streams.get(index)
-    ended = stream.ended if stream else as_datetime(row["ended"])
+def _request_columns(rows: pd.DataFrame, context: _RowContext) -> dict[str, list[Any]]:
+    """The page's request table (`RequestRow`'s fields, one list each) from rows of the request frame, column
+    by column: a stream's own end and duration where the request is long-lived."""
+    index = rows["index"].astype("int64").tolist()
+    streams = [context.streams.get(i) for i in index]
+    ended = [s.ended if s else e for s, e in zip(streams, datetimes(rows["ended"]), strict=True)]
     # No end: a stream still open at export, or a request still waiting or unfinished when it was written.
-    is_open = (stream is not None and stream.ended_by == "open") or ended is None
-    k8s = row["k8s"] is True
-    verb = as_text(row["verb"]) if k8s else None
-    connection = as_text(row["connection"])
-    url = as_text(row["url"]) or ""
-    shown_target = _target(row) if k8s else as_text(row["path"]) or url
-    ended_by = as_text(row["ended_by"])
-    return RequestRow(
-        index=index, t=_seconds(as_datetime(row["started"]), context.origin),
-        end=context.end_s if is_open else _seconds(ended, context.origin),
-        ms=_round(stream.duration_ms if stream else row["time_ms"]), bound=stream.duration_bound if stream else None,
-        method=as_text(row["method"]),
-        status=as_int(row["status"]), k8s=k8s, verb=verb, kind=_kind(k8s, verb), resource=context.resources.get(index),
-        target=redact_url(shown_target) if context.redact else shown_target,
-        url=redact_url(url) if context.redact else url, host=as_text(row["host"]), nav=as_int(row["navigation"]),
-        conn=connection, conn_label=_connection_label(connection, context.connections),
-        http=as_text(row["http_version"]), size=as_int(row["transfer_size"]), long=bool(row["long_lived"]),
-        stream=as_text(row["stream"]), ended_by=ended_by, open=is_open, aborted=ended_by == "aborted",
-        error=as_text(row["error"]), blocked=_round(row["blocked"]), dns=_round(row["dns"]),
-        connect=_round(row["connect"]), ssl=_round(row["ssl"]), send=_round(row["send"]), wait=_round(row["wait"]),
-        receive=_round(row["receive"]),
-    )  # fmt: skip
+    is_open = [(s is not None and s.ended_by == "open") or e is None for s, e in zip(streams, ended, strict=True)]
+    k8s = rows["k8s"].fillna(False).astype(bool).tolist()
+    verbs = [verb if is_k8s else None for verb, is_k8s in zip(texts(rows["verb"]), k8s, strict=True)]
+    connections = texts(rows["connection"])
+    urls = [url or "" for url in texts(rows["url"])]
+    targets = _targets(rows, k8s, urls)
+    ended_by = texts(rows["ended_by"])
+    times = [s.duration_ms if s else t for s, t in zip(streams, floats(rows["time_ms"]), strict=True)]
+    columns: dict[str, list[Any]] = {
+        "index": index,
+        "t": [_seconds(started, context.origin) for started in datetimes(rows["started"])],
+        "end": [context.end_s if o else _seconds(e, context.origin) for o, e in zip(is_open, ended, strict=True)],
+        "ms": _rounded(times),
+        "bound": [s.duration_bound if s else None for s in streams],
+        "method": texts(rows["method"]),
+        "status": ints(rows["status"]),
+        "k8s": k8s,
+        "verb": verbs,
+        "kind": [_kind(is_k8s, verb) for is_k8s, verb in zip(k8s, verbs, strict=True)],
+        "resource": [context.resources.get(i) for i in index],
+        "target": redact_urls(targets) if context.redact else targets,
+        "url": redact_urls(urls) if context.redact else urls,
+        "host": texts(rows["host"]),
+        "nav": ints(rows["navigation"]),
+        "conn": connections,
+        "conn_label": [_connection_label(c, context.connections) for c in connections],
+        "http": texts(rows["http_version"]),
+        "size": ints(rows["transfer_size"]),
+        "long": rows["long_lived"].fillna(False).astype(bool).tolist(),
+        "stream": texts(rows["stream"]),
+        "ended_by": ended_by,
+        "open": is_open,
+        "aborted": [e == "aborted" for e in ended_by],
+        "error": texts(rows["error"]),
+    }
+    for timing in ("blocked", "dns", "connect", "ssl", "send", "wait", "receive"):
+        columns[timing] = _rounded(floats(rows[timing]))
+    return columns
 
 
-def _target(row: Row) -> str:
-    """The terminal view's target (resource key and the parameters that matter), from a pandas row."""
-    return target({key: None if is_missing(value) else value for key, value in row.items()})
+def _targets(rows: pd.DataFrame, k8s: Sequence[bool], urls: Sequence[str]) -> list[str]:
+    """The terminal view's target of each Kubernetes request (`terminal.target`), else its path (or URL)."""
+    shown = [path or url for path, url in zip(texts(rows["path"]), urls, strict=True)]
+    picked = rows.loc[rows["k8s"].fillna(False).astype(bool).to_numpy(), list(TARGET_COLUMNS)]
+    values = [column.astype(object).where(column.notna(), None).tolist() for _, column in picked.items()]
+    k8s_targets = iter([target(dict(zip(TARGET_COLUMNS, row, strict=True))) for row in zip(*values, strict=True)])
+    return [next(k8s_targets) if is_k8s else text for is_k8s, text in zip(k8s, shown, strict=True)]
+
+
+def _rounded(values: Sequence[float | None]) -> list[float | None]:
+    """Milliseconds to two places; None where unknown or negative."""
+    return [None if v is None or v < 0 else round(v, 2) for v in values]
 
 
 def _kind(k8s: bool, verb: str | None) -> Kind:
@@ -190,23 +217,14 @@ def _connection_label(connection: str | None, connections: dict[str, Connection]
     return " · ".join(p for p in parts if p)
 
 
-def _lane_order(requests: Sequence[RequestRow]) -> Lanes:
-    """Lanes in order of first use: by connection, and by resource (non-Kubernetes requests by host)."""
-    by_connection: dict[str, None] = {}
-    by_resource: dict[str, None] = {}
-    for request in requests:
-        by_connection.setdefault(request.conn_label)
-        by_resource.setdefault(resource_lane(request))
-    return Lanes(connection=list(by_connection), resource=list(by_resource))
-
-
-def resource_lane(request: RequestRow) -> str:
-    """The per-resource lane of one request: its resource key, another Kubernetes target, or `web · host`."""
-    if request.resource:
-        return request.resource
-    if request.k8s:
-        return f"k8s · {request.target.split(' ')[0]}"
-    return f"web · {request.host or '-'}"
+def _resource_lanes(requests: dict[str, list[Any]]) -> list[str]:
+    """The per-resource lane of each request: its resource key, another Kubernetes target, or `web · host`."""
+    return [
+        resource or (f"k8s · {shown.split(' ')[0]}" if is_k8s else f"web · {host or '-'}")
+        for resource, is_k8s, shown, host in zip(
+            requests["resource"], requests["k8s"], requests["target"], requests["host"], strict=True
+        )
+    ]
 
 
 def _details(capture: Capture, indices: Sequence[int], redact: bool) -> dict[int, Headers]:
@@ -257,11 +275,6 @@ def _seconds(moment: datetime | None, origin: datetime | None) -> float | None:
     if moment is None or origin is None:
         return None
     return round((moment - origin).total_seconds(), 4)
-
-
-def _round(value: Any) -> float | None:
-    number = as_float(value)
-    return None if number is None or number < 0 else round(number, 2)
 
 
 def frame_for_export(analysis: Analysis) -> pd.DataFrame:

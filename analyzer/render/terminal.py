@@ -258,6 +258,9 @@ def _fit_target(row: Mapping[str, Any], text: str, width: int) -> str:
 
 _TARGET_PARAMETERS = (("resource_version", "rv"), ("timeout_seconds", "timeout"), ("label_selector", "labels"),
                       ("limit", "limit"))  # fmt: skip
+# Every column `target` reads.
+TARGET_COLUMNS = ("k8s", "host", "path", "url", "is_resource_request", "cluster", "group", "version", "namespace",
+                  "resource", "name", "subresource", *(field for field, _ in _TARGET_PARAMETERS))  # fmt: skip
 
 
 def render_classification(
