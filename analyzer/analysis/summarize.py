@@ -75,7 +75,7 @@ def summarize(
             concurrency=tuple(traffic.concurrency),
             host_latency=tuple(traffic.latency),
         ),
-        other_requests=_other_requests(traffic.frame[~kept]),
+        other_requests=_other_requests(traffic.frame.loc[~kept, ["host", "resource_type", "transfer_size"]]),
     )
 
 
@@ -179,7 +179,7 @@ def _requests(
 def _totals(
     frame: pd.DataFrame, navigations: tuple[Navigation, ...], findings: list[Finding], users: int | None
 ) -> Totals:
-    k8s = frame[frame["k8s"].fillna(False).astype(bool)]
+    k8s = frame.loc[frame["k8s"].fillna(False).astype(bool), ["verb", "long_lived", "time_ms"]]  # not every column
     verbs = {str(v): int(n) for v, n in k8s["verb"].fillna("(none)").value_counts().sort_index().items()}
     ordinary = k8s[~k8s["long_lived"].astype(bool) & k8s["time_ms"].notna()]
     latency = {
