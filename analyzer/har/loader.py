@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from analyzer.har.table import Part
 
 CHUNK = 4096
+RELEASE_BYTES = 16 << 20  # how much of a mapped file many lazy reads touch before its pages are handed back
 MAX_PROBLEMS_SHOWN = 10  # warnings about damaged values, one each; the rest are counted in one more
 
 
@@ -139,10 +140,28 @@ class Capture:
 
     def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> Iterator[_T]:
         """The entries `indices` decoded as `kind`, one at a time, which holds only what is asked for (the rest
-        of each span is skipped, not built). A `kind` may hold Raw views into its entry's bytes: yielded one by
-        one, each entry's bytes are let go before the next is read."""
-        span = self._span
-        return (_decode_entry(span(i), kind) for i in indices)
+        of each span is skipped, not built)."""
+        if self._offsets is None or self._source is None:
+            span = self._span
+            return (_decode_entry(span(i), kind) for i in indices)
+        return self._decode_in_place(indices, kind)
+
+    def _decode_in_place(self, indices: Sequence[int], kind: type[_T]) -> Iterator[_T]:
+        """`_decode_many` where the workers told the spans: each decoded where it lies in the source's data (a
+        view: neither a copy nor a system call per entry). A mapped file's pages are handed back after every
+        RELEASE_BYTES of spans, so that no more than about that much of it stays in our memory."""
+        assert self._offsets is not None and self._source is not None
+        source, data, (starts, ends) = self._source, self._source.data, self._offsets
+        low = high = -1
+        for index in indices:
+            start, end = int(starts[index]), int(ends[index])
+            yield _decode_entry(data[start:end], kind)
+            low, high = (start, end) if low < 0 else (min(low, start), max(high, end))
+            if high - low >= RELEASE_BYTES:
+                source.release(low, high)
+                low = high = -1
+        if low >= 0:
+            source.release(low, high)
 
     def websocket_frames(self, index: int) -> list[WebSocketFrame]:
         from analyzer.har.frames import to_frames
@@ -153,13 +172,12 @@ class Capture:
         return _decode_entry(self._span(index), _Lazy)
 
     def _span(self, index: int) -> msgspec.Raw | Buffer:
-        """Entry `index`'s span in the capture. The fast path's workers tell where each entry lies, and a span is
-        read when asked for (pread from a mapped file: no page of it stays in our memory); after the careful path
-        the spans are its scan's. Failing both (a Capture made by hand), the document is scanned once."""
+        """Entry `index`'s span in the capture: where the fast path's workers told it lies (a view into the
+        source's data), or after the careful path its scan's. Failing both (a Capture made by hand), the
+        document is scanned once."""
         if self._offsets is not None and self._source is not None:
             starts, ends = self._offsets
-            start = int(starts[index])
-            return self._source.read(start, int(ends[index]) - start)
+            return self._source.data[int(starts[index]) : int(ends[index])]
         if self._raws is None:
             from analyzer.har.decode import decode_document  # the careful path's scan: not needed before
 

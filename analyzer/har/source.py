@@ -81,6 +81,17 @@ class Source:
                 raise OSError(f"{self.name}: the file shrank while it was read")
             done += count
 
+    def release(self, start: int, end: int) -> None:
+        """Drop the mapped pages of `data[start:end]` from our RSS (see `release_span`)."""
+        if self._mapping is None:
+            return
+        low = self._file_offset + start
+        high = self._file_offset + end
+        low -= low % mmap.PAGESIZE
+        high -= high % mmap.PAGESIZE
+        if 0 <= low < high <= len(self._mapping):
+            self._mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
+
     def release_span(self, first: Buffer, last: Buffer) -> None:
         """Drop the mapped pages from `first` to the end of `last` (two views into `data`) from our RSS.
 

@@ -239,3 +239,27 @@ def test_pages_are_optional_and_parsed() -> None:
     capture = load_bytes(har_bytes(THREE, pages=pages), "t.har")
     assert capture.pages[0].started is not None and capture.pages[0].started.hour == 2
     assert load_bytes(har_bytes(THREE), "t.har").pages == ()
+
+
+def test_lazy_reads_hand_pages_back_and_read_them_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Many lazy reads decode each span where it lies and hand a mapped file's pages back as they go
+    (`RELEASE_BYTES`); a later read of the same entries faults them in again, unchanged."""
+    from analyzer.har import loader
+
+    bodies = [f'{{"type":"ADDED","object":{{"metadata":{{"resourceVersion":"{i}"}}}}}}\n' for i in range(40)]
+    entries = [make_entry(**{"request.url": WATCH_URL, "response.content.text": body}) for body in bodies]
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(make_har(entries), indent=1), encoding="utf-8")
+    capture = load_capture(path)
+    assert capture._offsets is not None  # the fast path told where each entry lies
+    released: list[tuple[int, int]] = []
+    source = capture._source
+    assert source is not None
+    release = source.release
+    monkeypatch.setattr(loader, "RELEASE_BYTES", 1)
+    monkeypatch.setattr(source, "release", lambda start, end: (released.append((start, end)), release(start, end)))
+    every = list(range(len(capture)))
+    first = capture.bodies(every)
+    assert [first[i].text for i in every] == bodies
+    assert len(released) == len(every)  # one span at a time, here
+    assert capture.bodies(every) == first
