@@ -257,7 +257,12 @@ def test_lazy_reads_hand_pages_back_and_read_them_again(monkeypatch: pytest.Monk
     assert source is not None
     release = source.release
     monkeypatch.setattr(loader, "RELEASE_BYTES", 1)
-    monkeypatch.setattr(source, "release", lambda start, end: (released.append((start, end)), release(start, end)))
+
+    def counted(start: int, end: int) -> None:
+        released.append((start, end))
+        release(start, end)
+
+    monkeypatch.setattr(source, "release", counted)
     every = list(range(len(capture)))
     first = capture.bodies(every)
     assert [first[i].text for i in every] == bodies
