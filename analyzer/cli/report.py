@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -96,16 +97,17 @@ def report(
     settings = settings_from(ctx)
     result = analyze(loaded, settings, users=users)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)
-    write_folder(folder, built.files)
+    written = write_folder(folder, built.files)
     if fmt != "none":
         emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary, max_text=settings.max_text_length))
-    sizes = ", ".join(f"{name} {_size(len(data))}" for name, data in built.files.items())
+    sizes = ", ".join(f"{name} {_size(size)}" for name, size in written.items())
     click.echo(f"wrote {folder}/ ({sizes})", err=True)
     judge_fail_on(ctx, result.summary, fail_on, on_inconclusive)
 
 
-def write_folder(folder: Path, files: dict[str, bytes]) -> None:
-    """Write the report's files into `folder`.
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
+    """Write the report's files into `folder`, one at a time (each is read from `files` once, when it is
+    written: a `ReportFiles` renders it then), and return their sizes.
 
     A missing folder is made (with REPORT_MARKER), and a folder with the marker is replaced whole, by renaming
     a new one over it; any other folder (the user's own) only gets each file replaced, and nothing else in it
@@ -119,12 +121,15 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
 
     if folder.is_symlink():
         raise AnalyzerError(f"{folder}: is a symbolic link: not followed (name the folder itself)")
+    sizes: dict[str, int] = {}
     try:
         if not folder.exists() or (_is_report(folder) and not _holds_working_folder(folder)):
-            _replace_folder(folder, files)
+            _replace_folder(folder, files, sizes)
         else:
             for name, data in files.items():
                 _write_file(folder / name, data)
+                sizes[name] = len(data)
+        return sizes
     except OSError as exc:
         raise AnalyzerError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
@@ -140,15 +145,17 @@ def _holds_working_folder(folder: Path) -> bool:
     return target == here or target in here.parents
 
 
-def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
+def _replace_folder(folder: Path, files: Mapping[str, bytes], sizes: dict[str, int]) -> None:
     """A new folder beside `folder`, written whole, then renamed into its place; the old one is removed."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
     old = trash / "report"
     try:
-        for name, data in {**files, REPORT_MARKER: _MARKER_TEXT}.items():
+        for name, data in files.items():
             (staging / name).write_bytes(data)  # a folder of our own, new and empty: nothing to follow
+            sizes[name] = len(data)
+        (staging / REPORT_MARKER).write_bytes(_MARKER_TEXT)
         os.chmod(staging, new_file_mode(0o777))  # mkdtemp makes it 0700
         if folder.exists():
             os.rename(folder, old)  # a rename, so that a symbolic link inside is never followed

@@ -172,12 +172,14 @@ class Capture:
         return _decode_entry(self._span(index), _Lazy)
 
     def _span(self, index: int) -> msgspec.Raw | Buffer:
-        """Entry `index`'s span in the capture: where the fast path's workers told it lies (a view into the
-        source's data), or after the careful path its scan's. Failing both (a Capture made by hand), the
-        document is scanned once."""
+        """Entry `index`'s span in the capture: where the fast path's workers told it lies (read, not viewed:
+        a page fault in a mapped file maps its neighbours too, and a few thousand reads of entries spread over
+        the file would keep hundreds of MB of it in our memory), or after the careful path its scan's. Failing
+        both (a Capture made by hand), the document is scanned once."""
         if self._offsets is not None and self._source is not None:
             starts, ends = self._offsets
-            return self._source.data[int(starts[index]) : int(ends[index])]
+            start = int(starts[index])
+            return self._source.read(start, int(ends[index]) - start)
         if self._raws is None:
             from analyzer.har.decode import decode_document  # the careful path's scan: not needed before
 

@@ -1,8 +1,11 @@
-"""Every file of a report folder (`har-analyzer report`) from one analysis, in memory (nothing is written here)."""
+"""Every file of a report folder (`har-analyzer report`) from one analysis, each rendered when it is read
+(nothing is written here)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import pyarrow as pa
 
@@ -20,10 +23,28 @@ from analyzer.summary import Summary
 REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
 
 
+class ReportFiles(Mapping[str, bytes]):
+    """File name -> content, in REPORT_FILES order, each file rendered when it is read and not kept: a caller
+    that writes them one at a time holds one in memory (a big capture's JSON, CSV and HTML page are each about
+    a fifth of the capture's size)."""
+
+    def __init__(self, makers: dict[str, Callable[[], bytes]]) -> None:
+        self._makers = makers
+
+    def __getitem__(self, name: str) -> bytes:
+        return self._makers[name]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 @dataclass(frozen=True)
 class ReportFolder:
     summary: Summary  # redacted unless asked otherwise, whole (the views cut its long strings)
-    files: dict[str, bytes]  # file name -> content, in REPORT_FILES order
+    files: ReportFiles
 
 
 def build_report(
@@ -40,15 +61,20 @@ def build_report(
     """
     summary = redacted(analysis.summary) if redact else analysis.summary
     shown = cut_strings(summary, max_text)  # after redaction: a cut never keeps half of a secret
-    page = cut_strings(page_data(analysis, summary, redact=redact, limits=limits), max_text)
-    table = request_arrow(analysis, redact=redact)
-    files = {
-        "index.html": render_html(shown, page).encode("utf-8"),
-        "summary.md": render_analysis_markdown(shown).encode("utf-8"),
-        "analysis.json": render_analysis_json(summary),
-        "requests.csv": render_bytes(table, "csv"),
-        "requests.parquet": render_bytes(table, "parquet"),
-    }
+
+    def page() -> str:
+        return render_html(shown, cut_strings(page_data(analysis, summary, redact=redact, limits=limits), max_text))
+
+    table = cache(lambda: request_arrow(analysis, redact=redact))  # made once, for the CSV and the Parquet file
+    files = ReportFiles(
+        {
+            "index.html": lambda: page().encode("utf-8"),
+            "summary.md": lambda: render_analysis_markdown(shown).encode("utf-8"),
+            "analysis.json": lambda: render_analysis_json(summary),
+            "requests.csv": lambda: render_bytes(table(), "csv"),
+            "requests.parquet": lambda: render_bytes(table(), "parquet"),
+        }
+    )
     return ReportFolder(summary=summary, files=files)
 
 

@@ -55,12 +55,15 @@ def page_data(analysis: Analysis, summary: Summary, *, redact: bool = True, limi
         limits: caps for big captures (defaults: `Limits()`).
     """
     limits = limits or Limits()
-    frame = analysis.traffic.frame.sort_values(["started", "index"], na_position="last", kind="stable")
+    frame = analysis.traffic.frame
+    # The rows in start order, as positions: sorting the whole table would copy every column of every row.
+    starts = frame[["started", "index"]].sort_values(["started", "index"], na_position="last", kind="stable")
+    order = frame.index.get_indexer(starts.index)
     origin = as_datetime(frame["started"].min())
     evidence = {i for f in summary.findings for i in f.evidence}
-    ranks = _ranks(frame, evidence)
+    ranks: list[int] = np.asarray(_ranks(frame, evidence))[order].tolist()
     table = _pick(ranks, limits.rows)
-    kept = frame.iloc[table]  # rows of the page's table only: a big capture's others are counted
+    kept = frame.iloc[order[table]]  # rows of the page's table only: a big capture's others are counted
     drawn = {table[i] for i in _pick([ranks[i] for i in table], limits.bars)}
     end_s = _seconds(summary.capture.ended, origin) or 0.0
     context = _RowContext.of(analysis, summary, origin, end_s, redact)
