@@ -18,7 +18,10 @@ SCHEMA_FILE = f"schemas/analysis-{SCHEMA_ID.rsplit('/', 1)[1]}.schema.json"
 
 def encode_json(value: object) -> bytes:
     """Typed documents (msgspec Structs) and plain values as indented JSON, newline-terminated."""
-    return msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
+    compact = msgspec.json.encode(value)
+    formatted = msgspec.json.format(compact, indent=2)
+    del compact  # a big capture's document: at most two copies of it at once (this and the formatted one)
+    return formatted + b"\n"
 
 
 def render_analysis_json(summary: Summary) -> bytes:
