@@ -7,10 +7,13 @@ per entry, and one conversion of a batch of rows into a struct array whose field
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from analyzer.har import schema
 
@@ -57,6 +60,22 @@ _ROW = attrgetter(*ENTRY_FIELDS.values())  # one C call per entry fetches every 
 # Fields that are not one value: an initiator (an object in Chrome, a URL in chrome-har), websocket frames.
 _INITIATOR = attrgetter("_initiator")
 _FRAMES = attrgetter("_webSocketMessages")
+# `initiator_key` of an entry that had to be repaired: its initiator is read on its own.
+UNKEYED = bytes(16)
+_KEY_ENCODER = msgspec.json.Encoder()
+
+
+def initiator_key(entry: schema.Entry) -> bytes:
+    """A digest of every initiator field `initiators.read_initiator` reads: entries with the same key have the
+    same initiator, so an analysis reads one entry per key (a console sends its thousands of polls and watches
+    from a few places) instead of every entry. Chrome's request ids, which differ, are left out."""
+    initiator = entry._initiator
+    if isinstance(initiator, schema.Initiator):
+        fields: tuple[Any, ...] = (initiator.type, initiator.url, initiator.lineNumber, initiator.stack)
+    else:
+        fields = (initiator, entry._initiator_detail, entry._initiator_type, entry._initiator_line,
+                  entry._initiator_function_name)  # fmt: skip
+    return hashlib.blake2b(_KEY_ENCODER.encode(fields), digest_size=16).digest()
 
 
 class Rows:
@@ -71,13 +90,15 @@ class Rows:
         self._values: list[tuple[Any, ...]] = []
         self._initiators: list[schema.Initiator | str | None] = []
         self._frames: list[list[schema.Frame] | None] = []
-        self._batches: list[tuple[pa.StructArray, pa.Array, pa.Array]] = []
+        self._keys: list[bytes] = []
+        self._batches: list[tuple[pa.StructArray, pa.Array, pa.Array, pa.Array]] = []
         self._converted = 0
 
     def append(self, entries: list[schema.Entry]) -> None:
         self._values.extend(map(_ROW, entries))
         self._initiators.extend(map(_INITIATOR, entries))
         self._frames.extend(map(_FRAMES, entries))
+        self._keys.extend(map(initiator_key, entries))
         if len(self._values) >= BATCH_ROWS:
             self._convert()
 
@@ -85,16 +106,18 @@ class Rows:
         return self._converted + len(self._values)
 
     def to_arrays(self) -> dict[str, pa.Array]:
-        """One array per column of ENTRY_FIELDS, plus `initiator_type` and `websocket_messages`."""
+        """One array per column of ENTRY_FIELDS, plus `initiator_type`, `websocket_messages` and `initiator_key`."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if self._values or not self._batches:
             self._convert()
-        rows, initiators, sockets = (pa.concat_arrays(list(arrays)) for arrays in zip(*self._batches, strict=True))
+        batches = zip(*self._batches, strict=True)
+        rows, initiators, sockets, keys = (pa.concat_arrays(list(arrays)) for arrays in batches)
         arrays: dict[str, pa.Array] = dict(zip(ENTRY_FIELDS, rows.flatten(), strict=True))
         arrays["initiator_type"] = pc.coalesce(initiators, arrays.pop("initiator_declared"))
         arrays["websocket_messages"] = sockets
+        arrays["initiator_key"] = keys
         return arrays
 
     def _convert(self) -> None:
@@ -108,9 +131,10 @@ class Rows:
             sockets = pa.nulls(count, pa.int32())
         else:
             sockets = pa.array([None if f is None else len(f) for f in frames], type=pa.int32())
-        self._batches.append((rows, initiators, sockets))
+        keys = pa.array(self._keys, type=pa.binary(16))
+        self._batches.append((rows, initiators, sockets, keys))
         self._converted += len(self._values)
-        self._values, self._initiators, self._frames = [], [], []
+        self._values, self._initiators, self._frames, self._keys = [], [], [], []
 
 
 BATCH_ROWS = 512

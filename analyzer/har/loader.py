@@ -30,6 +30,7 @@ import msgspec
 from analyzer.errors import InputError
 from analyzer.har import columns as cols
 from analyzer.har import schema
+from analyzer.har.columns import UNKEYED
 from analyzer.har.fields import decode_headers, raw_text
 from analyzer.har.hooks import Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
@@ -81,6 +82,9 @@ class Capture:
     # Each entry's first byte and the byte after its last in the source's data (numpy int64 arrays by position as
     # written), where the fast path told them.
     _offsets: tuple[Any, Any] | None = field(default=None, repr=False)
+    # Each entry's initiator key (`columns.initiator_key`, a pyarrow array by position as written); None for a
+    # Capture made elsewhere (`analyzer.interop`).
+    _initiator_keys: Any = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -114,9 +118,32 @@ class Capture:
         return read_initiator(self._lazy(index))
 
     def initiators(self, indices: Sequence[int]) -> dict[int, Initiator]:
-        """`initiator` of many entries, by index (those whose writer recorded one): only their initiator fields
-        decoded, and each distinct initiator read once (a console sends its polls and watches from a few stacks,
-        and the entries that share one share its `Initiator`)."""
+        """`initiator` of many entries, by index (those whose writer recorded one): one entry read for each
+        distinct initiator (a console sends its polls and watches from a few places; the loader keyed each
+        entry by its initiator fields, `columns.initiator_key`), and the entries that share one share its
+        `Initiator`."""
+        if self._initiator_keys is None:
+            return self._read_initiators(indices)
+        import pyarrow as pa
+
+        keys = self._initiator_keys.take(pa.array(indices, type=pa.int64())).to_pylist()
+        first: dict[bytes, int] = {}  # a key's first entry, read for all of them
+        alone = []  # repaired entries: read each
+        for index, key in zip(indices, keys, strict=True):
+            if key == UNKEYED:
+                alone.append(index)
+            else:
+                first.setdefault(key, index)
+        read = self._read_initiators([*first.values(), *alone])
+        shared = {key: read.get(index) for key, index in first.items()}
+        found: dict[int, Initiator] = {}
+        for index, key in zip(indices, keys, strict=True):
+            if (initiator := read.get(index) if key == UNKEYED else shared[key]) is not None:
+                found[index] = initiator
+        return found
+
+    def _read_initiators(self, indices: Sequence[int]) -> dict[int, Initiator]:
+        """`initiators` read entry by entry, each distinct set of initiator fields decoded once."""
         found: dict[int, Initiator] = {}
         seen: dict[tuple[object, ...], Initiator | None] = {}
         for index, fields in zip(indices, self._decode_many(indices, InitiatorFields), strict=True):
@@ -323,6 +350,7 @@ def _decode(source: Source, progress: Progress | None, workers: int, refine: Ref
         damage=damage,
         _raws=raws,
         _offsets=offsets,
+        _initiator_keys=assembled.initiator_keys,
         _source=source,
     )
 

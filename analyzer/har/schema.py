@@ -63,6 +63,9 @@ class Frame(msgspec.Struct, gc=False):
 class Initiator(msgspec.Struct, gc=False):
     type: str | None = None  # parser, script, preflight, other
     url: str | None = None
+    # Not read here: with `type` and `url`, all that `initiators.read_initiator` reads of it (`columns.initiator_key`)
+    lineNumber: msgspec.Raw = NULL
+    stack: msgspec.Raw = NULL
 
 
 class Entry(msgspec.Struct, gc=False):
@@ -72,6 +75,10 @@ class Entry(msgspec.Struct, gc=False):
     _fromCache: str | None = None
     _frameref: str | None = None  # Playwright: which frame issued the request
     _initiator: Initiator | str | None = None  # Chrome: an object; chrome-har: the initiator URL
+    # chrome-har's other initiator fields, not read here (`columns.initiator_key`)
+    _initiator_detail: msgspec.Raw = NULL
+    _initiator_function_name: msgspec.Raw = NULL
+    _initiator_line: msgspec.Raw = NULL
     _initiator_type: str | None = None  # chrome-har
     _resourceType: str | None = None
     _serverPort: Number = None  # Playwright, Safari

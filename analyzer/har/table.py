@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.har.bounds import bound_numbers, bound_times, quoted
+from analyzer.har.columns import UNKEYED
 from analyzer.har.fields import (
     PORT_CONNECTION_WRITERS,
     RESOURCE_TYPES,
@@ -32,6 +33,7 @@ _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once co
 # Each entry's span in the source's `data` (its first byte, the byte after its last), from the fast path's workers:
 # `assemble` takes them out of the table; the Capture keeps them to read bodies and headers on demand.
 SPAN_COLUMNS = ("span_start", "span_end")
+INITIATOR_KEY = "initiator_key"  # `columns.initiator_key` of each entry: taken out by `assemble` too
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -119,7 +121,19 @@ def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = No
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(columns["queued"]))
     for column in _STRINGS:
         arrays[column] = blank_to_null(columns[column])
+    arrays[INITIATOR_KEY] = _unkeyed(columns[INITIATOR_KEY], {position for position, _ in problems})
     return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
+
+
+def _unkeyed(keys: pa.Array, repaired: set[int]) -> pa.Array:
+    """The initiator keys, UNKEYED for the entries that had to be repaired (a field left out of a repaired
+    entry may be one the key would have held: their initiators are read one by one)."""
+    if not repaired:
+        return keys
+    values = keys.to_pylist()
+    for position in repaired:
+        values[position] = UNKEYED
+    return pa.array(values, type=keys.type)
 
 
 def join_parts(parts: list[Part]) -> Part:
@@ -142,6 +156,7 @@ class Assembled:
     time_warnings: list[str]
     problems: list[Problem]  # positions in `log.entries`
     spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
+    initiator_keys: pa.Array  # INITIATOR_KEY by position in `log.entries`
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
@@ -157,6 +172,8 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     if SPAN_COLUMNS[0] in table.column_names:
         spans = (table.column(SPAN_COLUMNS[0]).combine_chunks(), table.column(SPAN_COLUMNS[1]).combine_chunks())
         table = table.drop_columns(list(SPAN_COLUMNS))
+    initiator_keys = table.column(INITIATOR_KEY).combine_chunks()
+    table = table.drop_columns([INITIATOR_KEY])
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -165,7 +182,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans)
+    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans, initiator_keys)
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:

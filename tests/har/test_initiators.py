@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 import msgspec
 import pytest
 
+from analyzer.errors import AnalyzerError
+from analyzer.har import load_bytes, load_capture
 from analyzer.har.initiators import InitiatorFields, read_initiator
+from analyzer.har.loader import Capture
 from analyzer.summary import Initiator
+from tests.conftest import CORPUS, REPO, require_shared
+from tests.factories import make_entry, make_har
 
 SCRIPT = "https://console.example.com/static/main.js?v=3"
 FRAME = {"functionName": "request", "scriptId": "7", "url": SCRIPT, "lineNumber": 63, "columnNumber": 25}
@@ -87,3 +94,51 @@ def test_a_cyclic_or_deep_parent_chain_ends() -> None:
         deep = {"description": "await", "callFrames": [FRAME], "parent": deep}
     found = read_initiator(fields(_initiator={"type": "script", "stack": deep}))
     assert found is not None and len(found.frames) == 16  # MAX_FRAMES
+
+
+def _own_initiators(capture: Capture) -> dict[int, Initiator]:
+    """Every entry's initiator read from the entry itself (no key shared)."""
+    return {i: found for i in range(len(capture)) if (found := capture.initiator(i)) is not None}
+
+
+SAMPLE_FILES = sorted((REPO / "samples").glob("**/*.har"))
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=[str(p.relative_to(REPO / "samples")) for p in SAMPLE_FILES])
+def test_entries_that_share_a_key_share_their_initiator(path: Path) -> None:
+    """`Capture.initiators` reads one entry per initiator key (`columns.initiator_key`): what it gives is what
+    reading every entry on its own gives, on every writer's samples."""
+    capture = load_capture(path)
+    assert capture.initiators(range(len(capture))) == _own_initiators(capture)
+
+
+def test_keys_hold_on_every_corpus_file() -> None:
+    manifest = require_shared(CORPUS / "MANIFEST.tsv")
+    with open(manifest, newline="") as handle:
+        names = [row["file"] for row in csv.DictReader(handle, delimiter="\t")]
+    checked = 0
+    for name in names:
+        try:
+            capture = load_capture(CORPUS / name)
+        except AnalyzerError:
+            continue
+        assert capture.initiators(range(len(capture))) == _own_initiators(capture), name
+        checked += 1
+    assert checked > 200
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        pytest.param({"type": "script", "requestId": "1"}, {"type": "script", "requestId": "2"}, True,
+                     id="request-ids-differ"),
+        pytest.param(DEVTOOLS, {**DEVTOOLS, "stack": {"callFrames": [POLL]}}, False, id="stacks-differ"),
+        pytest.param({"type": "other"}, {"type": "other", "lineNumber": 3}, False, id="line-differs"),
+        pytest.param(SCRIPT, SCRIPT, True, id="same-url"),
+    ],
+)  # fmt: skip
+def test_what_the_key_tells_apart(first: object, second: object, same: bool) -> None:
+    capture = load_bytes(json.dumps(make_har([make_entry(_initiator=first), make_entry(_initiator=second)])).encode())
+    keys = capture._initiator_keys.to_pylist()
+    assert (keys[0] == keys[1]) is same
+    assert capture.initiators([0, 1]) == _own_initiators(capture)
