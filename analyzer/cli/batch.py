@@ -12,6 +12,8 @@ import click
 from analyzer.cli.options import BadInput, command_settings, settings_from, shared_options
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from analyzer.fleet.batch import Tally
     from analyzer.fleet.job import Outcome
 
@@ -105,7 +107,7 @@ class _progress:
 
     def __init__(self, total: int) -> None:
         self.total = total
-        self.bar: object | None = None
+        self.bar: Progress | None = None
 
     def __enter__(self) -> Callable[[Outcome], None]:
         if not sys.stderr.isatty():
@@ -137,7 +139,7 @@ class _progress:
 
     def __exit__(self, *_exc: object) -> None:
         if self.bar is not None:
-            self.bar.stop()  # type: ignore[attr-defined]
+            self.bar.stop()
 
 
 def _print_error(outcome: Outcome) -> None:

@@ -1,11 +1,13 @@
 """Where a batch's jobs run: a local pool of worker processes (the default), or a Dask distributed cluster. The
 same job function either way; its outcomes are yielded as they come in.
 
-The local pool's workers are forked from a fork server that has imported the job's modules once (fast to
-start, and safe: the driver's threads, such as a progress bar's, are not in them), and die with the batch: a
-killed batch leaves no worker writing into the dataset. A worker that dies (out of memory, a crash in a native
-library) breaks the pool and fails every job still in it; those jobs are run again one at a time, so that
-only a capture that kills its worker again is counted as failed.
+The local pool's workers are spawned (fresh interpreters: the driver's threads, such as a progress bar's, are
+not in them) as children of the batch, and Linux kills them when the batch dies: a killed batch leaves no
+worker behind, writing into the dataset or holding memory. (A fork server's workers would outlive it: each
+holds the server's liveness pipe and both ends of the pool's queues, so neither ever sees the batch go.) A
+worker that dies (out of memory, a crash in a native library) breaks the pool and fails every job still in
+it; those jobs are run again one at a time, so that only a capture that kills its worker again is counted as
+failed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 from analyzer.errors import ConfigError
@@ -26,19 +27,18 @@ from analyzer.errors import ConfigError
 J = TypeVar("J")
 R = TypeVar("R")
 
-PRELOAD = ["analyzer.fleet.job"]  # what the fork server imports once for every worker
 WORKER_DIED = "its worker process died (out of memory, or killed by a signal)"
 
 
 def run_local(run: Callable[[J], R], jobs: Sequence[J], workers: int, crashed: Callable[[J, str], R]) -> Iterator[R]:
     """`run(job)` for every job in a pool of `workers` processes, outcomes in the order they finish; a job whose
-    worker died twice yields `crashed(job, why)`."""
-    # The workers inherit these from the fork server, which inherits them from here: numpy (under pandas) would
-    # start OpenBLAS's thread pool in each, spinning on every CPU (`analyzer.cli.main` sets the same).
+    worker died twice, or that could not be sent to a worker, yields `crashed(job, why)`."""
+    # The workers inherit these from here: numpy (under pandas) would start OpenBLAS's thread pool in each,
+    # spinning on every CPU (`analyzer.cli.main` sets the same).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     broken: list[J] = []
-    pool = ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_die_with_parent)
+    pool = _pool(max(1, workers))
     try:
         futures: dict[Future[R], J] = {pool.submit(run, job): job for job in jobs}
         for future in as_completed(futures):
@@ -46,6 +46,8 @@ def run_local(run: Callable[[J], R], jobs: Sequence[J], workers: int, crashed: C
                 yield future.result()
             except BrokenProcessPool:
                 broken.append(futures[future])
+            except Exception as exc:  # the job could not be sent or its outcome not returned (pickling)
+                yield crashed(futures[future], f"internal error: {type(exc).__name__}: {exc}")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     for job in broken:
@@ -53,30 +55,28 @@ def run_local(run: Callable[[J], R], jobs: Sequence[J], workers: int, crashed: C
 
 
 def _alone(run: Callable[[J], R], job: J, crashed: Callable[[J, str], R]) -> R:
-    with ProcessPoolExecutor(1, mp_context=_context(), initializer=_die_with_parent) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(run, job).result()
         except BrokenProcessPool:
             return crashed(job, WORKER_DIED)
 
 
-def _context() -> BaseContext:
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)  # only before the fork server starts, once per process
-    return context
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with, initargs=(os.getpid(),)
+    )
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when its parent (the fork server, which ends with the batch) goes."""
+def _die_with(batch: int) -> None:
+    """Ask Linux to kill this worker when the process that started it, the batch `batch`, goes."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent went before the request was made
+    if os.getppid() != batch:  # the batch went before the request was made
         os._exit(1)
 
 

@@ -78,6 +78,9 @@ def run_job(job: Job) -> Outcome:
         dataset.commit(root, capture_id, options.version, tables, job.location, options.other_versions)
     except AnalyzerError as exc:
         return _failed(job, capture_id, _as_given(str(exc), job), started)
+    except OSError as exc:  # reading was the loader's, and said so: this is the dataset
+        return _failed(job, capture_id, f"{job.path}: cannot write into {options.dataset}: {exc.strerror or exc}",
+                       started)  # fmt: skip
     except Exception as exc:  # a bug of ours must cost one capture, not the batch
         return _failed(job, capture_id, f"{job.path}: internal error: {type(exc).__name__}: {exc}", started)
     return Outcome(job.path, "analyzed", capture_id, seconds=time.perf_counter() - started)
@@ -95,8 +98,8 @@ def _failed(job: Job, capture_id: str | None, error: str, started: float) -> Out
                      error=line)  # fmt: skip
     try:
         dataset.record_error(Path(job.options.dataset), job.location, error_table(row))
-    except OSError as exc:
-        line += f" (and its row could not be written: {exc.strerror or exc})"
+    except Exception as exc:  # the dataset cannot be written, or a path Arrow cannot hold: still an outcome
+        line += f" (and its row could not be written: {getattr(exc, 'strerror', None) or exc})"
     return Outcome(job.path, "failed", capture_id, line, time.perf_counter() - started)
 
 

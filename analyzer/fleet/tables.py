@@ -3,8 +3,9 @@
 Every table starts with `capture_id`; the other columns are the typed summary's fields (`analyzer/summary.py`)
 in plain Parquet types — string, int64, double, bool, timestamp[us, UTC], lists of strings or of int64, and
 one map of strings (`captures.labels`) — so that DuckDB, pyarrow.dataset, Spark and Trino read them as they
-are. `docs/dataset.md` lists them, generated from `TABLES` by `python -m analyzer.cli.docs`. A column is
-added, renamed or retyped only with a new `DATASET_SCHEMA`.
+are. `docs/dataset.md` lists them, generated from `TABLES` by `python -m analyzer.cli.docs`. Within a schema,
+columns are only added (at the end of a table, nullable); a column renamed, retyped or removed makes a new
+`DATASET_SCHEMA`.
 """
 
 from __future__ import annotations

@@ -114,8 +114,12 @@ def _counts(out: str) -> tuple[int, int, int]:
 
 
 @pytest.fixture(scope="module")
-def local(fleet: Path) -> Path:
+def local(fleet: Path, request: pytest.FixtureRequest) -> Path:
     """The clean run: every capture analysed by the local pool."""
+    if request.config.getoption("--portable-loader"):
+        # 600 analyses take a minute or more on two CPUs, and how a batch runs does not depend on the loader's
+        # path (the suite's other tests read every sample both ways): once per CI run is enough.
+        pytest.skip("the 200-capture batch runs in the plain run of the suite, not again under --portable-loader")
     dataset = fleet.parent / "local"
     code, out, err = run(*batch_args(fleet, dataset, "--workers", "2"))
     assert (code, _counts(out)) == (2, (GOOD + 1, 0, BROKEN_READ)), err
@@ -179,16 +183,18 @@ def test_a_batch_killed_midway_is_finished_by_a_rerun(local: Path, fleet: Path) 
     done = _committed(dataset)
     assert 60 <= done < 200, f"{done} captures committed when the batch was killed"
     code, out, _ = run(*batch_args(fleet, dataset, "--workers", "2"))
-    assert code == 2 and _counts(out)[1] >= 60
+    assert code == 2 and _counts(out)[1] == done  # what the killed batch had committed is kept, not redone
     assert tables(dataset) == tables(local)
     assert files(dataset) == files(local)  # no temporary file, no orphan
 
 
 def _committed(dataset: Path) -> int:
+    """Captures committed so far (error rows left out)."""
     folder = dataset / "captures"
-    return (
-        sum(1 for n in os.listdir(folder) if n.endswith(".parquet") and n != "schema.parquet") if folder.is_dir() else 0
-    )
+    return sum(1 for n in os.listdir(folder) if COMMITTED.fullmatch(n)) if folder.is_dir() else 0
+
+
+COMMITTED = re.compile(r"[0-9a-f]{64}\.v.+\.parquet")
 
 
 def test_a_clean_batch_exits_0(tmp_path: Path) -> None:

@@ -18,6 +18,10 @@ def double_or_die(number: int) -> int:
     return number * 2
 
 
+def unpicklable(number: int) -> object:
+    return lambda: number  # an outcome that cannot come back from the worker
+
+
 def blas_threads(_job: int) -> str | None:
     return os.environ.get("OPENBLAS_NUM_THREADS")
 
@@ -34,6 +38,11 @@ def test_the_local_pool_runs_every_job() -> None:
 def test_a_job_that_kills_its_worker_fails_alone() -> None:
     outcomes = list(run_local(double_or_die, [0, 1, 2, 3, 4, 5, 6], 2, _crashed))
     assert sorted(outcomes) == [-3, 0, 2, 4, 8, 10, 12]
+
+
+def test_a_job_whose_outcome_cannot_come_back_fails_alone() -> None:
+    outcomes = list(run_local(unpicklable, [1], 1, lambda number, why: why))
+    assert len(outcomes) == 1 and str(outcomes[0]).startswith("internal error: ")
 
 
 def test_the_workers_do_not_start_blas_thread_pools() -> None:

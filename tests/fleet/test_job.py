@@ -146,3 +146,15 @@ def test_the_driver_records_a_job_whose_worker_died(root: Path) -> None:
     outcome = failed_outcome(_job(root, "/captures/big.har", "big.har"), "its worker process died")
     assert (outcome.status, outcome.error) == ("failed", "big.har: its worker process died")
     assert dataset.read_table(root, "captures").column("error").to_pylist() == [outcome.error]
+
+
+def test_a_dataset_that_cannot_be_written_fails_the_capture(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset, "commit", full)
+    monkeypatch.setattr(dataset, "record_error", full)
+    outcome = run_job(_job(root, SAMPLE, "x.har"))
+    assert outcome.status == "failed"
+    assert outcome.error == (f"x.har: cannot write into {root}: No space left on device (and its row could not be "
+                             "written: No space left on device)")  # fmt: skip
