@@ -2,8 +2,8 @@
 each capture, on two fleets: the bundled samples repeated to `--copies` captures, and `--big` copies of one
 generated capture of `--entries` entries (`gen_devtools_har.py`).
 
-Every copy differs from the others by trailing white space only (so that each is a capture of its own, with
-the same analysis); every run of `batch` writes a fresh dataset, in its own subprocess, start-up included. The
+Every copy differs from the others by a key `"_copy": i` only (so that each is a capture of its own, with the
+same analysis); every run of `batch` writes a fresh dataset, in its own subprocess, start-up included. The
 figures are medians of `--rounds` runs. `analyze` runs once per capture (the samples: each bundled sample
 once), its terminal view written to a file.
 
@@ -47,16 +47,19 @@ class Row:
 
 
 def write_copies(folder: Path, sources: Sequence[Path], count: int) -> list[Path]:
-    """`count` captures in `folder`, cycling through `sources`, copy i followed by i + 1 newlines."""
+    """`count` captures in `folder`, cycling through `sources` (HARs that start with `{`), copy i with a key
+    `"_copy": i` first in its top-level object: a capture of its own, whose analysis is its source's."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(count):
         source = sources[i % len(sources)]
         target = folder / f"{i:04d}-{source.parent.name}-{source.name}"
         if not target.exists():
-            shutil.copyfile(source, target)
-            with open(target, "ab") as handle:
-                handle.write(b"\n" * (i + 1))
+            with open(source, "rb") as original, open(target, "wb") as copy:
+                if original.read(1) != b"{":
+                    raise SystemExit(f"{source}: does not start with {{")
+                copy.write(b'{"_copy": %d, ' % i)
+                shutil.copyfileobj(original, copy, 1 << 20)
         written.append(target)
     return written
 

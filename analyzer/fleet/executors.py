@@ -47,7 +47,7 @@ def run_local(run: Callable[[J], R], jobs: Sequence[J], workers: int, crashed: C
             except BrokenProcessPool:
                 broken.append(futures[future])
             except Exception as exc:  # the job could not be sent or its outcome not returned (pickling)
-                yield crashed(futures[future], f"internal error: {type(exc).__name__}: {exc}")
+                yield crashed(futures[future], _internal(exc))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     for job in broken:
@@ -60,6 +60,12 @@ def _alone(run: Callable[[J], R], job: J, crashed: Callable[[J, str], R]) -> R:
             return pool.submit(run, job).result()
         except BrokenProcessPool:
             return crashed(job, WORKER_DIED)
+        except Exception as exc:
+            return crashed(job, _internal(exc))
+
+
+def _internal(exc: Exception) -> str:
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

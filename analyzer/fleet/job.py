@@ -75,14 +75,16 @@ def run_job(job: Job) -> Outcome:
         labels = merge_labels(dict(job.path_labels), _sidecar_labels(job), dict(options.labels))
         row = CaptureRow(capture_id, job.path, options.version, labels, redacted=not options.show_secrets)
         tables = _analyse(opened, job, row)
-        dataset.commit(root, capture_id, options.version, tables, job.location, options.other_versions)
     except AnalyzerError as exc:
         return _failed(job, capture_id, _as_given(str(exc), job), started)
-    except OSError as exc:  # reading was the loader's, and said so: this is the dataset
-        return _failed(job, capture_id, f"{job.path}: cannot write into {options.dataset}: {exc.strerror or exc}",
-                       started)  # fmt: skip
+    except OSError as exc:  # the file changed or went while it was read
+        return _failed(job, capture_id, f"{job.path}: cannot read: {exc.strerror or exc}", started)
     except Exception as exc:  # a bug of ours must cost one capture, not the batch
         return _failed(job, capture_id, f"{job.path}: internal error: {type(exc).__name__}: {exc}", started)
+    try:
+        dataset.commit(root, capture_id, options.version, tables, job.location, options.other_versions)
+    except OSError as exc:
+        return _failed(job, capture_id, f"{job.path}: cannot write into {root}: {exc.strerror or exc}", started)
     return Outcome(job.path, "analyzed", capture_id, seconds=time.perf_counter() - started)
 
 

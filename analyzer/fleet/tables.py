@@ -38,8 +38,8 @@ class Column:
 CAPTURE_ID = Column(
     "capture_id",
     pa.string(),
-    "sha256 (hex) of the capture's JSON text as the loader reads it (decompressed, unzipped, no BOM or JSONP "
-    "wrapper); null in `captures` for a file that could not be read at all",
+    "sha256 (hex) of the capture's JSON text as the loader reads it (decompressed, unzipped, no BOM, JSONP "
+    "wrapper or white space around it); null in `captures` for a file that could not be read at all",
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {

@@ -245,11 +245,15 @@ class OpenedCapture:
 
     def digest(self) -> str:
         """sha256 (hex) of the capture's JSON text as the loader reads it: decompressed and unzipped, with no BOM
-        or JSONP wrapper, UTF-16 as UTF-8. The same HAR has the same digest in any container. A mapped file is
-        read in blocks with pread, so that hashing it does not map its pages into this process."""
+        or JSONP wrapper, UTF-16 as UTF-8, and no white space around it. The same HAR has the same digest in any
+        container. A mapped file is read in blocks with pread, so that hashing it does not map its pages into
+        this process."""
+        read, size = self.source.read, len(self.source.data)
+        head, tail = read(0, 4096), read(max(0, size - 4096), 4096)
+        start, end = len(head) - len(head.lstrip()), size - (len(tail) - len(tail.rstrip()))
         hasher = hashlib.sha256()
-        for offset in range(0, len(self.source.data), DIGEST_BLOCK):
-            hasher.update(self.source.read(offset, DIGEST_BLOCK))
+        for offset in range(start, end, DIGEST_BLOCK):
+            hasher.update(read(offset, min(DIGEST_BLOCK, end - offset)))
         return hasher.hexdigest()
 
     def load(self, *, strict: bool = False) -> Capture:
