@@ -115,6 +115,8 @@ class _progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        # No refresh thread: the pool forks its workers only from a process without threads (and the loader its
+        # decoders); the bar is drawn again as each capture is done.
         bar = Progress(
             TextColumn("analysing"),
             BarColumn(),
@@ -123,9 +125,11 @@ class _progress:
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,
         )
         task = bar.add_task("batch", total=self.total, rate="")
         bar.start()
+        bar.refresh()
         self.bar = bar
 
         def advance(outcome: Outcome) -> None:
@@ -133,7 +137,7 @@ class _progress:
                 bar.console.print(f"error: {outcome.error}", markup=False, highlight=False)
             elapsed = bar.tasks[0].elapsed or 0.0
             done = bar.tasks[0].completed + 1
-            bar.update(task, advance=1, rate=f"{done / elapsed * 60:.0f}/min" if elapsed > 0 else "")
+            bar.update(task, advance=1, rate=f"{done / elapsed * 60:.0f}/min" if elapsed > 0 else "", refresh=True)
 
         return advance
 

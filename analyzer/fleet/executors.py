@@ -1,13 +1,13 @@
 """Where a batch's jobs run: a local pool of worker processes (the default), or a Dask distributed cluster. The
 same job function either way; its outcomes are yielded as they come in.
 
-The local pool's workers are spawned (fresh interpreters: the driver's threads, such as a progress bar's, are
-not in them) as children of the batch, and Linux kills them when the batch dies: a killed batch leaves no
-worker behind, writing into the dataset or holding memory. (A fork server's workers would outlive it: each
-holds the server's liveness pipe and both ends of the pool's queues, so neither ever sees the batch go.) A
-worker that dies (out of memory, a crash in a native library) breaks the pool and fails every job still in
-it; those jobs are run again one at a time, so that only a capture that kills its worker again is counted as
-failed.
+The local pool's workers are children of the batch: forked where the platform can and the batch runs no other
+thread (as the loader's decoders are: they share the batch's imports, and no lock is held by a thread at the
+fork), else spawned. Linux kills them when the batch dies, so a killed batch leaves no worker behind, writing
+into the dataset or holding memory. (A fork server's workers would outlive it: each holds the server's
+liveness pipe and both ends of the pool's queues, so neither ever sees the batch go.) A worker that dies (out
+of memory, a crash in a native library) breaks the pool and fails every job still in it; those jobs are run
+again one at a time, so that only a capture that kills its worker again is counted as failed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from analyzer.errors import ConfigError
+from analyzer.har.workers import can_fork
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -69,9 +70,9 @@ def _internal(exc: Exception) -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with, initargs=(os.getpid(),)
-    )
+    method = "fork" if can_fork() else "spawn"
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),))
 
 
 def _die_with(batch: int) -> None:
