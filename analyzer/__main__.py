@@ -2,4 +2,5 @@
 
 from analyzer.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned process (a Dask worker's) imports the main module again
+    main()

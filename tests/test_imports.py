@@ -1,7 +1,7 @@
 """The package's import structure: no module of `analyzer` imports, directly or through others, a module that
 imports it back (imports inside functions and those only for type checking count too), and each layer imports
-only from the layers below it: har (read) -> k8s (classify) -> analysis (derive and judge) -> gate (judge
-against a policy) -> render (show) -> cli (the command line)."""
+only from the layers below it: har (read) -> k8s (classify) -> analysis (derive and judge) -> fleet (many
+captures into a dataset) -> gate (judge against a policy) -> render (show) -> cli (the command line)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "analyzer"
 # Lower layers first; a module may import from its own layer and the layers before it. Modules outside these
 # folders (model, summary, settings, errors, redact, ...) are shared vocabulary, importable from anywhere.
-LAYERS = ("har", "k8s", "analysis", "gate", "render", "cli")
+LAYERS = ("har", "k8s", "analysis", "fleet", "gate", "render", "cli")
 # Beside the pipeline, used by the CLI only: `record` drives a browser to write captures, `interop` hands a
 # capture to haralyzer. Both may use the reading and classifying layers.
 BESIDE = {"record": {"cli"}, "interop": {"cli"}}

@@ -128,6 +128,7 @@ def _exit_now(code: object) -> NoReturn:
 
 COMMANDS = {
     "analyze": "analyzer.cli.analyze:analyze",
+    "batch": "analyzer.cli.batch:batch",
     "check": "analyzer.cli.gate:check",
     "classify": "analyzer.cli.requests:classify",
     "connections": "analyzer.cli.traffic:connections",

@@ -17,6 +17,7 @@ decoded chunk by chunk in this process, the careful path still taking over what 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -294,6 +295,59 @@ def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None
     from analyzer.har.source import decode_container
 
     return _load(decode_container(name, data, None, limits), None, 1, None, strict, True)
+
+
+@dataclass(frozen=True)
+class OpenedCapture:
+    """A capture opened (decompressed, unzipped, its JSON text found) and not decoded yet: its `digest` is known
+    before its entries are decoded, so that a batch skips a capture it has already analysed at little cost."""
+
+    source: Source
+    workers: int  # as `load_capture` takes them, already limited to what the platform can do
+
+    def digest(self) -> str:
+        """sha256 (hex) of the capture's JSON text as the loader reads it: decompressed and unzipped, with no BOM
+        or JSONP wrapper, UTF-16 as UTF-8, and no white space around it. The same HAR has the same digest in any
+        container. A mapped file is read in blocks with pread, so that hashing it does not map its pages into
+        this process."""
+        read, size = self.source.read, len(self.source.data)
+        head, tail = read(0, 4096), read(max(0, size - 4096), 4096)
+        start, end = len(head) - len(head.lstrip()), size - (len(tail) - len(tail.rstrip()))
+        hasher = hashlib.sha256()
+        for offset in range(start, end, DIGEST_BLOCK):
+            hasher.update(read(offset, min(DIGEST_BLOCK, end - offset)))
+        return hasher.hexdigest()
+
+    def load(self, *, strict: bool = False) -> Capture:
+        """The Capture, as `load_capture` reads it (see there for `strict` and what it raises)."""
+        return _load(self.source, None, self.workers, None, strict, True)
+
+
+DIGEST_BLOCK = 8 << 20
+
+
+def open_capture(
+    path: str | Path,
+    *,
+    data: bytes | None = None,
+    workers: int = 1,
+    portable: bool | None = None,
+    limits: Limits | None = None,
+) -> OpenedCapture:
+    """A capture file opened for its digest, then `load`; `data`, when given, is the file's bytes read elsewhere
+    (an fsspec URL), and `path` only names it. The arguments are `load_capture`'s.
+
+    Raises:
+        InputError: the file is missing or unreadable, or a container that cannot be opened (one line).
+        DecompressionBombError: a compressed capture expands past `limits`.
+    """
+    if data is not None:
+        from analyzer.har.source import decode_container
+
+        return OpenedCapture(decode_container(str(path), data, None, limits), 1)
+    platform = loader_platform(portable)
+    workers = workers if can_decode_in_workers(platform) else 1
+    return OpenedCapture(open_source(path, None, platform, limits), workers)
 
 
 def _load(

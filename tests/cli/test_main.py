@@ -144,6 +144,7 @@ COMMANDS = [
     "diff",
     "report",
     "sanitize",
+    "batch",
 ]
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from analyzer.errors import InputError
 from analyzer.har import load_bytes, load_capture
+from analyzer.har.loader import open_capture
 from tests.factories import DELETE, GET_URL, LIST_URL, WATCH_URL, har_bytes, make_entry, make_har
 
 THREE = [make_entry(**{"request.url": u}) for u in (GET_URL, LIST_URL, WATCH_URL)]
@@ -32,24 +33,55 @@ def _zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    "wrap",
-    [
-        pytest.param(lambda d: d, id="plain"),
-        pytest.param(gzip.compress, id="gzip"),
-        pytest.param(zlib.compress, id="zlib-zhar"),
-        pytest.param(_zip, id="zip-with-sidecars"),
-        pytest.param(lambda d: b"\xef\xbb\xbf" + d, id="utf8-bom"),
-        pytest.param(lambda d: d.decode().encode("utf-16"), id="utf16-bom"),
-        pytest.param(lambda d: b"onInputData(" + d + b");\n", id="jsonp"),
-        pytest.param(lambda d: b"  callback_x(\n" + d + b"\n)", id="jsonp-spaces"),
-    ],
-)
+CONTAINERS = [
+    pytest.param(lambda d: d, id="plain"),
+    pytest.param(gzip.compress, id="gzip"),
+    pytest.param(zlib.compress, id="zlib-zhar"),
+    pytest.param(_zip, id="zip-with-sidecars"),
+    pytest.param(lambda d: b"\xef\xbb\xbf" + d, id="utf8-bom"),
+    pytest.param(lambda d: d.decode().encode("utf-16"), id="utf16-bom"),
+    pytest.param(lambda d: b"onInputData(" + d + b");\n", id="jsonp"),
+    pytest.param(lambda d: b"  callback_x(\n" + d + b"\n)", id="jsonp-spaces"),
+]
+
+
+@pytest.mark.parametrize("wrap", CONTAINERS)
 def test_containers_are_detected_by_content(wrap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "capture.bin"  # the extension says nothing
     path.write_bytes(wrap(har_bytes(THREE)))
     capture = load_capture(path)
     assert [r["url"] for r in capture.entries.to_pylist()] == [GET_URL, LIST_URL, WATCH_URL]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("wrap", CONTAINERS)
+def test_the_digest_is_the_json_text_s_in_any_container(wrap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    data = har_bytes(THREE)
+    path = tmp_path / "capture.bin"
+    path.write_bytes(wrap(b" \n" + data + b"\n"))  # white space around the JSON text is no part of it
+    opened = open_capture(path)
+    assert opened.digest() == hashlib.sha256(data).hexdigest()
+    assert open_capture("memory.har", data=wrap(data)).digest() == opened.digest()
+    assert [r["url"] for r in opened.load().entries.to_pylist()] == [GET_URL, LIST_URL, WATCH_URL]  # type: ignore[attr-defined]
+
+
+def test_a_capture_opened_reads_in_blocks_and_loads_as_load_capture_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from analyzer.har import loader
+
+    monkeypatch.setattr(loader, "DIGEST_BLOCK", 1000)  # many blocks, the last one short
+    data = har_bytes(THREE * 20)
+    path = tmp_path / "capture.har"
+    path.write_bytes(data)
+    opened = open_capture(path)
+    assert opened.digest() == hashlib.sha256(data).hexdigest()
+    assert opened.load().entries.equals(load_capture(path).entries)  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="no such file"):
+        open_capture(tmp_path / "missing.har")
 
 
 def test_stdin_is_read_with_dash() -> None:
