@@ -134,16 +134,18 @@ def report(figures: dict[str, Figure], file_mb: float) -> bool:
 
 def scaling(out: Path, generator: str, sizes: Sequence[int], rounds: int) -> None:
     """`analyze` (terminal view) against the number of entries, beside the floor: the table of the curve."""
-    print("\n| entries | MB | floor s | analyze s | x floor | s per 10k entries |")
-    print("|---|---|---|---|---|---|")
+    print("\n| entries | MB | floor s | analyze s | x floor | s per 10k entries | analyze peak MB (largest / all) |")
+    print("|---|---|---|---|---|---|---|")
     for entries in sizes:
         capture = capture_for(out, generator, entries)
         with tempfile.TemporaryDirectory() as scratch:
             named = {k: v for k, v in commands(capture, Path(scratch)).items() if k in ("floor", "analyze")}
             figures = run_rounds(named, rounds)
         floor, analyze = figures["floor"].seconds, figures["analyze"].seconds
+        peak = figures["analyze"]
         print(f"| {entries:,} | {capture.stat().st_size / 1e6:.0f} | {floor:.2f} | {analyze:.2f} | "
-              f"{analyze / floor:.1f}x | {analyze / entries * 1e4:.3f} |")  # fmt: skip
+              f"{analyze / floor:.1f}x | {analyze / entries * 1e4:.3f} | "
+              f"{peak.peak_mb:,.0f} / {peak.tree_mb:,.0f} |")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
