@@ -291,11 +291,11 @@ def write_bytes(data: bytes, output: Path | None) -> None:
         out.write(data)
 
 
-def read_capture(capture: str, refine: Refine | None = None, *, spans: bool = True) -> Capture:
+def read_capture(capture: str, refine: Refine | None = None, *, lazy: bool = True) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
     `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
-    settings' (docs/security.md); `--strict` refuses a damaged capture; `spans=False` for a command that reads no
+    settings' (docs/security.md); `--strict` refuses a damaged capture; `lazy=False` for a command that reads no
     body, header or initiator (see `load_capture`)."""
     from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
@@ -312,7 +312,7 @@ def read_capture(capture: str, refine: Refine | None = None, *, spans: bool = Tr
         refine=refine,
         limits=limits,
         strict=strict,
-        spans=spans,
+        lazy=lazy,
     )
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)

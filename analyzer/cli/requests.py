@@ -64,12 +64,12 @@ def requests(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output:
     if settings.discover_prefixes:  # --prefix auto: the prefixes come from the capture's own URLs first
         from analyzer.settings import resolve_prefixes
 
-        loaded = read_capture(capture, spans=False)
+        loaded = read_capture(capture, lazy=False)
         resolved, _ = resolve_prefixes(settings, loaded.entries.column("url"))  # type: ignore[attr-defined]
         table = request_table(loaded, classifier=resolved.classifier)
         table = table if show_secrets else redact_table(table)
     else:
-        table = request_table(read_capture(capture, refine, spans=False))
+        table = request_table(read_capture(capture, refine, lazy=False))
     if k8s_only:
         table = table.filter(table.column("k8s"))
     _write_table(ctx, table, fmt, output, redacted=True)

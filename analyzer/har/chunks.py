@@ -56,14 +56,14 @@ def read_chunked(
     unit_bytes: int = UNIT_BYTES,
     parallel_bytes: int = PARALLEL_BYTES,
     refine: Refine | None = None,
-    spans: bool = False,
+    lazy: bool = False,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
     `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
-    caller's columns to the parts, in each process once, on all the parts it decoded. `spans` adds each entry's
-    span (`table.SPAN_COLUMNS`).
+    caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
+    reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`table.INITIATOR_KEY`).
     """
     size = len(source.data)
     read = source.read
@@ -79,16 +79,16 @@ def read_chunked(
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             if count == 1:
-                parts = _read_here(frames, units, progress, finish, spans)
+                parts = _read_here(frames, units, progress, finish, lazy)
             else:
                 try:
-                    work = partial(_read_unit, frames, spans=spans)
+                    work = partial(_read_unit, frames, lazy=lazy)
                     parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None
                     # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
-                    parts = _read_here(frames, units, progress, finish, spans)
+                    parts = _read_here(frames, units, progress, finish, lazy)
     except ChunkRejected:
         return None
     if progress is not None:
@@ -101,12 +101,12 @@ def _read_here(
     units: list[list[Chunk]],
     progress: Progress | None,
     finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
-    spans: bool,
+    lazy: bool,
 ) -> list[Part]:
     """Every unit in this process, in order."""
     parts = []
     for done, unit in enumerate(units, 1):
-        parts.append(_read_unit(frames, unit, spans=spans))
+        parts.append(_read_unit(frames, unit, lazy=lazy))
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
@@ -161,21 +161,22 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, spans: bool = False) -> Part:
+def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
-    decoded: `columns.Rows`), with each entry's span in the capture (`SPAN_COLUMNS`) when asked for."""
+    decoded: `columns.Rows`), with each entry's span in the capture (`SPAN_COLUMNS`) and initiator key when asked
+    for (`lazy`)."""
     import pyarrow as pa
 
-    rows = cols.Rows()
+    rows = cols.Rows(keyed=lazy)
     problems: list[Problem] = []
     starts: list[int] = []
     ends: list[int] = []
     for start, end in chunks:
-        entries, found = decode_chunk(frames, start, end, (starts, ends) if spans else None)
+        entries, found = decode_chunk(frames, start, end, (starts, ends) if lazy else None)
         problems += [(len(rows) + position, text) for position, text in found]
         rows.append(entries)
     part = build_part(rows.to_arrays(), problems)
-    if not spans:
+    if not lazy:
         return part
     table = part.table.append_column(SPAN_COLUMNS[0], pa.array(starts, type=pa.int64()))
     table = table.append_column(SPAN_COLUMNS[1], pa.array(ends, type=pa.int64()))

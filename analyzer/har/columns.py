@@ -86,7 +86,9 @@ class Rows:
     10,000 rows at once (measured on an 80,000-entry capture: from 256 to 1,024 rows a batch, the same).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keyed: bool = True) -> None:
+        """`keyed`: key each entry by its initiator (`initiator_key`), for the lazy reads of initiators."""
+        self._keyed = keyed
         self._values: list[tuple[Any, ...]] = []
         self._initiators: list[schema.Initiator | str | None] = []
         self._frames: list[list[schema.Frame] | None] = []
@@ -98,7 +100,8 @@ class Rows:
         self._values.extend(map(_ROW, entries))
         self._initiators.extend(map(_INITIATOR, entries))
         self._frames.extend(map(_FRAMES, entries))
-        self._keys.extend(map(initiator_key, entries))
+        if self._keyed:
+            self._keys.extend(map(initiator_key, entries))
         if len(self._values) >= BATCH_ROWS:
             self._convert()
 
@@ -106,7 +109,8 @@ class Rows:
         return self._converted + len(self._values)
 
     def to_arrays(self) -> dict[str, pa.Array]:
-        """One array per column of ENTRY_FIELDS, plus `initiator_type`, `websocket_messages` and `initiator_key`."""
+        """One array per column of ENTRY_FIELDS, plus `initiator_type`, `websocket_messages` and, when keyed,
+        `initiator_key`."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -117,7 +121,8 @@ class Rows:
         arrays: dict[str, pa.Array] = dict(zip(ENTRY_FIELDS, rows.flatten(), strict=True))
         arrays["initiator_type"] = pc.coalesce(initiators, arrays.pop("initiator_declared"))
         arrays["websocket_messages"] = sockets
-        arrays["initiator_key"] = keys
+        if self._keyed:
+            arrays["initiator_key"] = keys
         return arrays
 
     def _convert(self) -> None:
@@ -131,7 +136,7 @@ class Rows:
             sockets = pa.nulls(count, pa.int32())
         else:
             sockets = pa.array([None if f is None else len(f) for f in frames], type=pa.int32())
-        keys = pa.array(self._keys, type=pa.binary(16))
+        keys = pa.array(self._keys, type=pa.binary(16)) if self._keyed else pa.nulls(0, pa.binary(16))
         self._batches.append((rows, initiators, sockets, keys))
         self._converted += len(self._values)
         self._values, self._initiators, self._frames, self._keys = [], [], [], []

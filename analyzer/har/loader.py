@@ -257,7 +257,7 @@ def load_capture(
     portable: bool | None = None,
     limits: Limits | None = None,
     strict: bool = False,
-    spans: bool = True,
+    lazy: bool = True,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -276,9 +276,11 @@ def load_capture(
             is set (the test suite's `--portable-loader`), else this platform.
         limits: how far a compressed capture may expand (default: `Limits()`, see docs/security.md).
         strict: refuse a damaged capture (InputError, naming the first damage) instead of keeping what can be read.
-        spans: have the fast path's workers tell where each entry lies (a second scan of each chunk, in the
-            workers), so that bodies, headers and initiators are read straight from their spans; False for a
-            caller that reads none of them (`requests`): the first one read then scans the whole file once.
+        lazy: have the fast path's workers prepare the lazy reads: tell where each entry lies (a second scan of
+            each chunk, in the workers), so that bodies, headers and initiators are read straight from their
+            spans, and key each entry by its initiator (`columns.initiator_key`), so that one entry is read per
+            distinct initiator. False for a caller that reads none of them (`requests`): the first one read
+            then scans the whole file once, and initiators are read entry by entry.
 
     Raises:
         InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
@@ -287,7 +289,7 @@ def load_capture(
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, spans)
+    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, lazy)
 
 
 def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
@@ -351,10 +353,10 @@ def open_capture(
 
 
 def _load(
-    source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool, spans: bool
+    source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool, lazy: bool
 ) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine, spans)
+        capture = _decode(source, progress, workers, refine, lazy)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -366,11 +368,11 @@ def _load(
 _KEPT = re.compile(r"; (?:kept as .*|replaced by U\+FFFD|left out|read the \d+ entries complete before the cut)$")
 
 
-def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None, spans: bool) -> Capture:
+def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None, lazy: bool) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, spans=spans)
+    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy)
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False

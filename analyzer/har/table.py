@@ -121,7 +121,8 @@ def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = No
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(columns["queued"]))
     for column in _STRINGS:
         arrays[column] = blank_to_null(columns[column])
-    arrays[INITIATOR_KEY] = _unkeyed(columns[INITIATOR_KEY], {position for position, _ in problems})
+    if INITIATOR_KEY in columns:
+        arrays[INITIATOR_KEY] = _unkeyed(columns[INITIATOR_KEY], {position for position, _ in problems})
     return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
 
 
@@ -156,7 +157,7 @@ class Assembled:
     time_warnings: list[str]
     problems: list[Problem]  # positions in `log.entries`
     spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
-    initiator_keys: pa.Array  # INITIATOR_KEY by position in `log.entries`
+    initiator_keys: pa.Array | None  # INITIATOR_KEY by position in `log.entries`, where the parts had them
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
@@ -172,8 +173,10 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     if SPAN_COLUMNS[0] in table.column_names:
         spans = (table.column(SPAN_COLUMNS[0]).combine_chunks(), table.column(SPAN_COLUMNS[1]).combine_chunks())
         table = table.drop_columns(list(SPAN_COLUMNS))
-    initiator_keys = table.column(INITIATOR_KEY).combine_chunks()
-    table = table.drop_columns([INITIATOR_KEY])
+    initiator_keys = None
+    if INITIATOR_KEY in table.column_names:
+        initiator_keys = table.column(INITIATOR_KEY).combine_chunks()
+        table = table.drop_columns([INITIATOR_KEY])
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")

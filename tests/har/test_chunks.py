@@ -146,11 +146,11 @@ def test_workers_tell_each_entrys_span_as_the_careful_scan_finds_it(
     tmp_path: Path, document: Any, indent: int | None
 ) -> None:
     from analyzer.har.decode import decode_document
-    from analyzer.har.table import SPAN_COLUMNS
+    from analyzer.har.table import INITIATOR_KEY, SPAN_COLUMNS
 
     path = _write(tmp_path, document, indent=indent)
     source = open_source(path)
-    read = chunks.read_chunked(source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, spans=True)
+    read = chunks.read_chunked(source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, lazy=True)
     assert read is not None
     table = pa.concat_tables([part.table for part in read.parts])
     starts, ends = (table.column(name).to_pylist() for name in SPAN_COLUMNS)
@@ -158,7 +158,8 @@ def test_workers_tell_each_entrys_span_as_the_careful_scan_finds_it(
     assert spans == [bytes(raw) for raw in decode_document(open_source(path)).entries]
     without = chunks.read_chunked(open_source(path), chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2)
     assert without is not None
-    assert SPAN_COLUMNS[0] not in without.parts[0].table.column_names  # only when asked for: `requests` reads none
+    assert {*SPAN_COLUMNS, INITIATOR_KEY}.isdisjoint(without.parts[0].table.column_names)  # `requests` reads none
+    assert INITIATOR_KEY in table.column_names
 
 
 @pytest.mark.parametrize(
