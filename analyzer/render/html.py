@@ -42,34 +42,44 @@ def plotly_js() -> str:
     return (Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """A file of `analyzer/render/assets/` (the pages' templates, style sheet and scripts)."""
     return resources.files("analyzer.render").joinpath(f"assets/{name}").read_text(encoding="utf-8")
 
 
 def render_html(summary: Summary, page: PageData) -> str:
     """The report page for a summary and its page data (`analyzer.render.page.page_data`), both redacted and
     cut (`text_safety.cut_strings`): the page shows, and embeds, only what they hold."""
-    scripts = [plotly_js(), _asset("report.js")]
-    data = msgspec.json.encode(page)
-    for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
-        data = data.replace(char, code)
-    return Template(_asset("report.html")).substitute(
+    scripts = [plotly_js(), asset("report.js")]
+    data = script_json(page)
+    return Template(asset("report.html")).substitute(
         title=escape(f"{Path(summary.capture.path).name} · har-analyzer report"),
-        csp=escape(_csp(scripts), quote=False),  # the policy holds no double quote; its single quotes stay readable
-        style=_asset("report.css"),
+        # the policy holds no double quote; its single quotes stay readable
+        csp=escape(content_security_policy(scripts), quote=False),
+        style=asset("report.css"),
         header=_header(summary),
         facts=_facts(summary, page),
         verdicts=_verdicts(summary),
         projection=_projection(summary),
         findings=_findings(summary),
         notes=_notes(summary, page),
-        data=data.decode("utf-8"),
+        data=data,
         plotly=scripts[0],
         script=scripts[1],
     )
 
 
-def _csp(scripts: list[str]) -> str:
+def script_json(value: object) -> str:
+    """`value` as JSON for a `<script type="application/json">` block: `&`, `<` and `>` as `\\u0026`-style
+    escapes, so that no text in it can close the block."""
+    data = msgspec.json.encode(value)
+    for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
+        data = data.replace(char, code)
+    return data.decode("utf-8")
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """The page's policy: its own `scripts` (by hash) and nothing else (module doc)."""
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in scripts
     )
