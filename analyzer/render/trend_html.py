@@ -16,6 +16,7 @@ import msgspec
 
 from analyzer.fleet.trend import Series, Trend
 from analyzer.render.html import asset, content_security_policy, plotly_js, script_json
+from analyzer.render.timeline import fit_key
 from analyzer.render.trend_text import (
     MODE_LETTERS,
     MODES_LEGEND,
@@ -30,6 +31,7 @@ from analyzer.render.trend_text import (
 )
 from analyzer.summary import Mode
 
+LEGEND_KEY = 48  # characters of a resource key in the chart's legend (`fit_key`)
 CHART_LINES = 20  # series drawn: those that went from watch to poll first, then the others that changed
 TABLE_ROWS = 500
 _CLASSES = {letter: mode.replace("+", "-") for mode, letter in MODE_LETTERS.items()}
@@ -78,7 +80,7 @@ def chart_data(trend: Trend, shown: Sequence[Series]) -> ChartData:
     rated = any(p.requests_per_min is not None for s in drawn for p in s.points)
     lines = [
         ChartLine(
-            name=f"{page_name(s.url_path)} {s.trigger} · {s.resource}",
+            name=f"{page_name(s.url_path)} {s.trigger} · {fit_key(s.resource, LEGEND_KEY)}",
             x=[p.value for p in s.points],
             y=[p.requests_per_min if rated else p.requests for p in s.points],
             modes=[p.mode for p in s.points],
@@ -108,7 +110,7 @@ def _changes(trend: Trend, shown: Sequence[Series]) -> str:
     body = "".join(
         f'<tr><td class="key">{escape(page_name(s.url_path))}</td><td>{escape(s.trigger)}</td>'
         f'<td class="key">{escape(s.resource)}</td><td>{_strip(trend, s)}</td>'
-        + "".join(f"<td>{escape(c)}</td>" for c in first_changes(s))
+        + "".join(f"<td>{escape(c)}</td>" for c in first_changes(s, trend.axis))
         + "</tr>"
         for s in shown[:TABLE_ROWS]
     )

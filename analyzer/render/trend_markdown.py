@@ -3,7 +3,7 @@ to poll, the first changes of each page and resource, and their modes over the l
 
 from __future__ import annotations
 
-from analyzer.fleet.trend import Series, Trend
+from analyzer.fleet.trend import Axis, Series, Trend
 from analyzer.render.markdown import MARKDOWN_ROWS, code, text
 from analyzer.render.text_safety import safe_text
 from analyzer.render.trend_text import (
@@ -32,7 +32,7 @@ def render_trend_markdown(trend: Trend, *, everything: bool = False) -> str:
     if shown:
         lines += ["| page | load | resource | mode changed | req/min changed | findings changed |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
-        lines += [_row(s) for s in shown[:MARKDOWN_ROWS]]
+        lines += [_row(s, trend.axis) for s in shown[:MARKDOWN_ROWS]]
         if len(shown) > MARKDOWN_ROWS:
             lines += ["", f"… and {len(shown) - MARKDOWN_ROWS} more: see trend.json"]
         lines += ["", *_grid(trend, shown[:MARKDOWN_ROWS])]
@@ -43,8 +43,8 @@ def render_trend_markdown(trend: Trend, *, everything: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _row(series: Series) -> str:
-    cells = " | ".join(text(c) for c in first_changes(series))
+def _row(series: Series, axis: Axis) -> str:
+    cells = " | ".join(text(c) for c in first_changes(series, axis))
     return f"| `{code(page_name(series.url_path))}` | {series.trigger} | `{code(series.resource)}` | {cells} |"
 
 

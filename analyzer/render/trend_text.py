@@ -60,12 +60,12 @@ def change_text(change: Change) -> str:
     return f"{_rate(change.before)} → {_rate(change.after)} req/min"
 
 
-def first_changes(series: Series) -> tuple[str, str, str]:
-    """The first mode, rate and findings change of a series, each as `what at value` ("" when none)."""
+def first_changes(series: Series, axis: Axis) -> tuple[str, str, str]:
+    """The first mode, rate and findings change of a series, each as `what at run 4` ("" when none)."""
     cells = []
     for kind in ("mode", "rate", "findings"):
         change = next((c for c in series.changes if _kind(c) == kind), None)
-        cells.append("" if change is None else f"{change_text(change)} at {change.at}")
+        cells.append("" if change is None else f"{change_text(change)} at {at(axis, change.at)}")
     return cells[0], cells[1], cells[2]
 
 
@@ -127,7 +127,7 @@ def _series_table(axis: Axis, shown: Sequence[Series], console: Console) -> Tabl
         strip = Text()
         for letter in mode_strip(series, axis, STRIP if bounded else None):
             strip.append(letter, style=_LETTER_STYLES.get(letter, "dim"))
-        changes = "; ".join(f"{kind} {safe_text(cell)}" for kind, cell in zip(_KINDS, first_changes(series),
+        changes = "; ".join(f"{kind} {safe_text(cell)}" for kind, cell in zip(_KINDS, first_changes(series, axis),
                                                                                 strict=True) if cell)  # fmt: skip
         table.add_row(safe_text(page_name(series.url_path)), series.trigger,
                       fit_key(resource, room) if bounded else resource, strip, changes)  # fmt: skip
