@@ -21,7 +21,7 @@
     hovertemplate: "%{text}<extra></extra>",
   }));
   const layout = {
-    height: 460, margin: { l: 60, r: 20, t: 20, b: 60 }, hovermode: "closest", hoverlabel: { align: "left" },
+    height: 460, showlegend: true, margin: { l: 60, r: 20, t: 20, b: 60 }, hovermode: "closest", hoverlabel: { align: "left" },
     legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" },
     xaxis: { type: "category", categoryorder: "array", categoryarray: DATA.values.map(esc),
       range: [-0.5, DATA.values.length - 0.5],
