@@ -23,7 +23,7 @@ import itertools
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal, TypeGuard
 
@@ -232,16 +232,8 @@ def order_axis(captures: Sequence[tuple[str, datetime | None]], by: str | None) 
     if by is not None and all(_INTEGER.fullmatch(value) for value in counts):
         order, values = "numeric", sorted(counts, key=lambda value: (int(value), value))
     else:
-        values = sorted(counts, key=_by_start(earliest))
+        values = sorted(counts, key=lambda value: (earliest[value] is None, earliest[value] or _NO_START, value))
     return Axis(by, order, tuple(AxisValue(v, counts[v], earliest[v]) for v in values))
-
-
-def _by_start(earliest: Mapping[str, datetime | None]) -> Callable[[str], tuple[bool, datetime, str]]:
-    def key(value: str) -> tuple[bool, datetime, str]:
-        started = earliest[value]
-        return started is None, started or _NO_START, value
-
-    return key
 
 
 _NO_START = datetime.min.replace(tzinfo=UTC)

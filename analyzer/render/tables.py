@@ -56,10 +56,22 @@ def _may_hold_secret(strings: pa.Array) -> bool:
 
 
 def write_csv(table: pa.Table, out: BinaryIO) -> None:
-    """CSV, with text cells that a spreadsheet would run as a formula guarded (`formula_safe_table`)."""
+    """CSV, with text cells that a spreadsheet would run as a formula guarded (`formula_safe_table`), and lists,
+    maps and structs (a query's) as JSON text."""
     import pyarrow.csv as pacsv
 
-    pacsv.write_csv(formula_safe_table(table), out)
+    pacsv.write_csv(formula_safe_table(_nested_as_json(table)), out)
+
+
+def _nested_as_json(table: pa.Table) -> pa.Table:
+    """Each column of lists, maps or structs (which CSV cannot hold) as a column of their JSON text."""
+    encoder = _json_encoder()
+    for position, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = table.column(position).to_pylist(maps_as_pydicts="lossy")
+            texts = pa.array([None if v is None else encoder.encode(v).decode("utf-8") for v in values], pa.string())
+            table = table.set_column(position, pa.field(field.name, pa.string()), texts)
+    return table
 
 
 def formula_safe_table(table: pa.Table) -> pa.Table:
