@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from analyzer.fleet.trend import Capture, Observation, Thresholds, Trend, build_trend
+from analyzer.fleet.views import reading
 
 if TYPE_CHECKING:
     import duckdb
@@ -43,9 +44,11 @@ def read_trend(
 
     Raises:
         ConfigError: `by` names a label that no capture has.
+        InputError: a file of the dataset cannot be read.
     """
-    captures = [_capture(row) for row in _rows(connection, CAPTURES_SQL)]
-    observations = msgspec.convert(_rows(connection, OBSERVATIONS_SQL), list[Observation])
+    with reading(root):
+        captures = [_capture(row) for row in _rows(connection, CAPTURES_SQL)]
+        observations = msgspec.convert(_rows(connection, OBSERVATIONS_SQL), list[Observation])
     return build_trend(str(root), captures, observations, by, thresholds)
 
 

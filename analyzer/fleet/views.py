@@ -16,6 +16,8 @@ Read-only, twice over:
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.errors import AnalyzerError
+from analyzer.errors import AnalyzerError, InputError
 from analyzer.fleet.dataset import table_paths
 from analyzer.fleet.tables import SCHEMAS
 
@@ -62,24 +64,53 @@ def open_views(root: Path) -> duckdb.DuckDBPyConnection:
 
     Raises:
         ConfigError: `root` is not a dataset, or one of another schema (`analyzer.fleet.dataset.read_manifest`).
+        InputError: a file of it cannot be read (`reading`).
     """
     import duckdb
 
     paths = table_paths(root)
     connection = duckdb.connect(":memory:")
+    try:
+        with reading(root):
+            _lock(connection, [str(path.absolute()) for files in paths.values() for path in files])
+            for table, files in paths.items():
+                _create_view(connection, table, files)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _lock(connection: duckdb.DuckDBPyConnection, allowed: list[str]) -> None:
+    """The settings, then external access off but for the `allowed` files, and the configuration locked."""
     for setting in _SETTINGS:
         connection.execute(setting)
-    allowed = [str(path.absolute()) for files in paths.values() for path in files]
     connection.execute("SET allowed_paths = ?", [allowed])
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
-    for table, files in paths.items():
-        if files:
-            listed = ", ".join(_literal(str(path.absolute())) for path in files)
-            connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
-        else:  # a folder without even its schema file (made by hand): the documented columns, no rows
-            connection.register(table, SCHEMAS[table].empty_table())
-    return connection
+
+
+def _create_view(connection: duckdb.DuckDBPyConnection, table: str, files: list[Path]) -> None:
+    if files:
+        listed = ", ".join(_literal(str(path.absolute())) for path in files)
+        connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+    else:  # a folder without even its schema file (made by hand): the documented columns, no rows
+        connection.register(table, SCHEMAS[table].empty_table())
+
+
+@contextlib.contextmanager
+def reading(root: Path) -> Iterator[None]:
+    """DuckDB's errors while reading the dataset (a damaged Parquet file) as one line.
+
+    Raises:
+        InputError: `<root>: cannot read the dataset: <the first line of DuckDB's message>`.
+    """
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise InputError(f"{root}: cannot read the dataset: {first_line(str(exc))}") from None
 
 
 def run_query(connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:

@@ -69,7 +69,8 @@ def test_the_terminal_table(fleet: Path) -> None:
 )  # fmt: skip
 def test_the_data_formats_hold_the_result(fleet: Path, tmp_path: Path, fmt: str, read) -> None:  # type: ignore[no-untyped-def]
     sql = "SELECT labels['run'] AS run, loads, kubernetes_requests FROM captures WHERE error IS NULL ORDER BY started"
-    expected = run_query(open_views(fleet), sql).to_pylist()
+    with open_views(fleet) as connection:
+        expected = run_query(connection, sql).to_pylist()
     code, out, err = query(str(fleet), sql, "--format", fmt, "-o", str(tmp_path / f"result.{fmt}"))
     assert (code, out, err) == (0, "", "")
     got = read((tmp_path / f"result.{fmt}").read_bytes()).to_pylist()
