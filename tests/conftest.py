@@ -69,3 +69,11 @@ def hostile_capture(tmp_path: Path) -> Path:
     path = tmp_path / "hostile.har"
     path.write_text(json.dumps(hostile_har()), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fleet dataset of `tests/fleet/fleets.py` (built once; tests only read it)."""
+    from tests.fleet.fleets import build_fleet
+
+    return build_fleet(tmp_path_factory.mktemp("fleet"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 BASE = "https://console.example.com/api-gateway/kubernetes/calico3/apis/asm.alauda.io/v1beta3/namespaces/testhl"
@@ -95,3 +97,23 @@ def request(url: str, start: float, time_ms: float = 40.0, **overrides: Any) -> 
                           "wait": max(time_ms - 1.6, 0), "receive": 1.0}}  # fmt: skip
     fields.update(overrides)
     return make_entry(**fields)
+
+
+def shifted_sample(sample: Path, offset: timedelta) -> bytes:
+    """The sample with every start time (entries, pages, websocket frames) moved by `offset`: another capture
+    (another `capture_id`) of the same page."""
+    har = json.loads(sample.read_bytes())
+    log = har["log"]
+    for item in [*log.get("pages", []), *log["entries"]]:
+        if isinstance(item.get("startedDateTime"), str):
+            item["startedDateTime"] = (datetime.fromisoformat(item["startedDateTime"]) + offset).isoformat()
+        for frame in item.get("_webSocketMessages") or []:
+            scale = 1000 if frame["time"] > 1e11 else 1  # milliseconds or seconds, as the writer wrote them
+            frame["time"] += offset.total_seconds() * scale
+    return json.dumps(har).encode()
+
+
+def first_start(sample: Path) -> datetime:
+    """The earliest `startedDateTime` of a sample's entries."""
+    entries = json.loads(sample.read_bytes())["log"]["entries"]
+    return min(datetime.fromisoformat(e["startedDateTime"]) for e in entries)

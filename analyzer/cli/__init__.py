@@ -134,9 +134,11 @@ COMMANDS = {
     "connections": "analyzer.cli.traffic:connections",
     "diff": "analyzer.cli.gate:diff",
     "navigations": "analyzer.cli.traffic:navigations",
+    "query": "analyzer.cli.query:query",
     "record": "analyzer.cli.record:record",
     "report": "analyzer.cli.report:report",
     "requests": "analyzer.cli.requests:requests",
     "sanitize": "analyzer.cli.sanitize:sanitize",
     "streams": "analyzer.cli.traffic:streams",
+    "trend": "analyzer.cli.trend:trend",
 }

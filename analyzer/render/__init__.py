@@ -15,6 +15,7 @@ from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from analyzer.fleet.trend import Trend
     from analyzer.gate.check import CheckResult
     from analyzer.gate.fail_on import DiffOutcome
     from analyzer.render.traffic import TrafficView
@@ -156,4 +157,54 @@ TRAFFIC_RENDERERS: dict[str, Callable[[TrafficView], bytes | Callable[[Console],
     "table": _traffic_table,
     "json": _traffic_json,
     "csv": _traffic_csv,
+}
+
+
+def _trend_table(trend: Trend, *, everything: bool = False, max_text: int = DEFAULT_MAX_TEXT_LENGTH,
+                 ) -> Callable[[Console], None]:  # fmt: skip
+    from analyzer.render.text_safety import cut_strings
+    from analyzer.render.trend_text import render_trend
+
+    shown = cut_strings(trend, max_text)
+    return lambda console: render_trend(shown, console, everything=everything)
+
+
+def _trend_json(trend: Trend, *, everything: bool = False, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
+    from analyzer.render.json import encode_json
+
+    return encode_json(trend)  # data: whole values, every series
+
+
+def _trend_markdown(trend: Trend, *, everything: bool = False, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
+    from analyzer.render.text_safety import cut_strings
+    from analyzer.render.trend_markdown import render_trend_markdown
+
+    return render_trend_markdown(cut_strings(trend, max_text), everything=everything).encode("utf-8")
+
+
+def _trend_html(trend: Trend, *, everything: bool = False, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
+    from analyzer.render.text_safety import cut_strings
+    from analyzer.render.trend_html import render_trend_html
+
+    return render_trend_html(cut_strings(trend, max_text), everything=everything).encode("utf-8")
+
+
+class TrendRenderer(Protocol):
+    """A view of a trend; `everything`: every page and resource, not only those that changed (JSON always holds
+    them all); `max_text`: the most characters of one string it shows."""
+
+    def __call__(self, trend: Trend, *, everything: bool = ..., max_text: int = ...,
+                 ) -> bytes | Callable[[Console], None]: ...  # fmt: skip
+
+
+# The views of `trend` (`--format`), and the files of `trend -o DIR`.
+TREND_RENDERERS: dict[str, TrendRenderer] = {
+    "table": _trend_table,
+    "markdown": _trend_markdown,
+    "json": _trend_json,
+}
+TREND_FILES: dict[str, TrendRenderer] = {
+    "trend.html": _trend_html,
+    "trend.md": _trend_markdown,
+    "trend.json": _trend_json,
 }

@@ -56,10 +56,22 @@ def _may_hold_secret(strings: pa.Array) -> bool:
 
 
 def write_csv(table: pa.Table, out: BinaryIO) -> None:
-    """CSV, with text cells that a spreadsheet would run as a formula guarded (`formula_safe_table`)."""
+    """CSV, with text cells that a spreadsheet would run as a formula guarded (`formula_safe_table`), and lists,
+    maps and structs (a query's) as JSON text."""
     import pyarrow.csv as pacsv
 
-    pacsv.write_csv(formula_safe_table(table), out)
+    pacsv.write_csv(formula_safe_table(_nested_as_json(table)), out)
+
+
+def _nested_as_json(table: pa.Table) -> pa.Table:
+    """Each column of lists, maps or structs (which CSV cannot hold) as a column of their JSON text."""
+    encoder = _json_encoder()
+    for position, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = table.column(position).to_pylist(maps_as_pydicts="lossy")
+            texts = pa.array([None if v is None else encoder.encode(v).decode("utf-8") for v in values], pa.string())
+            table = table.set_column(position, pa.field(field.name, pa.string()), texts)
+    return table
 
 
 def formula_safe_table(table: pa.Table) -> pa.Table:
@@ -126,9 +138,9 @@ _MOSTLY_UNIQUE = frozenset({"url", "path", "query", "resource_version", "continu
 
 
 def write_jsonl(table: pa.Table, out: BinaryIO) -> None:
-    encoder = msgspec.json.Encoder()
+    encoder = _json_encoder()
     for batch in table.to_batches(max_chunksize=8192):
-        rows = batch.to_pylist()
+        rows = _rows(batch)
         buffer = bytearray()
         for row in rows:
             encoder.encode_into(row, buffer, len(buffer))
@@ -138,14 +150,25 @@ def write_jsonl(table: pa.Table, out: BinaryIO) -> None:
 
 def write_json(table: pa.Table, out: BinaryIO) -> None:
     out.write(b"[")
-    encoder = msgspec.json.Encoder()
+    encoder = _json_encoder()
     first = True
     for batch in table.to_batches(max_chunksize=8192):
-        for row in batch.to_pylist():
+        for row in _rows(batch):
             out.write(b"\n" if first else b",\n")
             out.write(encoder.encode(row))
             first = False
     out.write(b"\n]\n" if not first else b"]\n")
+
+
+def _json_encoder() -> msgspec.json.Encoder:
+    """Decimals (a query's) as JSON numbers, not strings."""
+    return msgspec.json.Encoder(decimal_format="number")
+
+
+def _rows(batch: pa.RecordBatch) -> list[dict[str, object]]:
+    """A batch's rows, a map column's values as JSON objects (Arrow gives them as key-value pairs)."""
+    rows: list[dict[str, object]] = batch.to_pylist(maps_as_pydicts="lossy")
+    return rows
 
 
 TABLE_WRITERS: dict[str, Writer] = {

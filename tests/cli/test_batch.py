@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from analyzer.cli import cli
 from analyzer.fleet.dataset import read_table
 from analyzer.fleet.tables import TABLE_NAMES
+from tests.factories import shifted_sample
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((REPO / "samples").rglob("*.har"))
@@ -45,19 +46,6 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _shifted(sample: Path, offset: timedelta) -> bytes:
-    """The sample with every start time (entries, pages, websocket frames) moved by `offset`."""
-    har = json.loads(sample.read_bytes())
-    log = har["log"]
-    for item in [*log.get("pages", []), *log["entries"]]:
-        if isinstance(item.get("startedDateTime"), str):
-            item["startedDateTime"] = (datetime.fromisoformat(item["startedDateTime"]) + offset).isoformat()
-        for frame in item.get("_webSocketMessages") or []:
-            scale = 1000 if frame["time"] > 1e11 else 1  # milliseconds or seconds, as the writer wrote them
-            frame["time"] += offset.total_seconds() * scale
-    return json.dumps(har).encode()
-
-
 def make_fleet(root: Path) -> Path:
     """200 captures under root/captures/{branch}/{run}/{test}.har: the samples, time-shifted, some with sidecars
     and some gzipped (whose names the template does not match), and five broken ones."""
@@ -66,7 +54,7 @@ def make_fleet(root: Path) -> Path:
         sample = SAMPLES[i % len(SAMPLES)]
         folder = captures / ("main", "dev", "release")[i % 3] / f"run{i // len(SAMPLES)}"
         folder.mkdir(parents=True, exist_ok=True)
-        data = _shifted(sample, timedelta(minutes=37 * i))
+        data = shifted_sample(sample, timedelta(minutes=37 * i))
         test = f"{sample.parent.name}-{sample.stem}"
         if i % 50 == 7:
             (folder / f"{test}.har.gz").write_bytes(gzip.compress(data, mtime=0))
@@ -82,7 +70,7 @@ def make_fleet(root: Path) -> Path:
     (broken / "not-json.har").write_bytes(b"<html>not a capture</html>")
     (broken / "no-entries.har").write_bytes(b'{"log": {"version": "1.2"}}')
     (broken / "cut-early.har").write_bytes(first[:300])
-    (broken / "bad-sidecar.har").write_bytes(_shifted(SAMPLES[1], timedelta(days=1000)))
+    (broken / "bad-sidecar.har").write_bytes(shifted_sample(SAMPLES[1], timedelta(days=1000)))
     (broken / "bad-sidecar.har.labels.json").write_text('{"run": 7}')
     return captures
 

@@ -145,6 +145,8 @@ COMMANDS = [
     "report",
     "sanitize",
     "batch",
+    "query",
+    "trend",
 ]
 
 

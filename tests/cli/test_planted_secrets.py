@@ -125,3 +125,21 @@ def test_show_secrets_shows_them(tmp_path: Path) -> None:
     assert {"userinfo", "fragment", "percent-encoded name", "jwt in a parameter", "openshift token"} <= {
         kind for kind, secret in PLANTED.items() if secret in result.stdout
     }
+
+
+def test_no_planted_secret_in_a_fleet_dataset_nor_what_query_and_trend_show(tmp_path: Path) -> None:
+    (tmp_path / "captures").mkdir()
+    capture = _capture(tmp_path / "captures")
+    fleet = tmp_path / "fleet"
+    result = CliRunner().invoke(cli, ["batch", str(capture), "-o", str(fleet), "--requests", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    for path in fleet.rglob("*.parquet"):
+        assert _leaks(path.read_bytes()) == [], path
+    for table in ("captures", "loads", "resources", "streams", "findings", "requests"):
+        for fmt in ("table", "csv", "json"):
+            result = CliRunner().invoke(cli, ["query", str(fleet), f"SELECT * FROM {table}", "--format", fmt])
+            assert result.exit_code == 0 and result.stdout and _leaks(result.stdout.encode()) == [], (table, fmt)
+    result = CliRunner().invoke(cli, ["trend", str(fleet), "--all", "-o", str(tmp_path / "trend")])
+    assert result.exit_code == 0 and "/console" in result.stdout and _leaks(result.stdout.encode()) == []
+    for path in (tmp_path / "trend").iterdir():
+        assert _leaks(path.read_bytes()) == [], path.name

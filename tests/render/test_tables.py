@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pytest
 
 from analyzer.redact import QUERY_SECRET_PATTERN, QUERY_SECRET_REPLACEMENT
-from analyzer.render.tables import redact_table
+from analyzer.render.tables import redact_table, render_bytes
 
 
 def _reference(table: pa.Table) -> pa.Table:
@@ -85,3 +85,21 @@ def test_secrets_are_redacted_and_other_columns_kept() -> None:
 def test_table_without_the_columns() -> None:
     table = pa.table({"host": ["token=abc"]})
     assert redact_table(table).equals(table)
+
+
+def test_lists_maps_and_structs_are_json_in_csv_and_json_objects_in_json() -> None:
+    table = pa.table({
+        "labels": pa.array([[("run", "4")], None], pa.map_(pa.string(), pa.string())),
+        "ids": pa.array([[1, 2], []], pa.list_(pa.int64())),
+        "pair": pa.array([{"a": "=1"}, {"a": None}], pa.struct([("a", pa.string())])),
+        "text": ["=2", "b"],
+    })  # fmt: skip
+    assert render_bytes(table, "csv").decode().splitlines() == [
+        '"labels","ids","pair","text"',
+        '"{""run"":""4""}","[1,2]","{""a"":""=1""}","\'=2"',
+        ',"[]","{""a"":null}","b"',
+    ]
+    assert (
+        render_bytes(table, "jsonl").decode().splitlines()[0]
+        == '{"labels":{"run":"4"},"ids":[1,2],"pair":{"a":"=1"},"text":"=2"}'
+    )
