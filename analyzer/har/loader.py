@@ -6,9 +6,10 @@ frames are not copied into Python objects: `Capture.body(index)` and friends dec
 raw spans of the capture.
 
 Two paths read the entries. The fast one (`chunks`) decodes well-formed captures chunk by chunk, in worker
-processes when asked to; the careful one (`decode`) scans the whole document for each entry's span first,
-repairs entries field by field and salvages cut-off files. The careful one runs whenever the fast one
-declines, and its scan is what finds the spans of bodies later, on the first body asked for.
+processes when asked to, and its workers tell where each entry lies and key it by its initiator (`lazy`), so
+that later reads go straight to an entry and read one entry per distinct initiator; the careful one (`decode`)
+scans the whole document for each entry's span first, repairs entries field by field and salvages cut-off
+files. The careful one runs whenever the fast one declines, and its spans are its scan's.
 
 How the file is read depends on the platform (`platform.choose_path`): on Linux it is mapped and read in place,
 and big captures are decoded in forked workers; elsewhere (or with `portable=True`) it is read with read() and
