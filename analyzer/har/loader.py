@@ -34,7 +34,7 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.columns import UNKEYED
 from analyzer.har.fields import decode_headers, raw_text
-from analyzer.har.hooks import Progress, Refine
+from analyzer.har.hooks import Meanwhile, Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
@@ -259,6 +259,7 @@ def load_capture(
     limits: Limits | None = None,
     strict: bool = False,
     lazy: bool = True,
+    meanwhile: Meanwhile | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -282,6 +283,8 @@ def load_capture(
             spans, and key each entry by its initiator (`columns.initiator_key`), so that one entry is read per
             distinct initiator. False for a caller that reads none of them (`requests`): the first one read
             then scans the whole file once, and initiators are read entry by entry.
+        meanwhile: the caller's own work (the CLI imports the analysis), run once before this returns: while
+            worker processes decode, when they do, so that it costs the caller no time of its own.
 
     Raises:
         InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
@@ -290,7 +293,25 @@ def load_capture(
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, lazy)
+    source = open_source(path, stdin, platform, limits)
+    if meanwhile is None:
+        return _load(source, progress, workers, refine, strict, lazy)
+    once = _Once(meanwhile)
+    capture = _load(source, progress, workers, refine, strict, lazy, once)
+    once()  # when no worker decoded
+    return capture
+
+
+class _Once:
+    """A callable that runs `work` the first time it is called, and does nothing after."""
+
+    def __init__(self, work: Meanwhile) -> None:
+        self._work: Meanwhile | None = work
+
+    def __call__(self) -> None:
+        work, self._work = self._work, None
+        if work is not None:
+            work()
 
 
 def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
@@ -354,10 +375,16 @@ def open_capture(
 
 
 def _load(
-    source: Source, progress: Progress | None, workers: int, refine: Refine | None, strict: bool, lazy: bool
+    source: Source,
+    progress: Progress | None,
+    workers: int,
+    refine: Refine | None,
+    strict: bool,
+    lazy: bool,
+    meanwhile: Meanwhile | None = None,
 ) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine, lazy)
+        capture = _decode(source, progress, workers, refine, lazy, meanwhile)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -369,11 +396,18 @@ def _load(
 _KEPT = re.compile(r"; (?:kept as .*|replaced by U\+FFFD|left out|read the \d+ entries complete before the cut)$")
 
 
-def _decode(source: Source, progress: Progress | None, workers: int, refine: Refine | None, lazy: bool) -> Capture:
+def _decode(
+    source: Source,
+    progress: Progress | None,
+    workers: int,
+    refine: Refine | None,
+    lazy: bool,
+    meanwhile: Meanwhile | None,
+) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy)
+    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy, meanwhile=meanwhile)
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False

@@ -267,3 +267,23 @@ def test_a_worker_that_dies_is_replaced_by_this_process(monkeypatch: pytest.Monk
     assert read is not None
     urls = pa.concat_tables([part.table for part in read.parts]).column("url").to_pylist()
     assert urls == [f"https://k8s.example/api/v1/pods?i={i}" for i in range(60)]
+
+
+@pytest.mark.parametrize("way", ["forked", "here", "careful"])
+def test_the_callers_own_work_runs_once_here_on_every_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, way: str
+) -> None:
+    """`meanwhile` (the CLI imports the analysis while the workers decode) runs once, in this process, whether
+    worker processes decoded, this process alone, or the careful path; and the capture is the same."""
+    path = _write(tmp_path, make_har(_entries(60)))
+    ran: list[int] = []
+    with monkeypatch.context() as patch:
+        if way == "careful":
+            patch.setattr(chunks, "read_chunked", lambda *args, **kwargs: None)
+        else:
+            read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=4096, parallel_bytes=0)
+            patch.setattr(chunks, "read_chunked", read)
+        workers = 2 if way == "forked" else 1
+        capture = load_capture(path, workers=workers, portable=False, meanwhile=lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    assert request_table(capture).equals(request_table(load_capture(path)))
