@@ -17,7 +17,7 @@ import pandas as pd
 
 from analyzer.analysis.accesses import AccessColumns
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
-from analyzer.analysis.values import as_moment, datetimes, ints, texts
+from analyzer.analysis.values import as_moment, datetimes, ints, is_missing, texts
 from analyzer.analysis.watch_events import WatchEvents, body_events, read_resource_version, socket_events
 from analyzer.har.loader import Capture
 from analyzer.settings import Settings
@@ -31,26 +31,26 @@ def find_chains(
     chains = []
     ends = {s.index: s.ended for s in streams}
     watches = accesses.loc[accesses["verb"] == "watch", list(_LINK_COLUMNS)]
+    websocket = watches["websocket"].fillna(False).astype(bool).tolist()
+    multiplexed = watches["multiplexed"].fillna(False).astype(bool).tolist()
+    index = watches["index"].astype("int64").tolist()
     # the events of the HTTP watches, their bodies read in one pass, each let go once counted (a websocket's
     # events are its frames)
-    http = ~watches["websocket"].fillna(False).astype(bool) & ~watches["multiplexed"].fillna(False).astype(bool)
-    http_watches = watches.loc[http, "index"].astype("int64").tolist()
-    events = {index: body_events(body) for index, body in capture.each_body(http_watches)}
-    for (navigation, key), group in watches.groupby(["navigation", "key"], sort=True):
-        chain = WatchChain(navigation=int(str(navigation)), key=str(key))
-        ordered = group.sort_values(["started", "index"])
-        columns = zip(
-            ordered["index"].astype("int64").tolist(),
-            datetimes(ordered["started"]),
-            ordered["ended_by"].tolist(),
-            texts(ordered["resource_version"]),
-            ints(ordered["timeout_seconds"]),
-            ints(ordered["status"]),
-            ordered["websocket"].fillna(False).astype(bool).tolist(),
-            ordered["multiplexed"].fillna(False).astype(bool).tolist(),
-            strict=True,
-        )
-        chain.watches.extend(_link(capture, events, ends, *values) for values in columns)
+    http_watches = [i for i, socket, many in zip(index, websocket, multiplexed, strict=True) if not socket and not many]
+    events = {i: body_events(body) for i, body in capture.each_body(http_watches)}
+    # Each watch's values, converted once; the access table is in start order (then index), and so is each
+    # chain's share of it, taken by position.
+    links = list(zip(index, datetimes(watches["started"]), watches["ended_by"].tolist(),
+                     texts(watches["resource_version"]), ints(watches["timeout_seconds"]), ints(watches["status"]),
+                     websocket, multiplexed, strict=True))  # fmt: skip
+    groups: dict[tuple[int, str], list[int]] = {}
+    for position, (navigation, key) in enumerate(zip(watches["navigation"].tolist(), watches["key"].tolist(),
+                                                     strict=True)):  # fmt: skip
+        if not is_missing(navigation) and not is_missing(key):
+            groups.setdefault((int(navigation), str(key)), []).append(position)
+    for (navigation, key), positions in sorted(groups.items()):
+        chain = WatchChain(navigation=navigation, key=key)
+        chain.watches.extend(_link(capture, events, ends, *links[position]) for position in positions)
         _check_start(capture, chain, table)
         _check_handovers(chain)
         _find_relists(chain, table, settings)
