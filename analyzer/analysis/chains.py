@@ -18,7 +18,14 @@ import pandas as pd
 from analyzer.analysis.accesses import AccessColumns
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import as_moment, datetimes, ints, is_missing, texts
-from analyzer.analysis.watch_events import WatchEvents, body_events, read_resource_version, socket_events
+from analyzer.analysis.watch_events import (
+    WATCH_BODIES,
+    WatchEvents,
+    body_events,
+    digested_events,
+    read_resource_version,
+    socket_events,
+)
 from analyzer.har.loader import Capture
 from analyzer.settings import Settings
 from analyzer.summary import ENDED_BY, Stream, WatchChain, WatchLink, one_of
@@ -34,10 +41,12 @@ def find_chains(
     websocket = watches["websocket"].fillna(False).astype(bool).tolist()
     multiplexed = watches["multiplexed"].fillna(False).astype(bool).tolist()
     index = watches["index"].astype("int64").tolist()
-    # the events of the HTTP watches, their bodies read in one pass, each let go once counted (a websocket's
-    # events are its frames)
+    # the events of the HTTP watches: counted where the loader decoded them, or their bodies read in one pass,
+    # each let go once counted (a websocket's events are its frames)
     http_watches = [i for i, socket, many in zip(index, websocket, multiplexed, strict=True) if not socket and not many]
-    events = {i: body_events(body) for i, body in capture.each_body(http_watches)}
+    events = {i: digested_events(d) for i, d in capture.digests(http_watches, WATCH_BODIES.name).items()}
+    unread = [i for i in http_watches if i not in events]  # the loader made no digest of these
+    events.update((i, body_events(body)) for i, body in capture.each_body(unread))
     # Each watch's values, converted once; the access table is in start order (then index), and so is each
     # chain's share of it, taken by position.
     links = list(zip(index, datetimes(watches["started"]), watches["ended_by"].tolist(),

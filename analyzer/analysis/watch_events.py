@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from analyzer.har.hooks import Digest
 from analyzer.har.loader import Capture
 from analyzer.model import Body
 
@@ -70,6 +71,30 @@ def body_events(body: Body | None) -> WatchEvents:
         if line.strip():
             _count(result, line)
     return result
+
+
+def might_watch(url: str) -> bool:
+    """Whether a request URL may be a watch: kube-apiserver's have `watch` in the path (`/watch/`) or the query
+    (`watch=true`), perhaps percent-encoded (more than the watches: the rest are read and never asked for)."""
+    return "watch" in url.lower() or "%" in url
+
+
+def _digest(body: Body | None) -> bytes:
+    events = body_events(body)
+    return _ENCODE((list(events.counts.values()), events.last_resource_version, events.expired, events.has_body))
+
+
+def digested_events(digest: bytes) -> WatchEvents:
+    """The events of an HTTP watch's body from its digest (`WATCH_BODIES`)."""
+    counts, last, expired, has_body = _DECODE(digest)
+    return WatchEvents(dict(zip(EVENT_TYPES, counts, strict=True)), last, None, expired, has_body)
+
+
+_ENCODE = msgspec.msgpack.Encoder().encode
+_DECODE = msgspec.msgpack.Decoder(tuple[list[int], str | None, bool, bool]).decode
+# The events of the bodies of the requests that might be watches, counted where the loader decodes the entries
+# (`load_capture(digest=WATCH_BODIES)`, as the CLI does): no second decode of each watch's entry here.
+WATCH_BODIES = Digest(name="watch-events/1", wants=might_watch, reduce=_digest)
 
 
 def read_resource_version(capture: Capture, index: int) -> str | None:

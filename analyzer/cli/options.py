@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from analyzer.har.hooks import Meanwhile, Refine
+    from analyzer.har.hooks import Digest, Meanwhile, Refine
     from analyzer.har.loader import Capture
     from analyzer.settings import Settings
     from analyzer.summary import Summary
@@ -292,14 +292,19 @@ def write_bytes(data: bytes, output: Path | None) -> None:
 
 
 def read_capture(
-    capture: str, refine: Refine | None = None, *, lazy: bool = True, meanwhile: Meanwhile | None = None
+    capture: str,
+    refine: Refine | None = None,
+    *,
+    lazy: bool = True,
+    meanwhile: Meanwhile | None = None,
+    digest: Digest | None = None,
 ) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
     `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
     settings' (docs/security.md); `--strict` refuses a damaged capture; `lazy=False` for a command that reads no
-    body, header or initiator; `meanwhile` is the command's own work while worker processes decode (see
-    `load_capture`)."""
+    body, header or initiator; `meanwhile` is the command's own work while worker processes decode; `digest`
+    reduces some bodies where they are decoded (see `load_capture`)."""
     from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
@@ -317,6 +322,7 @@ def read_capture(
         strict=strict,
         lazy=lazy,
         meanwhile=meanwhile,
+        digest=digest,
     )
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -325,19 +331,12 @@ def read_capture(
 
 def read_for_analysis(capture: str) -> Capture:
     """Load CAPTURE for a command that analyses it (`read_capture`): the worker processes that decode a big one
-    also classify their share of the requests with the settings' prefixes (not under `--prefix auto`, whose
-    prefixes come from the whole capture), and this process imports the analysis meanwhile."""
-    settings = settings_from(click.get_current_context())
-    if settings.discover_prefixes:
-        return read_capture(capture, meanwhile=_import_analysis)
-    from analyzer.k8s.request_table import classify_entries
+    also do what they can for the analysis (`analyzer.analysis.reading`), and this process imports the analysis
+    meanwhile."""
+    from analyzer.analysis.reading import preparation  # no pandas: that is imported meanwhile
 
-    classifier = settings.classifier
-
-    def classify(entries: Any) -> Any:  # run by each worker process, on its share of the entries
-        return classify_entries(entries, classifier)
-
-    return read_capture(capture, classify, meanwhile=_import_analysis)
+    prepared = preparation(settings_from(click.get_current_context()))
+    return read_capture(capture, prepared.refine, meanwhile=_import_analysis, digest=prepared.digest)
 
 
 def _import_analysis() -> None:

@@ -131,10 +131,11 @@ def _sidecar_labels(job: Job) -> dict[str, str]:
 
 def _analyse(opened: OpenedCapture, job: Job, row: CaptureRow) -> dict[str, pa.Table]:
     from analyzer.analysis.analyze import analyze
+    from analyzer.analysis.watch_events import WATCH_BODIES
     from analyzer.redact import redacted
 
     options = job.options
-    capture = opened.load(strict=options.strict)
+    capture = opened.load(strict=options.strict, digest=WATCH_BODIES)
     capture.name = job.path
     capture.warnings = [_as_given(w, job) for w in capture.warnings]
     summary = analyze(capture, options.settings).summary

@@ -21,7 +21,7 @@ import msgspec
 
 from analyzer.har import columns as cols
 from analyzer.har import schema
-from analyzer.har.hooks import Meanwhile, Progress, Refine
+from analyzer.har.hooks import Digest, Meanwhile, Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
@@ -58,6 +58,7 @@ def read_chunked(
     refine: Refine | None = None,
     lazy: bool = False,
     meanwhile: Meanwhile | None = None,
+    digest: Digest | None = None,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
@@ -66,6 +67,7 @@ def read_chunked(
     caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
     reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`table.INITIATOR_KEY`).
     `meanwhile` runs in this process while worker processes decode, when they do (else not: see `Meanwhile`).
+    `digest` reduces the bodies it wants where they are decoded (`table.BODY_DIGEST`).
     """
     size = len(source.data)
     read = source.read
@@ -81,16 +83,16 @@ def read_chunked(
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             if count == 1:
-                parts = _read_here(frames, units, progress, finish, lazy)
+                parts = _read_here(frames, units, progress, finish, lazy, digest)
             else:
                 try:
-                    work = partial(_read_unit, frames, lazy=lazy)
+                    work = partial(_read_unit, frames, lazy=lazy, digest=digest)
                     parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish, meanwhile)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None
                     # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
-                    parts = _read_here(frames, units, progress, finish, lazy)
+                    parts = _read_here(frames, units, progress, finish, lazy, digest)
     except ChunkRejected:
         return None
     if progress is not None:
@@ -104,11 +106,12 @@ def _read_here(
     progress: Progress | None,
     finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
     lazy: bool,
+    digest: Digest | None,
 ) -> list[Part]:
     """Every unit in this process, in order."""
     parts = []
     for done, unit in enumerate(units, 1):
-        parts.append(_read_unit(frames, unit, lazy=lazy))
+        parts.append(_read_unit(frames, unit, lazy=lazy, digest=digest))
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
@@ -163,13 +166,13 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False) -> Part:
+def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, digest: Digest | None = None) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
     decoded: `columns.Rows`), with each entry's span in the capture (`SPAN_COLUMNS`) and initiator key when asked
-    for (`lazy`)."""
+    for (`lazy`), and the digests of the bodies `digest` wants."""
     import pyarrow as pa
 
-    rows = cols.Rows(keyed=lazy)
+    rows = cols.Rows(keyed=lazy, digest=digest)
     problems: list[Problem] = []
     starts: list[int] = []
     ends: list[int] = []

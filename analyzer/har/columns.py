@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from analyzer.har import schema
+from analyzer.har.fields import body_of
+from analyzer.har.hooks import Digest
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -86,9 +88,12 @@ class Rows:
     10,000 rows at once (measured on an 80,000-entry capture: from 256 to 1,024 rows a batch, the same).
     """
 
-    def __init__(self, *, keyed: bool = True) -> None:
-        """`keyed`: key each entry by its initiator (`initiator_key`), for the lazy reads of initiators."""
+    def __init__(self, *, keyed: bool = True, digest: Digest | None = None) -> None:
+        """`keyed`: key each entry by its initiator (`initiator_key`), for the lazy reads of initiators; `digest`:
+        reduce the bodies it wants (`hooks.Digest`)."""
         self._keyed = keyed
+        self._digest = digest
+        self._digests: list[bytes | None] = []
         self._values: list[tuple[Any, ...]] = []
         self._initiators: list[schema.Initiator | str | None] = []
         self._frames: list[list[schema.Frame] | None] = []
@@ -102,6 +107,8 @@ class Rows:
         self._frames.extend(map(_FRAMES, entries))
         if self._keyed:
             self._keys.extend(map(initiator_key, entries))
+        if self._digest is not None:
+            self._digests.extend(digests(entries, self._digest))
         if len(self._values) >= BATCH_ROWS:
             self._convert()
 
@@ -109,8 +116,8 @@ class Rows:
         return self._converted + len(self._values)
 
     def to_arrays(self) -> dict[str, pa.Array]:
-        """One array per column of ENTRY_FIELDS, plus `initiator_type`, `websocket_messages` and, when keyed,
-        `initiator_key`."""
+        """One array per column of ENTRY_FIELDS, plus `initiator_type`, `websocket_messages`, when keyed
+        `initiator_key`, and with a digest `body_digest`."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -123,6 +130,8 @@ class Rows:
         arrays["websocket_messages"] = sockets
         if self._keyed:
             arrays["initiator_key"] = keys
+        if self._digest is not None:
+            arrays["body_digest"] = pa.array(self._digests, type=pa.binary())
         return arrays
 
     def _convert(self) -> None:
@@ -143,6 +152,16 @@ class Rows:
 
 
 BATCH_ROWS = 512
+
+
+def digests(entries: list[schema.Entry], digest: Digest) -> list[bytes | None]:
+    """Each entry's body digest, where `digest` wants it and the body is in the capture's text (not a sidecar)."""
+    wants, reduce = digest.wants, digest.reduce
+    found: list[bytes | None] = []
+    for entry in entries:
+        url, content = entry.request.url, entry.response.content
+        found.append(reduce(body_of(content)) if url and wants(url) and not content._file else None)
+    return found
 
 
 @cache

@@ -4,9 +4,13 @@ connection ids, and headers in either `{name, value}` or `[name, value]` form.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import msgspec
+
+from analyzer.har import schema
+from analyzer.model import Body
 
 _HTTP_VERSION = re.compile(r"^(?:https?/)?(1\.0|1\.1|2(?:\.0)?|3(?:\.0)?)$|^(h2|h2c)$|^(h3)(?:-.*)?$", re.I)
 
@@ -119,6 +123,22 @@ def connection_id(raw: str | None, explicit: str | None, *, connection_is_port: 
     if fiddler:
         return fiddler.group(1)  # Fiddler's client port: unique per TCP connection while it is open
     return raw.strip() or None
+
+
+def body_of(content: schema.Content, read_member: Callable[[str], bytes] | None = None) -> Body | None:
+    """The body a response's `content` holds, its text read from a sidecar file (`read_member`, Playwright's
+    `attach` mode) where the writer put it there; None where the writer kept none."""
+    text = raw_text(content.text)
+    if text is None and content._file and read_member is not None:
+        try:
+            text = read_member(content._file).decode("utf-8", "replace")
+        except KeyError:
+            text = None
+    if text is None:
+        return None
+    size = content.size
+    size = int(size) if size is not None and 0 <= size <= 2**53 else None  # NaN, inf, 1e300: unknown
+    return Body(text=text, encoding=content.encoding, mime_type=content.mimeType, size=size)
 
 
 def raw_text(raw: msgspec.Raw) -> str | None:

@@ -33,8 +33,8 @@ from analyzer.errors import InputError
 from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.columns import UNKEYED
-from analyzer.har.fields import decode_headers, raw_text
-from analyzer.har.hooks import Meanwhile, Progress, Refine
+from analyzer.har.fields import body_of, decode_headers
+from analyzer.har.hooks import Digest, Meanwhile, Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
@@ -87,6 +87,9 @@ class Capture:
     # Each entry's initiator key (`columns.initiator_key`, a pyarrow array by position as written); None for a
     # Capture made elsewhere (`analyzer.interop`).
     _initiator_keys: Any = field(default=None, repr=False)
+    # The name of the `hooks.Digest` the fast path ran, and each entry's digest (a pyarrow array by position as
+    # written; null where it made none).
+    _digests: tuple[str, Any] | None = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -97,17 +100,7 @@ class Capture:
         return self._body_of(self._lazy(index).response.content)
 
     def _body_of(self, content: schema.Content) -> Body | None:
-        text = raw_text(content.text)
-        if text is None and content._file and self._source and self._source.read_member:
-            try:
-                text = self._source.read_member(content._file).decode("utf-8", "replace")
-            except KeyError:
-                text = None
-        if text is None:
-            return None
-        size = content.size
-        size = int(size) if size is not None and 0 <= size <= 2**53 else None  # NaN, inf, 1e300: unknown
-        return Body(text=text, encoding=content.encoding, mime_type=content.mimeType, size=size)
+        return body_of(content, self._source.read_member if self._source else None)
 
     def request_headers(self, index: int) -> list[tuple[str, str]]:
         return decode_headers(self._lazy(index).request.headers)
@@ -156,6 +149,16 @@ class Capture:
             if (initiator := seen[key]) is not None:
                 found[index] = initiator
         return found
+
+    def digests(self, indices: Sequence[int], name: str) -> dict[int, bytes]:
+        """The digests of these entries' bodies that the loader made with the `hooks.Digest` named `name`
+        (`load_capture(digest=...)`), by index, where it made one; the caller reads the other bodies."""
+        if self._digests is None or self._digests[0] != name or not indices:
+            return {}
+        import pyarrow as pa
+
+        found = self._digests[1].take(pa.array(indices, type=pa.int64())).to_pylist()
+        return {index: value for index, value in zip(indices, found, strict=True) if value is not None}
 
     def bodies(self, indices: Sequence[int]) -> dict[int, Body]:
         """`body` of many entries, by index (those whose writer kept one): only their response content decoded."""
@@ -260,6 +263,7 @@ def load_capture(
     strict: bool = False,
     lazy: bool = True,
     meanwhile: Meanwhile | None = None,
+    digest: Digest | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -285,6 +289,8 @@ def load_capture(
             then scans the whole file once, and initiators are read entry by entry.
         meanwhile: the caller's own work (the CLI imports the analysis), run once before this returns: while
             worker processes decode, when they do, so that it costs the caller no time of its own.
+        digest: reduce the response bodies it wants where the fast path decodes the entries (in the worker
+            processes), for `Capture.digests`.
 
     Raises:
         InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
@@ -295,9 +301,9 @@ def load_capture(
     workers = workers if can_decode_in_workers(platform) else 1
     source = open_source(path, stdin, platform, limits)
     if meanwhile is None:
-        return _load(source, progress, workers, refine, strict, lazy)
+        return _load(source, progress, workers, refine, strict, lazy, digest=digest)
     once = _Once(meanwhile)
-    capture = _load(source, progress, workers, refine, strict, lazy, once)
+    capture = _load(source, progress, workers, refine, strict, lazy, once, digest)
     once()  # when no worker decoded
     return capture
 
@@ -342,9 +348,9 @@ class OpenedCapture:
             hasher.update(read(offset, min(DIGEST_BLOCK, end - offset)))
         return hasher.hexdigest()
 
-    def load(self, *, strict: bool = False) -> Capture:
-        """The Capture, as `load_capture` reads it (see there for `strict` and what it raises)."""
-        return _load(self.source, None, self.workers, None, strict, True)
+    def load(self, *, strict: bool = False, digest: Digest | None = None) -> Capture:
+        """The Capture, as `load_capture` reads it (see there for `strict`, `digest` and what it raises)."""
+        return _load(self.source, None, self.workers, None, strict, True, digest=digest)
 
 
 DIGEST_BLOCK = 8 << 20
@@ -382,9 +388,10 @@ def _load(
     strict: bool,
     lazy: bool,
     meanwhile: Meanwhile | None = None,
+    digest: Digest | None = None,
 ) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine, lazy, meanwhile)
+        capture = _decode(source, progress, workers, refine, lazy, meanwhile, digest)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -403,11 +410,14 @@ def _decode(
     refine: Refine | None,
     lazy: bool,
     meanwhile: Meanwhile | None,
+    digest: Digest | None,
 ) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy, meanwhile=meanwhile)
+    fast = read_chunked(
+        source, workers=workers, progress=progress, refine=refine, lazy=lazy, meanwhile=meanwhile, digest=digest
+    )
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False
@@ -442,6 +452,7 @@ def _decode(
         _raws=raws,
         _offsets=offsets,
         _initiator_keys=assembled.initiator_keys,
+        _digests=(digest.name, assembled.digests) if digest is not None and assembled.digests is not None else None,
         _source=source,
     )
 

@@ -34,6 +34,7 @@ _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once co
 # `assemble` takes them out of the table; the Capture keeps them to read bodies and headers on demand.
 SPAN_COLUMNS = ("span_start", "span_end")
 INITIATOR_KEY = "initiator_key"  # `columns.initiator_key` of each entry: taken out by `assemble` too
+BODY_DIGEST = "body_digest"  # `columns.digests` of each entry (a `hooks.Digest`'s): taken out by `assemble` too
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -123,6 +124,11 @@ def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = No
         arrays[column] = blank_to_null(columns[column])
     if INITIATOR_KEY in columns:
         arrays[INITIATOR_KEY] = _unkeyed(columns[INITIATOR_KEY], {position for position, _ in problems})
+    if BODY_DIGEST in columns:  # none for a repaired entry, whose body may be one of the fields it lost
+        repaired = pa.array([position for position, _ in problems], type=pa.int64())
+        rows = pa.array(range(len(columns[BODY_DIGEST])), type=pa.int64())
+        digests = columns[BODY_DIGEST]
+        arrays[BODY_DIGEST] = pc.if_else(pc.is_in(rows, repaired), pa.nulls(len(digests), digests.type), digests)
     return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
 
 
@@ -158,6 +164,7 @@ class Assembled:
     problems: list[Problem]  # positions in `log.entries`
     spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
     initiator_keys: pa.Array | None  # INITIATOR_KEY by position in `log.entries`, where the parts had them
+    digests: pa.Array | None  # BODY_DIGEST by position in `log.entries`, where the parts had them
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
@@ -177,6 +184,10 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     if INITIATOR_KEY in table.column_names:
         initiator_keys = table.column(INITIATOR_KEY).combine_chunks()
         table = table.drop_columns([INITIATOR_KEY])
+    digests = None
+    if BODY_DIGEST in table.column_names:
+        digests = table.column(BODY_DIGEST).combine_chunks()
+        table = table.drop_columns([BODY_DIGEST])
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -185,7 +196,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans, initiator_keys)
+    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans, initiator_keys, digests)
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:

@@ -55,6 +55,25 @@ def test_the_facts_of_every_sample(golden: Any) -> None:
     golden("facts-samples.json", _rows(names, lambda name: analyze(load_capture(REPO / "samples" / name)).summary))
 
 
+def test_the_facts_of_every_sample_and_corpus_file_read_as_the_cli_reads(golden: Any) -> None:
+    """The CLI loads a capture with the analysis' preparation (`analyzer.analysis.reading`: the loader classifies
+    the requests and counts the watches' events where it decodes the entries): the same facts."""
+    from analyzer.analysis.analyze import analyze
+    from analyzer.analysis.reading import preparation
+    from analyzer.har import load_capture
+    from analyzer.settings import Settings
+
+    prepared = preparation(Settings())
+
+    def summarize(path: Path) -> Summary:
+        return analyze(load_capture(path, refine=prepared.refine, digest=prepared.digest)).summary
+
+    names = [str(p.relative_to(REPO / "samples")) for p in SAMPLES]
+    golden("facts-samples.json", _rows(names, lambda name: summarize(REPO / "samples" / name)))
+    require_shared(CORPUS)
+    golden("facts-corpus.json", _rows(FILES, lambda name: summarize(CORPUS / name)))
+
+
 def test_the_facts_of_every_corpus_file(golden: Any) -> None:
     require_shared(CORPUS)
     if not FILES:

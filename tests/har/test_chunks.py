@@ -15,9 +15,11 @@ import pytest
 
 from analyzer.errors import InputError
 from analyzer.har import chunks, columns, load_capture
+from analyzer.har.hooks import Digest
 from analyzer.har.loader import Capture
 from analyzer.har.source import open_source
 from analyzer.k8s.request_table import request_table
+from analyzer.model import Body
 from tests.conftest import CORPUS, REPO, require_shared
 from tests.factories import make_entry, make_har
 
@@ -269,6 +271,17 @@ def test_a_worker_that_dies_is_replaced_by_this_process(monkeypatch: pytest.Monk
     assert urls == [f"https://k8s.example/api/v1/pods?i={i}" for i in range(60)]
 
 
+def _load_by(monkeypatch: pytest.MonkeyPatch, way: str, path: Path, **options: Any) -> Capture:
+    """`load_capture` the way named: the fast path in two processes or in this one, or the careful path."""
+    with monkeypatch.context() as patch:
+        if way == "careful":
+            patch.setattr(chunks, "read_chunked", lambda *args, **kwargs: None)
+        else:
+            read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=4096, parallel_bytes=0)
+            patch.setattr(chunks, "read_chunked", read)
+        return load_capture(path, workers=2 if way == "forked" else 1, portable=False, **options)
+
+
 @pytest.mark.parametrize("way", ["forked", "here", "careful"])
 def test_the_callers_own_work_runs_once_here_on_every_path(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, way: str
@@ -277,13 +290,39 @@ def test_the_callers_own_work_runs_once_here_on_every_path(
     worker processes decoded, this process alone, or the careful path; and the capture is the same."""
     path = _write(tmp_path, make_har(_entries(60)))
     ran: list[int] = []
-    with monkeypatch.context() as patch:
-        if way == "careful":
-            patch.setattr(chunks, "read_chunked", lambda *args, **kwargs: None)
-        else:
-            read = functools.partial(chunks.read_chunked, chunk_bytes=4096, unit_bytes=4096, parallel_bytes=0)
-            patch.setattr(chunks, "read_chunked", read)
-        workers = 2 if way == "forked" else 1
-        capture = load_capture(path, workers=workers, portable=False, meanwhile=lambda: ran.append(os.getpid()))
+    capture = _load_by(monkeypatch, way, path, meanwhile=lambda: ran.append(os.getpid()))
     assert ran == [os.getpid()]
     assert request_table(capture).equals(request_table(load_capture(path)))
+
+
+def _text(body: Body | None) -> bytes:
+    return (body.text or "").encode() if body else b"-"
+
+
+_TEXTS = Digest(name="texts", wants=lambda url: "pods" in url, reduce=_text)
+
+
+@pytest.mark.parametrize("way", ["forked", "here", "careful"])
+def test_bodies_are_digested_where_the_entries_are_decoded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, way: str
+) -> None:
+    """A `Digest` reduces the bodies it wants in the process that decodes them, as reading them afterwards
+    would; an entry that had to be repaired (its body may be what it lost) and the careful path make none."""
+    kinds = enumerate(["pods", "nodes"] * 30)
+    entries = [make_entry(**{"request.url": f"https://k8s.example/api/v1/{kind}?i={i}",
+                             "response.content.text": f"body {i}"}) for i, kind in kinds]  # fmt: skip
+    entries[4] = make_entry(**{"request.url": "https://k8s.example/api/v1/pods?i=4", "response.content.text": 5})
+    entries[6]["response"]["content"].pop("text")
+    entries[8]["time"] = "slow"  # repaired: a field of the wrong type
+    path = _write(tmp_path, make_har(entries))
+    capture = _load_by(monkeypatch, way, path, digest=_TEXTS)
+    digests = capture.digests(list(range(60)), "texts")
+    if way == "careful":
+        assert digests == {}
+        return
+    assert set(digests) == set(range(0, 60, 2)) - {8}
+    for index, digest in digests.items():
+        body = capture.body(index)
+        assert digest == _text(body)
+    assert digests[4] == digests[6] == b"-"  # a text that is no string, and no text: no body
+    assert capture.digests([0], "another") == {}
