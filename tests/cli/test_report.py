@@ -278,6 +278,7 @@ def test_a_big_capture_is_written_in_parallel(tmp_path: Path, monkeypatch: pytes
         return write(*args, **kwargs)
 
     monkeypatch.setattr(report, "write_folder", recorded)
+    monkeypatch.setattr(report, "has_idle_cpu", lambda: True)
     monkeypatch.setattr(report, "PARALLEL_ENTRIES", 1)
     assert invoke([str(SAMPLE), "-o", str(tmp_path / "big"), "--format", "none"]).exit_code == 0
     monkeypatch.setattr(report, "PARALLEL_ENTRIES", 10**9)
