@@ -94,6 +94,7 @@ def _csv_rows_with_utc_first(table: pa.Table) -> memoryview | None:
     else:
         cells = pc.binary_join_element_wise(*lead, _large(","), null_handling="replace", null_replacement="")
         lines = pc.binary_join_element_wise(cells, tails, _large(""))
+    del tails  # the other cells' text, as big as the rows: freed before the caller copies the rows
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
     start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
     return memoryview(lines.buffers()[2])[start:end]
