@@ -62,12 +62,18 @@ def write_csv(table: pa.Table, out: BinaryIO) -> None:
     import pyarrow.csv as pacsv
 
     safe = formula_safe_table(_nested_as_json(table))
-    rows = _csv_rows_with_utc_first(safe)
-    if rows is None:
-        pacsv.write_csv(safe, out)
-        return
     pacsv.write_csv(safe.schema.empty_table(), out)  # the header alone
-    out.write(rows)
+    # A batch at a time: the rows' text is held once more (joined) where Arrow's writer holds none.
+    for start in range(0, safe.num_rows, _CSV_BATCH_ROWS):
+        batch = safe.slice(start, _CSV_BATCH_ROWS)
+        rows = _csv_rows_with_utc_first(batch)
+        if rows is None:
+            pacsv.write_csv(batch, out, write_options=pacsv.WriteOptions(include_header=False))
+        else:
+            out.write(rows)
+
+
+_CSV_BATCH_ROWS = 16_384
 
 
 def _csv_rows_with_utc_first(table: pa.Table) -> memoryview | None:

@@ -154,3 +154,12 @@ def test_csv_with_utc_times_first_is_what_arrow_writes(unit: str) -> None:
 def test_csv_of_other_layouts_is_what_arrow_writes(columns: dict[str, pa.Array]) -> None:
     table = pa.table(columns)
     assert render_bytes(table, "csv") == _arrow_csv(table)
+
+
+def test_csv_in_batches_one_of_them_left_to_arrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.render import tables
+
+    monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 2)
+    table = pa.table({"index": range(5), "ended": _utc("us", [1, 2, None, 4, 5]),
+                      "text": ["a", "b", "two\nlines", None, '"q"']})  # fmt: skip
+    assert render_bytes(table, "csv") == _arrow_csv(table)
