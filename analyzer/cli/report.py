@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import click
+import msgspec
 
 from analyzer.cli.options import (
     command_settings,
@@ -30,6 +34,10 @@ _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
 REPORT_MARKER = ".har-analyzer-report"
 _MARKER_TEXT = b"A report folder written by har-analyzer: the next report written here replaces it whole.\n"
 _NAME_LIMIT = 200  # characters of a folder name: well under the 255 bytes of most file systems
+# Entries of a capture from which the report's files are written by two processes (`write_folder`'s jobs),
+# when a CPU is free: below it, the page alone takes most of the time, and the fork's cost (a tenth more CPU
+# time, copied pages) is not won back.
+PARALLEL_ENTRIES = 20_000
 
 
 def default_folder(capture: str) -> Path:
@@ -92,12 +100,13 @@ def report(
     loaded = read_for_analysis(capture)  # imports the analysis while worker processes decode
     from analyzer.analysis.analyze import analyze
     from analyzer.render import ANALYSIS_RENDERERS
-    from analyzer.render.folder import build_report
+    from analyzer.render.folder import REPORT_JOBS, build_report
 
     settings = settings_from(ctx)
     result = analyze(loaded, settings, users=users)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)
-    written = write_folder(folder, built.files)
+    parallel = result.summary.capture.entries >= PARALLEL_ENTRIES and has_idle_cpu()
+    written = write_folder(folder, built.files, jobs=REPORT_JOBS if parallel else ())
     if fmt != "none":
         emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary, max_text=settings.max_text_length))
     sizes = ", ".join(f"{name} {_size(size)}" for name, size in written.items())
@@ -105,7 +114,20 @@ def report(
     judge_fail_on(ctx, result.summary, fail_on, on_inconclusive)
 
 
-def write_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
+def has_idle_cpu() -> bool:
+    """Whether a second process would have a CPU to itself: on a machine already busy (a 1-minute load average
+    within half a CPU of the CPUs), two processes only share the CPU time one would get, and the report was
+    measured a third slower so."""
+    from analyzer.har.workers import available_workers
+
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return False
+    return load < available_workers() - 0.5
+
+
+def write_folder(folder: Path, files: Mapping[str, bytes], *, jobs: Sequence[Sequence[str]] = ()) -> dict[str, int]:
     """Write the report's files into `folder`, one at a time (each is read from `files` once, when it is
     written: a `ReportFiles` renders it then), and return their sizes.
 
@@ -113,6 +135,11 @@ def write_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
     a new one over it; any other folder (the user's own) only gets each file replaced, and nothing else in it
     is touched. Each file is written to a temporary name and renamed: a symbolic link with a report file's
     name is replaced, never followed.
+
+    `jobs` (groups of the names in `files`, each group read by one process: files made from the same data)
+    lets a forked process write some of the groups while this one writes the others, where `can_fork`; every
+    file is then written into a new folder of ours first, which is removed whatever happens, so that a worker
+    stopped half-way leaves nothing behind.
 
     Raises:
         AnalyzerError: `folder` is a symbolic link, or cannot be written (one line).
@@ -122,9 +149,12 @@ def write_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
     if folder.is_symlink():
         raise AnalyzerError(f"{folder}: is a symbolic link: not followed (name the folder itself)")
     sizes: dict[str, int] = {}
+    jobs = jobs if _can_fork_workers() else ()
     try:
         if not folder.exists() or (_is_report(folder) and not _holds_working_folder(folder)):
-            _replace_folder(folder, files, sizes)
+            _replace_folder(folder, files, sizes, jobs)
+        elif jobs:
+            _replace_files(folder, files, sizes, jobs)
         else:
             for name, data in files.items():
                 _write_file(folder / name, data)
@@ -145,16 +175,16 @@ def _holds_working_folder(folder: Path) -> bool:
     return target == here or target in here.parents
 
 
-def _replace_folder(folder: Path, files: Mapping[str, bytes], sizes: dict[str, int]) -> None:
+def _replace_folder(
+    folder: Path, files: Mapping[str, bytes], sizes: dict[str, int], jobs: Sequence[Sequence[str]]
+) -> None:
     """A new folder beside `folder`, written whole, then renamed into its place; the old one is removed."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
     old = trash / "report"
     try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)  # a folder of our own, new and empty: nothing to follow
-            sizes[name] = len(data)
+        sizes.update(_write_new(staging, files, jobs))
         (staging / REPORT_MARKER).write_bytes(_MARKER_TEXT)
         os.chmod(staging, new_file_mode(0o777))  # mkdtemp makes it 0700
         if folder.exists():
@@ -168,6 +198,80 @@ def _replace_folder(folder: Path, files: Mapping[str, bytes], sizes: dict[str, i
     finally:
         shutil.rmtree(trash, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace_files(folder: Path, files: Mapping[str, bytes], sizes: dict[str, int], jobs: Sequence[Sequence[str]],
+                   ) -> None:  # fmt: skip
+    """Each file written into a new folder of ours inside `folder`, then renamed over its namesake there (a
+    link is replaced, not followed); the new folder is removed."""
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".har-analyzer.", suffix=".tmp"))
+    try:
+        written = _write_new(staging, files, jobs)
+        for name, size in written.items():
+            os.replace(staging / name, folder / name)
+            sizes[name] = size
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_new(staging: Path, files: Mapping[str, bytes], jobs: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Every file into `staging`, a new and empty folder of our own (nothing to follow there); their sizes, in
+    the order of `files`. The groups of `jobs` are shared between this process and a forked one."""
+    if not jobs:
+        return {name: _write_new_file(staging / name, data) for name, data in files.items()}
+    from analyzer.har.workers import WorkerError, map_forked
+
+    write = partial(_write_job, staging, files)
+    gc.freeze()  # the worker's collections would touch, and so copy, every page of the analysis' objects
+    try:
+        done = map_forked(write, jobs, 2, _send_written, _receive_written)
+    except WorkerError:  # the worker died (killed, out of memory) or met a bug: all is written here
+        done = [write(names) for names in jobs]
+    finally:
+        gc.unfreeze()
+    sizes: dict[str, int] = {}
+    for names, result in zip(jobs, done, strict=True):
+        if result.error is not None:
+            raise OSError(*result.error)
+        sizes.update(zip(names, result.sizes, strict=True))
+    return {name: sizes[name] for name in files}
+
+
+class _Written(msgspec.Struct, frozen=True, array_like=True):
+    """What one job wrote: each file's size, or the error that stopped it (errno, text, file name)."""
+
+    sizes: list[int]
+    error: tuple[int | None, str, str | None] | None = None
+
+
+def _write_job(staging: Path, files: Mapping[str, bytes], names: Sequence[str]) -> _Written:
+    sizes = []
+    try:
+        for name in names:
+            sizes.append(_write_new_file(staging / name, files[name]))
+    except OSError as exc:  # from a worker, it comes back as it was raised, not as a worker's failure
+        filename = None if exc.filename is None else str(exc.filename)
+        return _Written(sizes, (exc.errno, exc.strerror or str(exc), filename))
+    return _Written(sizes)
+
+
+def _write_new_file(path: Path, data: bytes) -> int:
+    path.write_bytes(data)
+    return len(data)
+
+
+def _send_written(results: list[tuple[int, _Written]], out: BinaryIO) -> None:
+    out.write(msgspec.msgpack.encode(results))
+
+
+def _receive_written(data: memoryview) -> list[tuple[int, _Written]]:
+    return msgspec.msgpack.decode(data, type=list[tuple[int, _Written]])
+
+
+def _can_fork_workers() -> bool:
+    from analyzer.har.workers import available_workers, can_fork
+
+    return can_fork() and available_workers() > 1
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -21,6 +21,9 @@ from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Summary
 
 REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
+# The files as groups that processes writing them in parallel take one at a time, longest first: the CSV and
+# Parquet files are made from one table.
+REPORT_JOBS = (("index.html",), ("requests.csv", "requests.parquet"), ("analysis.json",), ("summary.md",))
 
 
 class ReportFiles(Mapping[str, bytes]):

@@ -190,10 +190,21 @@ def _request_columns(rows: pd.DataFrame, context: _RowContext) -> dict[str, list
 def _targets(rows: pd.DataFrame, k8s: Sequence[bool], urls: Sequence[str]) -> list[str]:
     """The terminal view's target of each Kubernetes request (`terminal.target`), else its path (or URL)."""
     shown = [path or url for path, url in zip(texts(rows["path"]), urls, strict=True)]
-    picked = rows.loc[rows["k8s"].fillna(False).astype(bool).to_numpy(), list(TARGET_COLUMNS)]
+    picked = rows.loc[rows["k8s"].fillna(False).astype(bool).to_numpy(), list(_K8S_TARGET_COLUMNS)]
     values = [column.astype(object).where(column.notna(), None).tolist() for _, column in picked.items()]
-    k8s_targets = iter([target(dict(zip(TARGET_COLUMNS, row, strict=True))) for row in zip(*values, strict=True)])
-    return [next(k8s_targets) if is_k8s else text for is_k8s, text in zip(k8s, shown, strict=True)]
+    made: dict[tuple[Any, ...], str] = {}  # a page polls the same few targets over and over
+    k8s_targets = []
+    for row in zip(*values, strict=True):
+        text = made.get(row)
+        if text is None:
+            text = made[row] = target({"k8s": True, **dict(zip(_K8S_TARGET_COLUMNS, row, strict=True))})
+        k8s_targets.append(text)
+    found = iter(k8s_targets)
+    return [next(found) if is_k8s else text for is_k8s, text in zip(k8s, shown, strict=True)]
+
+
+# What `target` reads of a Kubernetes request (its host and URL are for other requests).
+_K8S_TARGET_COLUMNS = tuple(c for c in TARGET_COLUMNS if c not in ("k8s", "host", "url"))
 
 
 def _rounded(values: Sequence[float | None]) -> list[float | None]:
@@ -232,15 +243,25 @@ def _resource_lanes(requests: dict[str, list[Any]]) -> list[str]:
 
 def _details(capture: Capture, indices: Sequence[int], redact: bool) -> dict[int, Headers]:
     """Request and response headers of the drawn requests (redacted)."""
+    shown: dict[tuple[str, str], tuple[str, str]] = {}  # most headers repeat from request to request
     return {
-        index: Headers(request=_headers(capture.request_headers(index), redact),
-                       response=_headers(capture.response_headers(index), redact))
+        index: Headers(request=_headers(capture.request_headers(index), redact, shown),
+                       response=_headers(capture.response_headers(index), redact, shown))
         for index in indices
     }  # fmt: skip
 
 
-def _headers(headers: Sequence[tuple[str, str]], redact: bool) -> list[tuple[str, str]]:
-    return [(name, redact_header(name, value) if redact else value) for name, value in headers]
+def _headers(headers: Sequence[tuple[str, str]], redact: bool, shown: dict[tuple[str, str], tuple[str, str]],
+             ) -> list[tuple[str, str]]:  # fmt: skip
+    if not redact:
+        return list(headers)
+    kept = []
+    for header in headers:
+        seen = shown.get(header)
+        if seen is None:
+            seen = shown[header] = (header[0], redact_header(*header))
+        kept.append(seen)
+    return kept
 
 
 def _sampling(total: int, rows: int, drawn: int, limits: Limits) -> Sampling:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 import msgspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -60,7 +61,93 @@ def write_csv(table: pa.Table, out: BinaryIO) -> None:
     maps and structs (a query's) as JSON text."""
     import pyarrow.csv as pacsv
 
-    pacsv.write_csv(formula_safe_table(_nested_as_json(table)), out)
+    safe = formula_safe_table(_nested_as_json(table))
+    pacsv.write_csv(safe.schema.empty_table(), out)  # the header alone
+    # A batch at a time: the rows' text is held once more (joined) where Arrow's writer holds none.
+    for start in range(0, safe.num_rows, _CSV_BATCH_ROWS):
+        batch = safe.slice(start, _CSV_BATCH_ROWS)
+        rows = _csv_rows_with_utc_first(batch)
+        if rows is None:
+            pacsv.write_csv(batch, out, write_options=pacsv.WriteOptions(include_header=False))
+        else:
+            out.write(rows)
+
+
+_CSV_BATCH_ROWS = 16_384
+
+
+def _csv_rows_with_utc_first(table: pa.Table) -> memoryview | None:
+    """The rows Arrow's CSV writer writes for a table whose UTC timestamps come first (the request table's
+    `started` and `ended`, after `index`), made in a third of its time; None for any other table.
+
+    Arrow formats a UTC timestamp through its time-zone database, some 2.5 us a value (half the time of an
+    80,000-request table); a naive one, 20 times faster, differs only by the trailing `Z`. The writer quotes
+    every text cell, so the `Z` cannot be given to it in a text column. Instead the leading cells (numbers and
+    times, which it writes unquoted as their cast to text) are joined here, and each row's other cells, written
+    by Arrow, are appended: those rows are found by their line ends, so a table with a line break in a cell
+    (None) is left to Arrow whole.
+    """
+    utc = [i for i, f in enumerate(table.schema) if pa.types.is_timestamp(f.type) and f.type.tz == "UTC"]
+    if not utc or table.num_rows == 0 or not all(_is_plain(table.schema.field(i).type) for i in range(utc[-1] + 1)):
+        return None
+    lead = [_plain_text(table.column(i).combine_chunks(), in_utc=i in utc) for i in range(utc[-1] + 1)]
+    rest = table.select(range(utc[-1] + 1, table.num_columns))
+    tails = _csv_lines(rest) if rest.num_columns else pa.repeat(_large("\n"), table.num_rows)  # line ends
+    if tails is None:
+        return None
+    if rest.num_columns:
+        lines = pc.binary_join_element_wise(*lead, tails, _large(","), null_handling="replace", null_replacement="")
+    else:
+        cells = pc.binary_join_element_wise(*lead, _large(","), null_handling="replace", null_replacement="")
+        lines = pc.binary_join_element_wise(cells, tails, _large(""))
+    del tails  # the other cells' text, as big as the rows: freed before the caller copies the rows
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return memoryview(lines.buffers()[2])[start:end]
+
+
+def _is_plain(kind: pa.DataType) -> bool:
+    """Types Arrow's CSV writer writes unquoted, as their cast to text."""
+    return any(is_type(kind) for is_type in _PLAIN_TYPES)
+
+
+_PLAIN_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_timestamp,
+                pa.types.is_date, pa.types.is_time, pa.types.is_duration)  # fmt: skip
+
+
+def _plain_text(values: pa.Array, *, in_utc: bool) -> pa.Array:
+    """`values` as Arrow's CSV writer writes them (nulls stay null); a UTC time as its naive text and `Z`."""
+    if not in_utc:
+        return pc.cast(values, pa.large_string())
+    naive = pc.cast(values.cast(pa.timestamp(values.type.unit)), pa.large_string())
+    return pc.binary_join_element_wise(naive, _large("Z"), _large(""))
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _csv_lines(table: pa.Table) -> pa.Array | None:
+    """Each row of `table` as Arrow's CSV writer writes it, line end included; None when a cell holds a line
+    break (a row is then more than one line)."""
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+    data = sink.getvalue()
+    ends = _line_ends(np.frombuffer(data, dtype=np.uint8))
+    if len(ends) != table.num_rows:
+        return None
+    offsets = np.concatenate([np.zeros(1, dtype=np.int64), ends + 1])
+    return pa.Array.from_buffers(pa.large_string(), table.num_rows, [None, pa.py_buffer(offsets), data])
+
+
+def _line_ends(data: np.ndarray) -> np.ndarray:
+    """The positions of the line ends in `data`, a megabyte at a time (a third faster than at once: the
+    comparison's mask stays in the cache)."""
+    block = 1 << 20
+    found = [np.flatnonzero(data[start : start + block] == ord("\n")) + start for start in range(0, len(data), block)]
+    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 
 
 def _nested_as_json(table: pa.Table) -> pa.Table:

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pytest
 
 from analyzer.redact import QUERY_SECRET_PATTERN, QUERY_SECRET_REPLACEMENT
-from analyzer.render.tables import redact_table, render_bytes
+from analyzer.render.tables import formula_safe_table, redact_table, render_bytes
 
 
 def _reference(table: pa.Table) -> pa.Table:
@@ -103,3 +103,63 @@ def test_lists_maps_and_structs_are_json_in_csv_and_json_objects_in_json() -> No
         render_bytes(table, "jsonl").decode().splitlines()[0]
         == '{"labels":{"run":"4"},"ids":[1,2],"pair":{"a":"=1"},"text":"=2"}'
     )
+
+
+def _arrow_csv(table: pa.Table) -> bytes:
+    """What Arrow's own writer writes for the table `write_csv` is given (formulas guarded)."""
+    import io
+
+    import pyarrow.csv as pacsv
+
+    out = io.BytesIO()
+    pacsv.write_csv(formula_safe_table(table), out)
+    return out.getvalue()
+
+
+_MICROS = [0, None, 1_700_000_000_123_456, -62_135_596_800_000_000, 253_402_300_799_999_999, -1]
+
+
+def _utc(unit: str, values: list[int | None]) -> pa.Array:
+    scale = {"s": 1_000_000, "ms": 1_000, "us": 1}.get(unit)
+    scaled = [None if v is None else (v // scale if scale else v % 10**18 * 1000 // 1000) for v in values]
+    return pa.array(scaled, pa.timestamp(unit, "UTC"))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_csv_with_utc_times_first_is_what_arrow_writes(unit: str) -> None:
+    started = _utc(unit, _MICROS)
+    table = pa.table({
+        "index": pa.chunked_array([pa.array([0, 1, 2], pa.int64()), pa.array([3, None, 5], pa.int64())]),
+        "started": started,
+        "ended": pa.chunked_array([started.slice(0, 2), started.slice(2)]),
+        "ratio": pa.array([0.5, None, 1e20, -0.0, float("nan"), 3.0]),
+        "method": pa.array(['GET', None, '=1', 'say "hi"', '', 'é'], pa.large_string()),
+        "host": pa.array(["h", "h", None, "i", "h", "j"]).dictionary_encode(),
+        "k8s": pa.array([True, False, None, True, True, False]),
+    })  # fmt: skip
+    assert render_bytes(table, "csv") == _arrow_csv(table)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        pytest.param({"ended": _utc("us", [1, None]), "text": pa.array(["a\nb", "c"])}, id="line-break-in-a-cell"),
+        pytest.param({"text": pa.array(["a", "b"]), "ended": _utc("us", [1, 2])}, id="utc-after-text"),
+        pytest.param({"started": _utc("us", [1, None]), "ended": _utc("ms", [None, 2])}, id="times-only"),
+        pytest.param({"started": _utc("us", []), "text": pa.array([], pa.string())}, id="no-rows"),
+        pytest.param({"at": pa.array([1, 2], pa.timestamp("us", "Europe/Paris"))}, id="other-zone"),
+        pytest.param({"on": pa.array([1, None], pa.date32()), "at": _utc("s", [5, 6])}, id="date-first"),
+    ],
+)
+def test_csv_of_other_layouts_is_what_arrow_writes(columns: dict[str, pa.Array]) -> None:
+    table = pa.table(columns)
+    assert render_bytes(table, "csv") == _arrow_csv(table)
+
+
+def test_csv_in_batches_one_of_them_left_to_arrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.render import tables
+
+    monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 2)
+    table = pa.table({"index": range(5), "ended": _utc("us", [1, 2, None, 4, 5]),
+                      "text": ["a", "b", "two\nlines", None, '"q"']})  # fmt: skip
+    assert render_bytes(table, "csv") == _arrow_csv(table)
