@@ -123,26 +123,44 @@ def _lane(
     row: list[tuple[str, str]] = [(" ", "")] * cells
     for _, at in loads:
         row[at] = _LOAD
-    for request in sorted(requests, key=lambda r: _MARKS_ORDER[r.verb or "get"]):
-        seconds = _offset(request.started, origin)
-        if request.verb == "watch":
-            _draw_watch(row, seconds, request, column)
-        row[column(seconds)] = _MARKS[request.verb or "get"]
+    for verb, start, end, ended_by in _draws(requests, origin, column, cells):
+        if end is not None:
+            _draw_watch(row, start, end, ended_by)
+        row[start] = _MARKS[verb]
     line = Text(fit_key(safe_text(key), label).ljust(label) + " ")
     for char, style in row:
         line.append(char, style=style)
     return line
 
 
-def _draw_watch(row: list[tuple[str, str]], seconds: float, request: Request, column: Callable[[float], int]) -> None:
-    duration = request.duration_ms
-    is_open = request.ended_by == "open" or duration is None
-    end = len(row) - 1 if is_open or duration is None else column(seconds + duration / 1000.0)
-    for at in range(column(seconds) + 1, end + 1):
+_Draw = tuple[str, int, int | None, str | None]  # verb, first cell, a watch's last cell, and how it ended
+
+
+def _draws(requests: Sequence[Request], origin: datetime, column: Callable[[float], int], cells: int) -> list[_Draw]:
+    """What each request draws, in drawing order (watches first), each distinct drawing once, where it is drawn
+    last: drawing it again over what came between gives the same row (a lane of a page that polled for an hour
+    draws thousands of the same few)."""
+    draws = []
+    for request in sorted(requests, key=lambda r: _MARKS_ORDER[r.verb or "get"]):
+        seconds = _offset(request.started, origin)
+        verb = request.verb or "get"
+        if verb != "watch":
+            draws.append((verb, column(seconds), None, None))
+            continue
+        duration = request.duration_ms
+        is_open = request.ended_by == "open" or duration is None
+        end = cells - 1 if is_open or duration is None else column(seconds + duration / 1000.0)
+        ending = "aborted" if request.ended_by == "aborted" else "open" if is_open else None
+        draws.append((verb, column(seconds), end, ending))
+    return list(dict.fromkeys(reversed(draws)))[::-1]
+
+
+def _draw_watch(row: list[tuple[str, str]], start: int, end: int, ended_by: str | None) -> None:
+    for at in range(start + 1, end + 1):
         row[at] = _SPAN
-    if request.ended_by == "aborted":
+    if ended_by == "aborted":
         row[end] = _ABORTED
-    elif is_open:
+    elif ended_by == "open":
         row[end] = _OPEN
 
 
