@@ -140,7 +140,7 @@ def _draws(requests: Sequence[Request], origin: datetime, column: Callable[[floa
     """What each request draws, in drawing order (watches first), each distinct drawing once, where it is drawn
     last: drawing it again over what came between gives the same row (a lane of a page that polled for an hour
     draws thousands of the same few)."""
-    draws = []
+    draws: list[_Draw] = []
     for request in sorted(requests, key=lambda r: _MARKS_ORDER[r.verb or "get"]):
         seconds = _offset(request.started, origin)
         verb = request.verb or "get"
