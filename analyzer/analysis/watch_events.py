@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 
@@ -63,7 +63,10 @@ def socket_events(capture: Capture, index: int) -> WatchEvents:
 def body_events(body: Body | None) -> WatchEvents:
     """The events of an HTTP watch's body (`Capture.each_body` reads many in one pass)."""
     result = WatchEvents()
-    text = _text(body.decoded() if body else None)
+    if body is not None and body.text and body.text.isascii() and (body.encoding or "").lower() != "base64":
+        text: str | None = body.text  # what its bytes decode back to: no round trip
+    else:
+        text = _text(body.decoded() if body else None)
     if text is None:
         return result
     result.has_body = True
@@ -75,8 +78,10 @@ def body_events(body: Body | None) -> WatchEvents:
 
 def might_watch(url: str) -> bool:
     """Whether a request URL may be a watch: kube-apiserver's have `watch` in the path (`/watch/`) or the query
-    (`watch=true`), perhaps percent-encoded (more than the watches: the rest are read and never asked for)."""
-    return "watch" in url.lower() or "%" in url
+    (`watch=true`), perhaps percent-encoded (`%77atch`); more than the watches (`allowWatchBookmarks` on a list):
+    the rest are read and never asked for."""
+    lowered = url.lower()
+    return "watch" in lowered or ("%" in url and "watch" in unquote(url).lower())
 
 
 def _digest(body: Body | None) -> bytes:

@@ -34,6 +34,7 @@ def _watch_urls() -> list[str]:
         "/api-gateway/kubernetes/calico3/apis/asm.alauda.io/v1beta3/namespaces/testhl/microservices"
         "?fieldSelector=metadata.name=asm-cal3&watch=true&allowWatchBookmarks=true&timeoutSeconds=59",
         "/api/v1/pods?%77atch=1",
+        "/api/v1/pods?%57atch=1",
         "/api/v1/pods?WATCH=true",
     ],
 )
