@@ -191,16 +191,18 @@ def _distinct(codes: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
 
 def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_end: datetime | None,
                 streams: Sequence[Stream]) -> list[HostConcurrency]:  # fmt: skip
-    """Per host: the most requests and connections open at once, and when."""
-    stream_end = pd.Series({s.index: (s.ended or capture_end) for s in streams}, dtype="object")
-    placed = pd.to_datetime(frame["index"].map(stream_end), utc=True)
-    ends = placed.where(frame["index"].isin(stream_end.index), frame["ended"])
+    """Per host: the most requests and connections open at once, and when (a stream lasts to its end, or to the
+    end of the capture where it has none)."""
+    stream_end = {s.index: (s.ended or capture_end) for s in streams}
+    is_stream = pd.Index(list(stream_end), dtype="int64").get_indexer(pd.Index(frame["index"].to_numpy(dtype="int64")))
+    placed = np.append(moments_of(list(stream_end.values())), np.datetime64("NaT", "us"))[is_stream]
+    started, ends = moments(frame["started"]), np.where(is_stream >= 0, placed, moments(frame["ended"]))
     by_host: dict[str, list[Connection]] = defaultdict(list)
     for connection in connections:
         by_host[connection.host or "(none)"].append(connection)
     results = []
-    for host, rows in frame[["started"]].assign(_end=ends).groupby(frame["host"].fillna("(none)"), sort=True):
-        peak, at = _peak(moments(rows["started"]), moments(rows["_end"]))
+    for host, rows in _groups(frame["host"].fillna("(none)"), np.arange(len(frame))):
+        peak, at = _peak(started[rows], ends[rows])
         host_connections = by_host.get(str(host), [])
         conn_peak, conn_at = _peak(moments_of([c.opened_at for c in host_connections]),
                                    moments_of([c.last_used for c in host_connections]))  # fmt: skip
