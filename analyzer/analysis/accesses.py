@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.resources import resource_keys
-from analyzer.analysis.values import Moments, moments, rows_of
+from analyzer.analysis.values import Moments, moments, rows_of, start_order
 from analyzer.analysis.watch_events import multiplexed_subscriptions
 from analyzer.har.loader import Capture
 from analyzer.k8s import Classifier
@@ -24,21 +24,23 @@ COLUMNS = ("index", "navigation", "key", "verb", "started", "ended", "ended_by",
 def kubernetes_accesses(capture: Capture, frame: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
     """Gets, lists (paged lists once: a page with a `continue` token belongs to the first) and watches."""
     keys = resource_keys(frame)
-    table = frame[[c for c in COLUMNS if c in frame.columns]].assign(
-        key=keys,
-        bytes=frame["transfer_size"].astype("Float64").fillna(frame["content_size"].astype("Float64")),
+    kept = keys.notna() & ~(frame["verb"].eq("list") & frame["continue"].notna())
+    sizes = frame.loc[kept, ["transfer_size", "content_size"]].astype("Float64")
+    table = frame.loc[kept, [c for c in COLUMNS if c in frame.columns]].assign(
+        key=keys[kept],
+        bytes=sizes["transfer_size"].fillna(sizes["content_size"]),
         multiplexed=False,
     )
-    table = table[keys.notna() & ~(frame["verb"].eq("list") & frame["continue"].notna())]
     extra = _multiplexed(capture, frame, classifier)
     accesses = table[list(COLUMNS)]
     if not extra.empty:
         accesses = pd.concat([accesses, extra], ignore_index=True)
-    return accesses.sort_values(["started", "index"], kind="stable").reset_index(drop=True)
+    # the order of sort_values(["started", "index"], kind="stable"): a socket's subscriptions after it
+    return accesses.take(start_order(accesses)).reset_index(drop=True)
 
 
 def _multiplexed(capture: Capture, frame: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
-    sockets = frame[frame["websocket"].fillna(False).astype(bool)]
+    sockets = frame.loc[frame["websocket"].fillna(False).astype(bool), [c for c in COLUMNS if c in frame.columns]]
     rows = []
     for socket in rows_of(sockets):
         for method, url in multiplexed_subscriptions(capture, int(socket["index"]), str(socket["url"] or "")):

@@ -9,7 +9,7 @@ reuses the connection that fell idle last, and every websocket has its own.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from analyzer.analysis.values import (
     moments,
     moments_of,
     rows_of,
+    start_order,
 )
 from analyzer.settings import Settings
 from analyzer.summary import Connection, HostConcurrency, HostReuse, NavigationReuse, Saturation, Stream
@@ -130,21 +131,19 @@ _Reuse = TypeVar("_Reuse", HostReuse, NavigationReuse)
 def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, kind: type[_Reuse]) -> list[_Reuse]:
     """Per host (`kind` HostReuse, `by` the host column) or per page load (NavigationReuse, `by` the load of
     each row): requests per connection, share on a reused connection, new connections and the handshake time
-    they cost (dns + connect, ssl within connect). Each group's rows are picked by position in numpy columns."""
-    columns = ["index", "started", "dns", "connect", "ssl", "http_version"]
-    table = frame[columns].assign(_connection=connection_of, _group=by).sort_values(["started", "index"])
-    first_use = (~table.duplicated("_connection")).to_numpy()
-    connection = table["_connection"].to_numpy(dtype=object)
-    version = table["http_version"].to_numpy(dtype=object)
-    dns, connect, ssl = (table[c].astype("float64").fillna(0).to_numpy() for c in ("dns", "connect", "ssl"))
-    groups: dict[Any, npt.NDArray[np.intp]] = table.groupby("_group", sort=True, dropna=False).indices  # type: ignore[assignment]
-    known = sorted(g for g in groups if not pd.isna(g))
+    they cost (dns + connect, ssl within connect). Each group's rows are picked by position in numpy columns,
+    in start order (a connection's first use opened it)."""
+    table = frame[["index", "started", "dns", "connect", "ssl"]].assign(_connection=connection_of, _group=by)
+    order = start_order(table)
+    first_use = ~table["_connection"].take(order).duplicated().to_numpy()
+    connection, ids = pd.factorize(table["_connection"])
+    version, versions = pd.factorize(frame["http_version"])
+    connection, version = _strings_only(connection, ids)[order], _strings_only(version, versions)[order]
+    dns, connect, ssl = (table[c].astype("float64").fillna(0).to_numpy()[order] for c in ("dns", "connect", "ssl"))
     results = []
-    for group in known + [g for g in groups if pd.isna(g)]:  # as groupby orders them: missing last
-        rows = groups[group]
+    for label, rows in _groups(table["_group"], order):
         opened = rows[first_use[rows]]
-        connections = len({c for c in connection[rows].tolist() if isinstance(c, str)})
-        label: Any = None if pd.isna(group) else group.item() if isinstance(group, np.generic) else group
+        connections = len(_distinct(connection[rows]))
         results.append(
             kind(
                 label,
@@ -155,24 +154,55 @@ def reuse_figures(frame: pd.DataFrame, connection_of: pd.Series, by: pd.Series, 
                 new_connections=len(opened),
                 handshake_ms=round(float(dns[opened].sum() + connect[opened].sum()), 1),
                 ssl_ms=round(float(ssl[opened].sum()), 1),
-                protocols=tuple(sorted({str(v) for v in version[rows].tolist() if isinstance(v, str)})),
+                protocols=tuple(sorted(str(versions[v]) for v in _distinct(version[rows]).tolist())),
             )
         )
     return results
 
 
+def _groups(by: pd.Series, order: npt.NDArray[np.intp]) -> list[tuple[Any, npt.NDArray[np.intp]]]:
+    """Each value of `by` (None for missing) with the positions in `order` of its rows, ascending: the values
+    sorted, missing last, as `groupby(sort=True, dropna=False)` orders them."""
+    codes, uniques = pd.factorize(by)
+    if not len(codes):
+        return []
+    labels: list[Any] = uniques.tolist()
+    codes = np.where(codes < 0, len(labels), codes)[order]
+    members = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[members])) + 1
+    found = codes[members][np.concatenate([[0], bounds])]
+    rows = dict(zip(found.tolist(), np.split(members, bounds), strict=True))
+    known = sorted((k for k in rows if k < len(labels)), key=labels.__getitem__)
+    return [(labels[k] if k < len(labels) else None, rows[k]) for k in [*known, *(k for k in rows if k == len(labels))]]
+
+
+def _strings_only(codes: npt.NDArray[np.intp], uniques: Any) -> npt.NDArray[np.intp]:
+    """`pd.factorize` codes with -1 for the values that are not strings (as for missing ones)."""
+    is_string = np.array([isinstance(u, str) for u in uniques] + [False], dtype=bool)  # [-1]: missing
+    kept: npt.NDArray[np.intp] = np.where(is_string[codes], codes, -1)
+    return kept
+
+
+def _distinct(codes: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """The distinct codes of strings (-1 left out), ascending."""
+    found: npt.NDArray[np.intp] = np.flatnonzero(np.bincount(codes[codes >= 0]))
+    return found
+
+
 def concurrency(frame: pd.DataFrame, connections: Sequence[Connection], capture_end: datetime | None,
                 streams: Sequence[Stream]) -> list[HostConcurrency]:  # fmt: skip
-    """Per host: the most requests and connections open at once, and when."""
-    stream_end = pd.Series({s.index: (s.ended or capture_end) for s in streams}, dtype="object")
-    placed = pd.to_datetime(frame["index"].map(stream_end), utc=True)
-    ends = placed.where(frame["index"].isin(stream_end.index), frame["ended"])
+    """Per host: the most requests and connections open at once, and when (a stream lasts to its end, or to the
+    end of the capture where it has none)."""
+    stream_end = {s.index: (s.ended or capture_end) for s in streams}
+    is_stream = pd.Index(list(stream_end), dtype="int64").get_indexer(pd.Index(frame["index"].to_numpy(dtype="int64")))
+    placed = np.append(moments_of(list(stream_end.values())), np.datetime64("NaT", "us"))[is_stream]
+    started, ends = moments(frame["started"]), np.where(is_stream >= 0, placed, moments(frame["ended"]))
     by_host: dict[str, list[Connection]] = defaultdict(list)
     for connection in connections:
         by_host[connection.host or "(none)"].append(connection)
     results = []
-    for host, rows in frame[["started"]].assign(_end=ends).groupby(frame["host"].fillna("(none)"), sort=True):
-        peak, at = _peak(moments(rows["started"]), moments(rows["_end"]))
+    for host, rows in _groups(frame["host"].fillna("(none)"), np.arange(len(frame))):
+        peak, at = _peak(started[rows], ends[rows])
         host_connections = by_host.get(str(host), [])
         conn_peak, conn_at = _peak(moments_of([c.opened_at for c in host_connections]),
                                    moments_of([c.last_used for c in host_connections]))  # fmt: skip
@@ -198,11 +228,14 @@ def find_saturations(frame: pd.DataFrame, streams: Sequence[Stream], capture_end
     waited = _waited_ms(frame)
     for host, host_streams in by_host.items():
         spans = _intervals_at_or_above(host_streams, capture_end, settings.connection_limit, waited)
+        if not spans:
+            continue
+        queue = _Queue.of(frame, host, waited, {s.index for s in host_streams})
         for start, end, members, peak in spans:
-            queued = _queued(frame, host, start, end, {s.index for s in host_streams}, waited, settings)
             protocol = next((s.protocol for s in members if s.protocol), "HTTP/1.1")
             found = Saturation(host=host, protocol=protocol, started=start, ended=end, open_streams=peak,
-                               streams=tuple(s.index for s in members), queued=queued)  # fmt: skip
+                               streams=tuple(s.index for s in members),
+                               queued=queue.during(start, end, settings.queued_min_ms))  # fmt: skip
             if saturations and _continues(saturations[-1], found):
                 found = _merge(saturations.pop(), found)
             saturations.append(found)
@@ -228,60 +261,101 @@ def _merge(first: Saturation, second: Saturation) -> Saturation:
     )
 
 
-def _waited_ms(frame: pd.DataFrame) -> dict[int, float]:
-    """Per request, the time it spent in the browser's queue (`blocked`, or Chrome's `_blocked_queueing`)."""
+def _waited_ms(frame: pd.DataFrame) -> pd.Series:
+    """Per request index, the time it spent in the browser's queue (`blocked`, or Chrome's `_blocked_queueing`)."""
     waited = np.maximum(frame["blocked"].astype("float64").fillna(0).to_numpy(),
                         frame["queueing"].astype("float64").fillna(0).to_numpy())  # fmt: skip
-    return dict(zip(frame["index"].astype("int64").tolist(), waited.tolist(), strict=True))
+    return pd.Series(waited, index=pd.Index(frame["index"].to_numpy(dtype="int64")), dtype="float64")
 
 
 def _intervals_at_or_above(
-    streams: Sequence[Stream], capture_end: datetime | None, limit: int, waited: dict[int, float]
-) -> Iterable[tuple[datetime, datetime, list[Stream], int]]:
-    events = []
-    for stream in streams:
-        end = stream.ended or capture_end
-        if stream.started is None or end is None:
-            continue
-        # A stream holds a connection only once it left the queue: a queued watch holds none meanwhile.
-        holding = stream.started + timedelta(milliseconds=waited.get(stream.index, 0.0))
-        if end > holding:
-            events += [(holding, 1, stream), (end, -1, stream)]
-    events.sort(key=lambda e: (e[0], e[1]))
-    open_now: set[int] = set()
-    members: dict[int, Stream] = {}
-    start: datetime | None = None
-    peak = 0
-    for moment, delta, stream in events:
-        if delta > 0:
-            open_now.add(stream.index)
-            members[stream.index] = stream
-        else:
-            open_now.discard(stream.index)
-        if len(open_now) >= limit and start is None:
-            start, peak, members = moment, len(open_now), {i: members[i] for i in open_now}
-        elif start is not None:
-            peak = max(peak, len(open_now))
-            if len(open_now) < limit:
-                yield start, moment, sorted(members.values(), key=lambda s: s.index), peak
-                start = None
+    streams: Sequence[Stream], capture_end: datetime | None, limit: int, waited: pd.Series
+) -> list[tuple[datetime, datetime, list[Stream], int]]:
+    """The intervals in which `limit` or more of `streams` held a connection at once: when each began and
+    ended, the streams open in it (by index) and the most open at once. One still going at the last end is
+    not closed, so not one.
+
+    A sweep over the streams' moments as numpy columns, in the order of (moment, +1 before -1 where both, then
+    the streams' order); the datetimes of the few intervals' bounds are read back from their streams."""
+    timed = [(s, s.started, end) for s in streams
+             if s.started is not None and (end := s.ended or capture_end) is not None]  # fmt: skip
+    indices = np.fromiter((s.index for s, _, _ in timed), dtype="int64", count=len(timed))
+    wait = waited.reindex(indices, fill_value=0.0).to_numpy(dtype="float64")
+    # A stream holds a connection only once it left the queue: a queued watch holds none meanwhile.
+    holding = moments_of([started for _, started, _ in timed]).astype("int64") + timedelta_us(wait)
+    ends = moments_of([end for _, _, end in timed]).astype("int64")
+    held = np.flatnonzero(ends > holding)
+    count = len(held)
+    if not count:
+        return []
+    moment = np.concatenate([holding[held], ends[held]])
+    delta = np.concatenate([np.ones(count, dtype="int64"), -np.ones(count, dtype="int64")])
+    order = np.lexsort((np.concatenate([2 * held, 2 * held + 1]), delta, moment))
+    open_now = np.cumsum(delta[order])
+    position = np.empty(2 * count, dtype="int64")
+    position[order] = np.arange(2 * count)
+    above = open_now >= limit
+    was_above = np.concatenate([[False], above[:-1]])
+    begins, finishes = np.flatnonzero(above & ~was_above), np.flatnonzero(~above & was_above)
+
+    def moment_of(event: int) -> datetime:
+        k = int(held[event % count])
+        _, started, end = timed[k]
+        return started + timedelta(milliseconds=float(wait[k])) if event < count else end
+
+    intervals = []
+    for first, last in zip(begins[: len(finishes)].tolist(), finishes.tolist(), strict=True):
+        # open when it began, or opened before it ended
+        inside = held[(position[:count] < last) & (position[count:] > first)]
+        members = [timed[k][0] for k in inside[np.argsort(indices[inside], kind="stable")].tolist()]
+        peak = int(open_now[first : last + 1].max())
+        intervals.append((moment_of(int(order[first])), moment_of(int(order[last])), members, peak))
+    return intervals
 
 
-def _queued(frame: pd.DataFrame, host: str, start: datetime, end: datetime, streams: set[int],
-            waited: dict[int, float], settings: Settings) -> tuple[int, ...]:  # fmt: skip
-    """Requests to the host (streams included) whose time in the queue overlaps the interval."""
-    rows = frame.loc[frame["host"] == host, ["index", "started", "status", "time_ms"]]
-    index = rows["index"].to_numpy(dtype="int64")
-    began = moments(rows["started"])
-    wait = np.fromiter((waited.get(i, 0.0) for i in index.tolist()), dtype="float64", count=len(index))
-    left_queue = began + np.round(wait * 1000).astype("timedelta64[us]")
-    start_us, end_us = as_moment(start), as_moment(end)
-    # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
-    no_answer = (rows["status"].isna() & rows["time_ms"].isna()).to_numpy(dtype=bool)
-    unfinished = ~np.isin(index, list(streams)) & no_answer
-    seen = ~np.isnat(began) & (began <= end_us)
-    chosen = seen & (((wait >= settings.queued_min_ms) & (left_queue >= start_us)) | (unfinished & (began >= start_us)))
-    return tuple(index[chosen].tolist())
+@dataclass(frozen=True)
+class _Queue:
+    """A host's requests, as numpy columns, for naming those that waited in the queue during a saturation."""
+
+    index: npt.NDArray[np.int64]
+    began: Moments
+    wait: npt.NDArray[np.float64]  # ms in the queue
+    left_queue: Moments
+    unfinished: npt.NDArray[np.bool_]  # not a stream, and no answer (how Playwright writes one still queued)
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, host: str, waited: pd.Series, streams: set[int]) -> _Queue:
+        rows = frame.loc[frame["host"] == host, ["index", "started", "status", "time_ms"]]
+        index = rows["index"].to_numpy(dtype="int64")
+        began = moments(rows["started"])
+        wait = waited.reindex(index, fill_value=0.0).to_numpy(dtype="float64")
+        # Playwright writes a request still waiting in Chrome's queue like an unfinished one (status -1).
+        no_answer = (rows["status"].isna() & rows["time_ms"].isna()).to_numpy(dtype=bool)
+        return cls(index=index, began=began, wait=wait,
+                   left_queue=began + np.round(wait * 1000).astype("timedelta64[us]"),
+                   unfinished=~np.isin(index, list(streams)) & no_answer)  # fmt: skip
+
+    def during(self, start: datetime, end: datetime, min_ms: float) -> tuple[int, ...]:
+        """Requests to the host (streams included) whose time in the queue overlaps the interval."""
+        start_us, end_us = as_moment(start), as_moment(end)
+        seen = ~np.isnat(self.began) & (self.began <= end_us)
+        waited = (self.wait >= min_ms) & (self.left_queue >= start_us)
+        chosen = seen & (waited | (self.unfinished & (self.began >= start_us)))
+        return tuple(self.index[chosen].tolist())
+
+
+def timedelta_us(milliseconds: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """`timedelta(milliseconds=m) // timedelta(microseconds=1)` of each value, rounded as CPython rounds it:
+    the whole milliseconds exactly, the fraction's whole microseconds, and what is left to the nearest, half to
+    an even total."""
+    fraction, whole = np.modf(milliseconds)
+    fraction, extra = np.modf(fraction * 1000.0)
+    total = whole.astype("int64") * 1000 + extra.astype("int64")
+    odd = (total & 1) == 1
+    half_away = np.where(np.abs(fraction) >= 0.5, np.sign(fraction), 0.0)  # C's round() of |x| < 1
+    nearest = np.where(np.abs(fraction) == 0.5, np.where(odd, np.sign(fraction), 0.0), half_away)
+    rounded: npt.NDArray[np.int64] = total + nearest.astype("int64")
+    return rounded
 
 
 def _peak(starts: Moments, ends: Moments) -> tuple[int, datetime | None]:

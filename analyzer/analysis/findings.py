@@ -254,7 +254,8 @@ def _ended_early(e: Evidence) -> list[Finding]:
 def _aborted_by_navigation(e: Evidence) -> list[Finding]:
     # a connection the next load reused was not torn down (a guessed connection tells nothing of reuse)
     reused = {i for c in e.traffic.connections if c.reused_by and not c.inferred for i in c.requests}
-    kubernetes = {int(i) for i in e.accesses["index"]}  # a dev server's reload socket is not the page's watch
+    # a dev server's reload socket is not the page's watch
+    kubernetes = set(e.accesses["index"].to_numpy(dtype="int64").tolist())
     streams = [
         s for s in e.traffic.streams
         if s.aborted_by_navigation is True and s.index not in reused and s.index in kubernetes
@@ -272,20 +273,30 @@ def _aborted_by_navigation(e: Evidence) -> list[Finding]:
 
 
 def _duplicates(e: Evidence) -> list[Finding]:
-    findings = []
-    reads = e.accesses[e.accesses["verb"].isin(["get", "list"]) & ~e.accesses["multiplexed"].astype(bool)]
-    reads = reads[~reads["index"].isin(list(e.relists))]  # a relist storm is its own finding
-    for (navigation, _url), group in reads.groupby(["navigation", "url"], sort=True):
-        burst = _burst_of(moments(group["started"]), group["index"].to_numpy(dtype="int64"), 2,
-                          e.settings.duplicate_window_s)  # fmt: skip
-        if burst:
-            key = str(group["key"].iloc[0])
-            findings.append(_finding(
-                "duplicate-requests", int(str(navigation)), key,
-                f"the same {group['verb'].iloc[0]} sent {len(burst)} times within {e.settings.duplicate_window_s:g} s",
-                burst, "Share one request between the components that need the data",
-            ))  # fmt: skip
-    return findings
+    """Per page load and URL (in that order), the largest burst of the same get/list within the window; every
+    group at once (`_group_bursts`), a finding per burst."""
+    accesses = e.accesses
+    is_read = accesses["verb"].isin(["get", "list"]) & ~accesses["multiplexed"].astype(bool)
+    is_read &= ~accesses["index"].isin(list(e.relists))  # a relist storm is its own finding
+    navigation, navigations = pd.factorize(accesses["navigation"], sort=True)
+    url, urls = pd.factorize(accesses["url"], sort=True)
+    # as groupby, which leaves out rows with a missing key
+    rows = np.flatnonzero(is_read.to_numpy(dtype=bool) & (navigation >= 0) & (url >= 0))
+    group = navigation[rows].astype("int64") * len(urls) + url[rows]
+    _, first = np.unique(group, return_index=True)  # each group's first row: its key and verb
+    firsts = dict(zip(group[first].tolist(), rows[first].tolist(), strict=True))
+    window = e.settings.duplicate_window_s
+    bursts = _group_bursts(group, moments(accesses["started"])[rows],
+                           accesses["index"].to_numpy(dtype="int64")[rows], 2, window)  # fmt: skip
+    codes = sorted(bursts)
+    shown = [firsts[code] for code in codes]
+    keys, verbs = accesses["key"].iloc[shown].tolist(), accesses["verb"].iloc[shown].tolist()
+    return [
+        _finding("duplicate-requests", int(str(navigations[code // len(urls)])), str(key),
+                 f"the same {verb} sent {len(bursts[code])} times within {window:g} s", bursts[code],
+                 "Share one request between the components that need the data")
+        for code, key, verb in zip(codes, keys, verbs, strict=True)
+    ]  # fmt: skip
 
 
 def _omits_unfinished(e: Evidence) -> list[Finding]:
@@ -349,6 +360,51 @@ def _burst_of(times: Moments, indices: npt.NDArray[np.int64], count: int, window
         if size >= count and size > best[0]:
             best = (size, start, end)
     return tuple(members[best[1] : best[2] + 1]) if best[0] else ()
+
+
+def _group_bursts(groups: npt.NDArray[np.int64], times: Moments, indices: npt.NDArray[np.int64], count: int,
+                  window_s: float) -> dict[int, tuple[int, ...]]:  # fmt: skip
+    """`_burst_of` of every group (rows with the same code in `groups`) at once: group -> its burst, for the
+    groups that have one.
+
+    Rows are put in (group, time, index) order; each row's window starts at the first row of its group within
+    `window_s` before it (found by one searchsorted over (group, rank of the time)), and a group's burst is its
+    first largest window, as `_burst_of`'s scan finds it."""
+    known = ~np.isnat(times)
+    groups, times, indices = groups[known], times[known].astype("int64"), indices[known]
+    if not len(times):
+        return {}
+    order = np.lexsort((indices, times, groups))
+    groups, times, indices = groups[order], times[order], indices[order]
+    is_first = np.concatenate([[True], groups[1:] != groups[:-1]])
+    firsts, group = np.flatnonzero(is_first), np.cumsum(is_first) - 1  # group: 0, 1, ... in order
+    distinct = np.sort(times)
+    distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
+    gap = _window_us(window_s, int(distinct[-1] - distinct[0]))
+    line = group * len(distinct) + np.searchsorted(distinct, times)
+    starts = np.searchsorted(line, group * len(distinct) + np.searchsorted(distinct, times - gap), side="left")
+    sizes = np.arange(len(times)) - starts + 1
+    largest = np.maximum.reduceat(sizes, firsts)
+    ends = np.flatnonzero(sizes == largest[group])
+    _, first_end = np.unique(group[ends], return_index=True)
+    return {
+        int(groups[end]): tuple(indices[starts[end] : end + 1].tolist())
+        for end in ends[first_end].tolist()
+        if sizes[end] >= count
+    }
+
+
+def _window_us(window_s: float, most: int) -> int:
+    """The longest gap in whole microseconds (`most` at the most) that `_burst_of`'s test `gap / 1e6 >
+    window_s` does not find too long: the division rounds, so the bound is stepped to, not multiplied out."""
+    if not most / 1e6 > window_s:
+        return most
+    gap = int(window_s * 1e6)
+    while gap / 1e6 > window_s:
+        gap -= 1
+    while (gap + 1) / 1e6 <= window_s:
+        gap += 1
+    return gap
 
 
 _RULE_FUNCTIONS: tuple[Callable[[Evidence], list[Finding]], ...] = (

@@ -38,10 +38,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analyzer.analysis.values import Moments, moments, moments_of
+from analyzer.analysis.values import Moments, moments, moments_of, start_order
 from analyzer.har.loader import Capture
 from analyzer.settings import Settings
-from analyzer.summary import Navigation
+from analyzer.summary import ENDED_BY, Navigation
 
 _ABORT_WORDS = ("err_aborted", "aborted", "ns_binding_aborted", "canceled", "cancelled")
 _CLOSE_OPCODE = 8
@@ -49,6 +49,10 @@ _RESTART_PARAMETERS = r"(?:^|&)(?:resourceVersion|resourceVersionMatch|timeoutSe
 
 Bools = npt.NDArray[np.bool_]
 _NAT = np.datetime64("NaT", "us")
+# `ended_by` is worked out as codes, positions in ENDED_BY (comparing small integers, not strings, row by row).
+Outcomes = npt.NDArray[np.int8]
+_NAMES = np.array(ENDED_BY, dtype=object)
+COMPLETE, OPEN, ABORTED, ERROR, UNKNOWN = map(ENDED_BY.index, ("complete", "open", "aborted", "error", "unknown"))
 
 
 def _as_series(values: Moments, index: pd.Index) -> pd.Series:
@@ -111,7 +115,7 @@ def request_outcomes(
     window = np.timedelta64(round(settings.abort_navigation_window_ms * 1000), "us")
     c = _Columns.of(frame)
     successors = moments(_websocket_successors(frame))
-    replaced = moments(_replaced_in_load(frame, loads))
+    replaced = _replaced_in_load(frame, loads)
     has_frames, closed = _socket_evidence(capture, frame, writer, has_successor=~np.isnat(successors))
     base = _base_outcomes(frame, c, writer, closed, has_frames)
 
@@ -122,21 +126,21 @@ def request_outcomes(
                  & _near(later, c.moment, window, not_before=c.started) & ~timed_out)  # fmt: skip
 
     # The rules in order; each row takes the first that holds.
-    shown_open = (base == "open") & ~np.isnat(next_load)  # open, though a later load started: cancelled by it
-    finished_cut = ~shown_open & (base == "complete") & cut_short  # shown finished as it started, before timeout
-    near_cut = ~shown_open & ~finished_cut & np.isin(base, ("aborted", "unknown")) & near_any
+    shown_open = (base == OPEN) & ~np.isnat(next_load)  # open, though a later load started: cancelled by it
+    finished_cut = ~shown_open & (base == COMPLETE) & cut_short  # shown finished as it started, before timeout
+    near_cut = ~shown_open & ~finished_cut & ((base == ABORTED) | (base == UNKNOWN)) & near_any
     cut_by_load = shown_open | finished_cut | near_cut
     # The writer kept the time to the response headers only (Playwright's `receive` -1): the body was still
     # streaming when the abort came, some time before the next load, if there is one.
-    headers_only = ~cut_by_load & (base == "aborted") & c.streaming & c.receive_missing
+    headers_only = ~cut_by_load & (base == ABORTED) & c.streaming & c.receive_missing
     before_load = headers_only & ~np.isnat(next_load)
     before_timeout = headers_only & ~before_load & ~np.isnan(c.timeout_us) & ~np.isnat(c.started)
 
-    ended_by = np.where(cut_by_load, "aborted", base)
+    ended_by = np.where(cut_by_load, ABORTED, base)
     # aborted_by_navigation: 1 True, 0 False, -1 None
     cut = np.where(cut_by_load, 1, 0)
     cut = np.where(before_load, np.where(np.isnat(replaced), 1, -1), cut)  # replaced in its load: page may have
-    cut = np.where(~cut_by_load & ~headers_only & (base == "unknown"), -1, cut)
+    cut = np.where(~cut_by_load & ~headers_only & (base == UNKNOWN), -1, cut)
     end_at = np.where(shown_open, next_load, _NAT)
     end_at = np.where(before_load, next_load, end_at)
     end_at = np.where(before_timeout, c.started + np.nan_to_num(c.timeout_us).astype("timedelta64[us]"), end_at)
@@ -145,12 +149,12 @@ def request_outcomes(
     bound[headers_only & ~before_load & ~before_timeout] = "at_least"
 
     # Where the end lies for what is known not to have ended, or ended without its end kept.
-    still_open = (ended_by == "open") | ((ended_by == "unknown") & ~has_frames)
-    socket_replaced = (~still_open & (ended_by == "complete") & c.websocket & ~has_frames
+    still_open = (ended_by == OPEN) | ((ended_by == UNKNOWN) & ~has_frames)
+    socket_replaced = (~still_open & (ended_by == COMPLETE) & c.websocket & ~has_frames
                        & ~np.isnat(successors))  # fmt: skip
     # Firefox over HTTP/2 (`receive` 0) keeps a finished stream's time to its headers only: it ended before the
     # page renewed it, if it did; else all that is known is that it lived that long.
-    end_not_kept = (~still_open & ~socket_replaced & (ended_by == "complete") & ("firefox" in writer)
+    end_not_kept = (~still_open & ~socket_replaced & (ended_by == COMPLETE) & ("firefox" in writer)
                     & ~c.websocket & c.streaming & c.receive_zero)  # fmt: skip
     bound[still_open] = "at_least"
     bound[socket_replaced] = "at_most"
@@ -163,7 +167,7 @@ def request_outcomes(
     tri_state = np.array([None, False, True], dtype=object)[cut + 1]
     return pd.DataFrame(
         {
-            "ended_by": pd.Series(ended_by, index=frame.index, dtype="object"),
+            "ended_by": pd.Series(_NAMES[ended_by], index=frame.index, dtype="object"),
             "aborted_by_navigation": pd.Series(tri_state, index=frame.index, dtype="object"),
             "end_at": _as_series(end_at, frame.index),
             "end_bound": pd.Series(bound, index=frame.index, dtype="object"),
@@ -172,10 +176,8 @@ def request_outcomes(
     )
 
 
-def _base_outcomes(
-    frame: pd.DataFrame, c: _Columns, writer: str, closed: Bools, has_frames: Bools
-) -> npt.NDArray[np.object_]:
-    """`ended_by` as the writer shows it, before page loads are taken into account."""
+def _base_outcomes(frame: pd.DataFrame, c: _Columns, writer: str, closed: Bools, has_frames: Bools) -> Outcomes:
+    """`ended_by` (its code) as the writer shows it, before page loads are taken into account."""
     error = frame["error"].fillna("").astype(str).str.lower()
     has_error = (error != "").to_numpy()
     aborted = error.str.contains("|".join(map(re.escape, _ABORT_WORDS)), regex=True).to_numpy(dtype=bool)
@@ -183,7 +185,7 @@ def _base_outcomes(
     # socket the page replaced by a new one to the same place had closed. Firefox keeps no frames, so neither a
     # close nor an open socket can be seen.
     socket = c.websocket & (~c.has_status | (c.status == 101))
-    socket_outcome = np.where(closed, "complete", np.where(("firefox" in writer) & ~has_frames, "unknown", "open"))
+    socket_outcome = np.where(closed, COMPLETE, np.where(("firefox" in writer) & ~has_frames, UNKNOWN, OPEN))
     # Playwright's time -1: not finished when the context closed (status too if no headers)
     unsent = c.time_missing & (~c.has_status | ("playwright" in writer))
     conditions = [
@@ -196,10 +198,10 @@ def _base_outcomes(
         # alone it is no abort (`request_outcomes` makes it one when the next page load started then)
         c.has_status & (c.status == 0),
     ]
-    choices = [np.full(len(frame), v, dtype=object) for v in ("aborted", "error")]
-    choices += [socket_outcome.astype(object), *(np.full(len(frame), v, dtype=object) for v in ("open", "open"))]
-    choices.append(np.full(len(frame), "unknown", dtype=object))
-    outcomes: npt.NDArray[np.object_] = np.select(conditions, choices, default="complete")
+    choices = [np.full(len(frame), code, dtype=np.int8) for code in (ABORTED, ERROR)]
+    choices += [socket_outcome.astype(np.int8), *(np.full(len(frame), code, dtype=np.int8) for code in (OPEN, OPEN))]
+    choices.append(np.full(len(frame), UNKNOWN, dtype=np.int8))
+    outcomes: Outcomes = np.select(conditions, choices, default=np.int8(COMPLETE))
     return outcomes
 
 
@@ -258,21 +260,41 @@ def _elapsed_us(started: Moments, ended: Moments) -> npt.NDArray[np.float64]:
     return elapsed
 
 
-def _replaced_in_load(frame: pd.DataFrame, loads: Moments) -> pd.Series:
+def _replaced_in_load(frame: pd.DataFrame, loads: Moments) -> Moments:
     """Per row, the start of the next request for the same thing (host, path and query but for the version and
     timeout a re-watch changes) in the same page load, NaT when none: the page itself may have cancelled the
-    first (a component torn down, a watch restarted), and a watch ended before it was renewed."""
-    ordered = frame[["index", "started", "host", "path", "query"]].sort_values(["started", "index"])
-    load = np.searchsorted(loads, moments(ordered["started"]), side="right")
-    query = ordered["query"].fillna("").astype(str).str.replace(_RESTART_PARAMETERS, "", regex=True)
-    place = [ordered["host"].fillna(""), ordered["path"].fillna(""), query, pd.Series(load, index=ordered.index)]
-    following = ordered.groupby(place, sort=False)["started"].shift(-1)
-    return following.reindex(frame.index)
+    first (a component torn down, a watch restarted), and a watch ended before it was renewed.
+
+    "Next" in the order of (start, index); the place is one code per row, and each place's rows are found
+    next to one another by a stable sort of the codes."""
+    started = moments(frame["started"])
+    # Each distinct query is stripped once (a watch's resourceVersion makes most of them distinct, not all).
+    queries, distinct = pd.factorize(frame["query"].fillna("").astype(str))
+    stripped = pd.Series(distinct).str.replace(_RESTART_PARAMETERS, "", regex=True)
+    place = _combined_codes([
+        pd.factorize(frame["host"].fillna(""))[0], pd.factorize(frame["path"].fillna(""))[0],
+        pd.factorize(stripped)[0][queries], np.searchsorted(loads, started, side="right"),
+    ])  # fmt: skip
+    order = start_order(frame)
+    grouped = order[np.argsort(place[order], kind="stable")]
+    same_place = place[grouped[1:]] == place[grouped[:-1]]
+    following = np.full(len(frame), _NAT)
+    following[grouped[:-1][same_place]] = started[grouped[1:][same_place]]
+    return following
+
+
+def _combined_codes(codes: Sequence[npt.NDArray[np.integer]]) -> npt.NDArray[np.int64]:
+    """One code per row for the combination of several non-negative codes (equal where all of them are)."""
+    combined = np.zeros(len(codes[0]), dtype="int64")
+    for more in codes:
+        combined = pd.factorize(combined * (int(more.max(initial=0)) + 1) + more)[0].astype("int64")
+    return combined
 
 
 def _websocket_successors(frame: pd.DataFrame) -> pd.Series:
     """Per row, for a websocket followed by another one to the same host and path (the client reconnected, so
     each closed), the start of the one that followed; NaT otherwise."""
-    sockets = frame[frame["websocket"].fillna(False).astype(bool)].sort_values(["started", "index"])
+    is_socket = frame["websocket"].fillna(False).astype(bool)
+    sockets = frame.loc[is_socket, ["index", "started", "host", "path"]].sort_values(["started", "index"])
     following = sockets.groupby([sockets["host"].fillna(""), sockets["path"].fillna("")], sort=False)["started"]
     return following.shift(-1).reindex(frame.index)

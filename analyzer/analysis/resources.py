@@ -8,7 +8,10 @@ is `.../core/v1/-/namespaces/{name}`. Subresource requests (logs, exec, status) 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.summary import ResourceKey
 
@@ -17,25 +20,32 @@ ACCESS_VERBS = READ_VERBS | {"watch"}
 
 
 def resource_keys(frame: pd.DataFrame) -> pd.Series:
-    """Per row, the resource key of a Kubernetes get/list/watch, else None."""
+    """Per row, the resource key of a Kubernetes get/list/watch, else NaN."""
     k8s = frame["k8s"].fillna(False).astype(bool) & frame["is_resource_request"].fillna(False).astype(bool)
     usable = k8s & frame["verb"].isin(list(ACCESS_VERBS)) & frame["subresource"].isna() & frame["resource"].notna()
-    namespace = frame["namespace"].where(frame["resource"] != "namespaces")
-    # ResourceKey's string form, a column at a time.
-    absent, separator = ResourceKey.ABSENT, ResourceKey.SEPARATOR
-    key = (
-        frame["cluster"].fillna(absent).astype(str)
-        + separator
-        + frame["group"].fillna(ResourceKey.CORE).astype(str)
-        + separator
-        + frame["version"].fillna(absent).astype(str)
-        + separator
-        + namespace.fillna(absent).astype(str)
-        + separator
-        + frame["resource"].fillna("").astype(str)
+    rows = frame.loc[usable, ["cluster", "group", "version", "namespace", "resource", "name"]]
+    namespace = rows["namespace"].where(rows["resource"] != "namespaces")
+    # ResourceKey's string form, a column at a time, of the rows that have one.
+    absent, separator = ResourceKey.ABSENT, pa.scalar(ResourceKey.SEPARATOR, pa.large_string())
+    key = pc.binary_join_element_wise(
+        _text(rows["cluster"], absent), _text(rows["group"], ResourceKey.CORE), _text(rows["version"], absent),
+        _text(namespace, absent), _text(rows["resource"], ""), separator,
+    )  # fmt: skip
+    named = pc.binary_join_element_wise(key, _text(rows["name"], None), separator)  # null without a name
+    keys = np.full(len(frame), np.nan, dtype=object)
+    keys[usable.to_numpy(dtype=bool)] = pc.coalesce(named, key).to_numpy(zero_copy_only=False)
+    return pd.Series(keys, index=frame.index, dtype="object")
+
+
+def _text(column: pd.Series, missing: str | None) -> pa.Array | pa.ChunkedArray:
+    """`column.fillna(missing).astype(str)` as Arrow strings; with `missing` None, null where a value is missing."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        values = pa.array(column).cast(pa.large_string())  # null where missing
+        return values if missing is None else pc.fill_null(values, missing)
+    text = pa.array(column.fillna(missing or "").astype(str), type=pa.large_string())
+    return (
+        text if missing is not None else pc.if_else(pa.array(column.isna().to_numpy()), pa.nulls(1, text.type)[0], text)
     )
-    key = key.where(frame["name"].isna(), key + separator + frame["name"].fillna("").astype(str))
-    return key.where(usable, None).astype("object")
 
 
 def collection_of(key: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.values import (
@@ -48,23 +49,36 @@ _CLOSE_OPCODE = 8
 
 def stream_kinds(frame: pd.DataFrame, settings: Settings) -> pd.Series:
     """Per row: the stream kind, or None for an ordinary request."""
-    verb = frame["verb"].astype("object")
-    mime = frame["mime_type"].fillna("").astype(str).str.lower()
-    query = frame["query"].fillna("").astype(str)
-    kinds = pd.Series(None, index=frame.index, dtype="object")
-    follow = (frame["subresource"] == "log") & query.str.contains(r"(?:^|&)follow=(?:true|1)", regex=True)
-    sse = mime.str.contains("text/event-stream", regex=False) | (frame["resource_type"] == "eventsource")
-    others = (follow | sse | frame["websocket"] | (verb == "watch")).fillna(False).astype(bool)
-    long_poll = _long_polls(frame, others, settings)
+    websocket = frame["websocket"].fillna(False).to_numpy(dtype=bool)
+    watch = (frame["verb"] == "watch").to_numpy(dtype=bool)
+    follow = _follows(frame)
+    # MIME types are few: each distinct one is read once
+    mimes, distinct = pd.factorize(frame["mime_type"].fillna(""))
+    is_sse = pd.Series(distinct, dtype="str").str.lower().str.contains("text/event-stream", regex=False)
+    eventsource = (frame["resource_type"] == "eventsource").to_numpy(dtype=bool)
+    sse = np.append(is_sse.to_numpy(dtype=bool), False)[mimes] | eventsource
+    others = pd.Series(follow | sse | websocket | watch, index=frame.index)
+    long_poll = _long_polls(frame, others, settings).to_numpy(dtype=bool)
+    kinds = np.full(len(frame), None, dtype=object)
     for kind, mask in (
         ("long-poll", long_poll),
         ("sse", sse),
         ("follow-logs", follow),
-        ("websocket", frame["websocket"]),
-        ("watch", verb == "watch"),
+        ("websocket", websocket),
+        ("watch", watch),
     ):  # later rules win: a websocket watch is a watch
-        kinds = kinds.mask(mask.fillna(False).astype(bool), kind)
-    return kinds
+        kinds[mask] = kind
+    return pd.Series(kinds, index=frame.index, dtype="object")
+
+
+def _follows(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Per row: a Kubernetes log request that follows the log (only `log` rows' queries are read)."""
+    logs = (frame["subresource"] == "log").to_numpy(dtype=bool)
+    follow = np.zeros(len(frame), dtype=bool)
+    if logs.any():
+        query = frame["query"][logs].fillna("").astype(str)
+        follow[logs] = query.str.contains(r"(?:^|&)follow=(?:true|1)", regex=True).to_numpy(dtype=bool)
+    return follow
 
 
 def _long_polls(frame: pd.DataFrame, streams: pd.Series, settings: Settings) -> pd.Series:
@@ -88,7 +102,9 @@ def find_streams(capture: Capture, frame: pd.DataFrame, navigation_of: pd.Series
     HTTP streams are made column by column; websockets (few, and their frames are read) one by one."""
     kinds = stream_kinds(frame, settings)
     columns = [c for c in _STREAM_COLUMNS if c not in ("kind", "navigation")]
-    selected = frame[columns].assign(kind=kinds, navigation=navigation_of).loc[kinds.notna(), list(_STREAM_COLUMNS)]
+    is_stream = kinds.notna()
+    selected = frame.loc[is_stream, columns].assign(kind=kinds[is_stream], navigation=navigation_of[is_stream])
+    selected = selected[list(_STREAM_COLUMNS)]
     sockets = selected["websocket"].fillna(False).to_numpy(dtype=bool)
     streams: list[Stream | None] = [None] * len(selected)
     for position, stream in zip(np.flatnonzero(~sockets).tolist(), _http_streams(selected[~sockets], capture_end),
@@ -123,6 +139,8 @@ def _http_streams(rows: pd.DataFrame, capture_end: datetime | None) -> list[Stre
     unseen = np.isnat(last_seen) | np.isnat(started) | (np.isnat(ended) & ~(elapsed > 0))
     durations = np.where(unseen, np.nan, elapsed)
     statuses = ints(rows["status"])
+    duration_bounds = bound.copy()  # `end_bound`: None or a name
+    duration_bounds[unseen | pd.isna(bound)] = None
     columns = (
         rows["index"].astype("int64").tolist(),
         rows["kind"].tolist(),
@@ -130,7 +148,7 @@ def _http_streams(rows: pd.DataFrame, capture_end: datetime | None) -> list[Stre
         datetimes(_utc(started)),
         datetimes(_utc(ended)),
         floats(pd.Series(durations)),
-        [None if gone or is_missing(b) else b for b, gone in zip(bound.tolist(), unseen.tolist(), strict=True)],
+        duration_bounds.tolist(),
         ended_by.tolist(),
         tri_states(rows["aborted_by_navigation"]),
         # open with its response headers: it had been sent; without them, `pipeline.derive` knows the queue

@@ -106,6 +106,16 @@ def moments_of(values: Sequence[datetime | None]) -> Moments:
     return moments(pd.Series(list(values), dtype="object"))
 
 
+def start_order(frame: pd.DataFrame) -> npt.NDArray[np.intp]:
+    """The positions of `frame`'s rows by (`started`, `index`), rows without a start last: the order of
+    `frame.sort_values(["started", "index"])`, without moving the frame."""
+    started = moments(frame["started"])
+    order: npt.NDArray[np.intp] = np.lexsort(
+        (frame["index"].to_numpy(dtype="int64"), started.astype("int64"), np.isnat(started))
+    )
+    return order
+
+
 def as_moment(value: datetime) -> np.datetime64:
     """One datetime as an element of `Moments` (a naive one is taken as UTC already)."""
     return np.datetime64(value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value, "us")

@@ -16,10 +16,13 @@ watches the collection is still polling, and a one-shot get of an object whose c
 
 from __future__ import annotations
 
+import math
 import statistics
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -123,14 +126,49 @@ def poll_statistics(starts: Moments | pd.Series, settings: Settings) -> tuple[fl
     moments = _sorted_us(starts)
     if len(moments) < settings.poll_min_reads:
         return None, None
-    gaps = (np.diff(moments) / 1e6).tolist()  # what timedelta.total_seconds() gives
+    seconds = np.diff(moments) / 1e6  # what timedelta.total_seconds() gives
+    gaps = seconds.tolist()
     mean = statistics.fmean(gaps)
     if mean <= 0:
         return None, None
-    cv = statistics.pstdev(gaps) / mean
+    cv = pstdev(seconds) / mean
     if cv > settings.poll_max_cv:
         return None, None
     return round(statistics.median(gaps), 3), round(cv, 3)
+
+
+def pstdev(values: npt.NDArray[np.float64]) -> float:
+    """`statistics.pstdev` of finite floats, bit for bit, without a Fraction per value: the correctly rounded
+    square root of their exact population variance, whose sums are made exactly from the values' mantissas and
+    exponents (`np.frexp`) as Python integers."""
+    mantissa, exponent = np.frexp(values)
+    low = int(exponent.min())
+    # value = whole * 2**(exponent - 53) exactly; scaled = whole * 2**(exponent - low)
+    scaled = (mantissa * 2.0**53).astype("int64").astype(object) << (exponent - low).astype(object)
+    total, squares, count = int(scaled.sum()), int((scaled * scaled).sum()), len(values)
+    # (count * sum of squares - sum**2) / count**2, and the scale 2**(low - 53) squared
+    numerator, denominator = count * squares - total * total, count * count
+    scale = 2 * (low - 53)
+    variance = Fraction(numerator << scale, denominator) if scale >= 0 else Fraction(numerator, denominator << -scale)
+    return _float_sqrt_of_frac(variance.numerator, variance.denominator)
+
+
+def _float_sqrt_of_frac(n: int, m: int) -> float:
+    """The square root of n/m as a float, correctly rounded: CPython's `statistics._float_sqrt_of_frac` (3.11+),
+    which `pstdev` ends with (round-to-odd to 2 * 53 + 3 bits, then one rounding)."""
+    q = (n.bit_length() - m.bit_length() - _SQRT_BIT_WIDTH) // 2
+    if q >= 0:
+        return (_integer_sqrt_of_frac_rto(n, m << 2 * q) << q) / 1
+    return _integer_sqrt_of_frac_rto(n << -2 * q, m) / (1 << -q)
+
+
+_SQRT_BIT_WIDTH = 2 * sys.float_info.mant_dig + 3
+
+
+def _integer_sqrt_of_frac_rto(n: int, m: int) -> int:
+    """The square root of n/m, rounded to an integer with round-to-odd."""
+    a = math.isqrt(n // m)
+    return a | (a * a * m != n)
 
 
 def _sorted_us(starts: Moments | pd.Series) -> npt.NDArray[np.int64]:

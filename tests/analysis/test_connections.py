@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import numpy as np
+import pytest
+
+from analyzer.analysis.connections import timedelta_us
 from analyzer.analysis.pipeline import Traffic, derive
 from analyzer.har import load_bytes
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
@@ -97,3 +102,29 @@ def test_facts_are_dataframes_for_notebooks() -> None:
     assert len(result.streams_frame()) == 8 and set(result.streams_frame()["kind"]) == {"watch"}
     assert result.connections_frame()["id"].tolist()[0] == "19"
     assert result.saturations_frame()["open_streams"].tolist() == [8]
+
+
+@pytest.mark.parametrize(
+    "milliseconds",
+    [
+        pytest.param(0.0, id="zero"),
+        pytest.param(1500.0, id="whole"),
+        pytest.param(0.0005, id="half-a-microsecond-to-even-0"),
+        pytest.param(0.0015, id="half-a-microsecond-to-even-2"),
+        pytest.param(0.0025, id="half-a-microsecond-to-even-2-again"),
+        pytest.param(123.4565, id="fraction-not-exact-in-binary"),
+        pytest.param(0.4999999999999, id="just-below-half"),
+        pytest.param(-2.5005, id="negative"),
+        pytest.param(86_400_000.0000005, id="a-day-and-a-half-microsecond"),
+    ],
+)
+def test_timedelta_us_rounds_as_timedelta_does(milliseconds: float) -> None:
+    expected = timedelta(milliseconds=milliseconds) // timedelta(microseconds=1)
+    assert timedelta_us(np.array([milliseconds])).tolist() == [expected]
+
+
+def test_timedelta_us_agrees_with_timedelta_on_many_values() -> None:
+    drawn = np.random.default_rng(7).uniform(0, 10_000, 20_000).tolist()
+    values = np.array([round(v, digits % 8) for digits, v in enumerate(drawn)])  # as written: 0 to 7 decimals
+    expected = [timedelta(milliseconds=v) // timedelta(microseconds=1) for v in values.tolist()]
+    assert timedelta_us(values).tolist() == expected

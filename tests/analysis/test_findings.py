@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
 from analyzer.analysis.analyze import Analysis, analyze
+from analyzer.analysis.findings import _burst_of, _group_bursts
 from analyzer.har import load_bytes
 from analyzer.summary import Finding
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
@@ -187,3 +189,28 @@ def test_regular_reads_beside_a_healthy_watch_are_still_polling() -> None:
     result = run(entries)
     (verdict,) = result.verdicts
     assert verdict.mode == "watch+poll" and fired(result, "watch-and-poll")
+
+
+@pytest.mark.parametrize(
+    "window_s",
+    [
+        pytest.param(1.0, id="default"),
+        pytest.param(0.3, id="not-exact-in-binary"),
+        pytest.param(0.0, id="zero"),
+        pytest.param(float("inf"), id="unbounded"),
+    ],
+)
+def test_group_bursts_are_each_groups_burst_of(window_s: float) -> None:
+    """All groups at once find what `_burst_of` finds group by group: the first largest window, with ties in time
+    broken by index, a missing start left out, and gaps right at the window's edge (a microsecond either side)."""
+    rng = np.random.default_rng(3)
+    size = 2_000
+    groups = rng.integers(0, 40, size)
+    edge = round(window_s * 1e6) if window_s != float("inf") else 0
+    steps = rng.choice([0, 1, 100_000, edge - 1, edge, edge + 1], size)
+    times = (np.cumsum(steps) % 5_000_000 + 1_700_000_000_000_000).astype("datetime64[us]")
+    times[rng.random(size) < 0.05] = np.datetime64("NaT")
+    indices = rng.permutation(size).astype("int64")
+    found = _group_bursts(groups, times, indices, 2, window_s)
+    one_by_one = {g: _burst_of(times[groups == g], indices[groups == g], 2, window_s) for g in range(40)}
+    assert found == {g: burst for g, burst in one_by_one.items() if burst}

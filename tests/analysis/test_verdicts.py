@@ -4,9 +4,14 @@ and the case from the brief, end to end."""
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
+import numpy as np
+import pytest
+
 from analyzer.analysis.analyze import Analysis, analyze
+from analyzer.analysis.verdicts import pstdev
 from analyzer.har import load_bytes
 from tests.factories import BASE, GET_URL, LIST_URL, WATCH_URL, document, har_bytes, request
 
@@ -101,3 +106,25 @@ def test_a_paged_list_is_one_read_and_a_streaming_list_is_a_watch() -> None:
 def test_namespace_object_key() -> None:
     result = run([request("https://k/api/v1/namespaces/testhl", 0.0)])
     assert [v.key for v in result.verdicts] == ["-/core/v1/-/namespaces/testhl"]
+
+
+@pytest.mark.parametrize(
+    "microseconds",
+    [
+        pytest.param([0, 5_000_000, 10_000_001, 14_999_999], id="near-regular"),
+        pytest.param([0, 1, 1, 2, 1_000_000_000], id="tiny-and-huge-gaps"),
+        pytest.param([0, 0, 0, 3], id="zero-gaps"),
+        pytest.param([0, 7], id="one-gap"),
+    ],
+)
+def test_pstdev_is_statistics_pstdev(microseconds: list[int]) -> None:
+    gaps = np.diff(np.array(microseconds, dtype="int64")) / 1e6
+    assert pstdev(gaps) == statistics.pstdev(gaps.tolist())
+
+
+def test_pstdev_is_statistics_pstdev_bit_for_bit_on_many_gaps() -> None:
+    rng = np.random.default_rng(5)
+    for size in [*range(1, 40), 300, 2_000]:
+        steps = rng.choice([0, 1, 999_999, 1_000_000, 5_000_001, int(rng.integers(0, 10**9))], size)
+        gaps = np.diff(np.cumsum(np.concatenate([[0], steps]))) / 1e6
+        assert pstdev(gaps) == statistics.pstdev(gaps.tolist())
