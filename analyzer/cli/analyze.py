@@ -56,11 +56,11 @@ def analyze(
 ) -> None:
     """Watch or poll? For every page load and Kubernetes object or collection of CAPTURE: the mode (watch, poll,
     watch+poll, once) and poll interval, and findings with the requests that prove them."""
-    loaded = read_for_analysis(capture)  # imports the analysis while worker processes decode
     from analyzer.analysis.analyze import analyze as run_analysis
     from analyzer.redact import redacted
     from analyzer.render import ANALYSIS_RENDERERS
 
+    loaded = read_for_analysis(capture)
     settings = settings_from(ctx)
     summary = run_analysis(loaded, settings, users=users).summary
     shown = summary if ctx.meta.get("show_secrets") else redacted(summary)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from analyzer.har.hooks import Digest, Meanwhile, Refine
+    from analyzer.har.hooks import Digest, Refine
     from analyzer.har.loader import Capture
     from analyzer.settings import Settings
     from analyzer.summary import Summary
@@ -296,15 +296,13 @@ def read_capture(
     refine: Refine | None = None,
     *,
     lazy: bool = True,
-    meanwhile: Meanwhile | None = None,
     digest: Digest | None = None,
 ) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
     `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
     settings' (docs/security.md); `--strict` refuses a damaged capture; `lazy=False` for a command that reads no
-    body, header or initiator; `meanwhile` is the command's own work while worker processes decode; `digest`
-    reduces some bodies where they are decoded (see `load_capture`)."""
+    body, header or initiator; `digest` reduces some bodies where they are decoded (see `load_capture`)."""
     from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
@@ -321,7 +319,6 @@ def read_capture(
         limits=limits,
         strict=strict,
         lazy=lazy,
-        meanwhile=meanwhile,
         digest=digest,
     )
     for warning in loaded.warnings:
@@ -331,16 +328,10 @@ def read_capture(
 
 def read_for_analysis(capture: str) -> Capture:
     """Load CAPTURE for a command that analyses it (`read_capture`): the worker processes that decode a big one
-    also do what they can for the analysis (`analyzer.analysis.reading`), and this process imports the analysis
-    meanwhile."""
-    from analyzer.analysis.reading import preparation  # no pandas: that is imported meanwhile
+    also count the events of the watches' bodies (`WATCH_BODIES`), so that the analysis reads no body twice."""
+    from analyzer.analysis.watch_events import WATCH_BODIES
 
-    prepared = preparation(settings_from(click.get_current_context()))
-    return read_capture(capture, prepared.refine, meanwhile=_import_analysis, digest=prepared.digest)
-
-
-def _import_analysis() -> None:
-    import analyzer.analysis.analyze  # noqa: F401  (pandas and the analysis: about half a second)
+    return read_capture(capture, digest=WATCH_BODIES)
 
 
 def progress_for(capture: str) -> Callable[[int, int], None] | None:

@@ -96,12 +96,12 @@ def report(
 ) -> None:
     """Write a report folder for CAPTURE: index.html (a self-contained page with the verdicts, findings, a
     timeline and a filterable request table), summary.md, analysis.json, requests.csv and requests.parquet."""
-    folder = output or default_folder(capture)
-    loaded = read_for_analysis(capture)  # imports the analysis while worker processes decode
     from analyzer.analysis.analyze import analyze
     from analyzer.render import ANALYSIS_RENDERERS
     from analyzer.render.folder import REPORT_JOBS, build_report
 
+    folder = output or default_folder(capture)
+    loaded = read_for_analysis(capture)
     settings = settings_from(ctx)
     result = analyze(loaded, settings, users=users)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)

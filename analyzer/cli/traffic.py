@@ -29,13 +29,12 @@ def _traffic_command(what: str, summary: str, examples: str) -> click.Command:
     @shared_options
     @click.pass_context
     def command(ctx: click.Context, capture: str, k8s_only: bool, fmt: str, output: Path | None) -> None:
-        loaded = read_for_analysis(capture)  # imports the analysis while worker processes decode
         from analyzer.analysis.analyze import analyze
         from analyzer.redact import redacted
         from analyzer.render import TRAFFIC_RENDERERS
         from analyzer.render.traffic import VIEWS
 
-        summary = analyze(loaded, settings_from(ctx)).summary
+        summary = analyze(read_for_analysis(capture), settings_from(ctx)).summary
         shown = summary if ctx.meta.get("show_secrets") else redacted(summary)
         emit(ctx, output, TRAFFIC_RENDERERS[fmt](VIEWS[what](shown, k8s_only=k8s_only)))
 

@@ -21,7 +21,7 @@ import msgspec
 
 from analyzer.har import columns as cols
 from analyzer.har import schema
-from analyzer.har.hooks import Digest, Meanwhile, Progress, Refine
+from analyzer.har.hooks import Digest, Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
@@ -57,7 +57,6 @@ def read_chunked(
     parallel_bytes: int = PARALLEL_BYTES,
     refine: Refine | None = None,
     lazy: bool = False,
-    meanwhile: Meanwhile | None = None,
     digest: Digest | None = None,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
@@ -66,7 +65,6 @@ def read_chunked(
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
     caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
     reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`table.INITIATOR_KEY`).
-    `meanwhile` runs in this process while worker processes decode, when they do (else not: see `Meanwhile`).
     `digest` reduces the bodies it wants where they are decoded (`table.BODY_DIGEST`).
     """
     size = len(source.data)
@@ -87,7 +85,7 @@ def read_chunked(
             else:
                 try:
                     work = partial(_read_unit, frames, lazy=lazy, digest=digest)
-                    parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish, meanwhile)
+                    parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None

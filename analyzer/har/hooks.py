@@ -1,5 +1,5 @@
-"""What a caller may hand the loader to run while it reads: a progress callback, a refinement of the rows, a
-digest of some response bodies, and work of its own for the time the loader's worker processes decode."""
+"""What a caller may hand the loader to run while it reads: a progress callback, a refinement of the rows, and a
+digest of some response bodies."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from analyzer.model import Body
 
 Progress = Callable[[int, int], None]  # (entries done, entries in all)
 Refine = Callable[[Any], Any]  # a pyarrow.Table of entries -> the same rows with more columns
-Meanwhile = Callable[[], None]  # the caller's own work (its imports), done while worker processes decode
 
 
 @dataclass(frozen=True)

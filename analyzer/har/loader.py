@@ -34,7 +34,7 @@ from analyzer.har import columns as cols
 from analyzer.har import schema
 from analyzer.har.columns import UNKEYED
 from analyzer.har.fields import body_of, decode_headers
-from analyzer.har.hooks import Digest, Meanwhile, Progress, Refine
+from analyzer.har.hooks import Digest, Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
 from analyzer.har.platform import can_decode_in_workers, loader_platform
@@ -262,7 +262,6 @@ def load_capture(
     limits: Limits | None = None,
     strict: bool = False,
     lazy: bool = True,
-    meanwhile: Meanwhile | None = None,
     digest: Digest | None = None,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
@@ -287,8 +286,6 @@ def load_capture(
             spans, and key each entry by its initiator (`columns.initiator_key`), so that one entry is read per
             distinct initiator. False for a caller that reads none of them (`requests`): the first one read
             then scans the whole file once, and initiators are read entry by entry.
-        meanwhile: the caller's own work (the CLI imports the analysis), run once before this returns: while
-            worker processes decode, when they do, so that it costs the caller no time of its own.
         digest: reduce the response bodies it wants where the fast path decodes the entries (in the worker
             processes), for `Capture.digests`.
 
@@ -299,25 +296,7 @@ def load_capture(
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    source = open_source(path, stdin, platform, limits)
-    if meanwhile is None:
-        return _load(source, progress, workers, refine, strict, lazy, digest=digest)
-    once = _Once(meanwhile)
-    capture = _load(source, progress, workers, refine, strict, lazy, once, digest)
-    once()  # when no worker decoded
-    return capture
-
-
-class _Once:
-    """A callable that runs `work` the first time it is called, and does nothing after."""
-
-    def __init__(self, work: Meanwhile) -> None:
-        self._work: Meanwhile | None = work
-
-    def __call__(self) -> None:
-        work, self._work = self._work, None
-        if work is not None:
-            work()
+    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, lazy, digest)
 
 
 def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
@@ -387,11 +366,10 @@ def _load(
     refine: Refine | None,
     strict: bool,
     lazy: bool,
-    meanwhile: Meanwhile | None = None,
     digest: Digest | None = None,
 ) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine, lazy, meanwhile, digest)
+        capture = _decode(source, progress, workers, refine, lazy, digest)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -409,15 +387,12 @@ def _decode(
     workers: int,
     refine: Refine | None,
     lazy: bool,
-    meanwhile: Meanwhile | None,
     digest: Digest | None,
 ) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(
-        source, workers=workers, progress=progress, refine=refine, lazy=lazy, meanwhile=meanwhile, digest=digest
-    )
+    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy, digest=digest)
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False

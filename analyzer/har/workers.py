@@ -51,7 +51,6 @@ def map_forked(
     receive: Callable[[memoryview], list[tuple[int, Result]]],
     progress: Callable[[int, int], None] | None = None,
     finish: Callable[[list[tuple[int, Result]]], list[tuple[int, Result]]] | None = None,
-    meanwhile: Callable[[], None] | None = None,
 ) -> list[Result]:
     """`[run(job) for job in jobs]` in `processes` processes: this one and forked children.
 
@@ -59,8 +58,7 @@ def map_forked(
     its neighbours (a shared machine) simply takes fewer. A child `send`s its (job number, result) pairs
     into a file for the caller to `receive` (a view of the file's bytes, mapped). `progress` hears, here,
     how many jobs have been taken from the queue. `finish`, when given, runs once in each process on all the
-    (job number, result) pairs of that process, before they are sent. `meanwhile`, when given, runs here once
-    the children have started, before this process takes its first job (the children take more jobs meanwhile).
+    (job number, result) pairs of that process, before they are sent.
 
     Raises:
         WorkerError: a child failed (the text of its exception) or died.
@@ -74,8 +72,6 @@ def map_forked(
     try:
         for _ in range(processes - 1):
             children.append(_start(run, jobs, queue_out, send, finish))
-        if meanwhile is not None:
-            meanwhile()
         mine = _take_jobs(run, jobs, queue_out, progress)
         done = dict(finish(mine) if finish and mine else mine)
         while children:

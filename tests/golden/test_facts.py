@@ -56,17 +56,14 @@ def test_the_facts_of_every_sample(golden: Any) -> None:
 
 
 def test_the_facts_of_every_sample_and_corpus_file_read_as_the_cli_reads(golden: Any) -> None:
-    """The CLI loads a capture with the analysis' preparation (`analyzer.analysis.reading`: the loader classifies
-    the requests and counts the watches' events where it decodes the entries): the same facts."""
+    """The CLI has the loader count the watches' events where it decodes the entries (`WATCH_BODIES`): the same
+    facts."""
     from analyzer.analysis.analyze import analyze
-    from analyzer.analysis.reading import preparation
+    from analyzer.analysis.watch_events import WATCH_BODIES
     from analyzer.har import load_capture
-    from analyzer.settings import Settings
-
-    prepared = preparation(Settings())
 
     def summarize(path: Path) -> Summary:
-        return analyze(load_capture(path, refine=prepared.refine, digest=prepared.digest)).summary
+        return analyze(load_capture(path, digest=WATCH_BODIES)).summary
 
     names = [str(p.relative_to(REPO / "samples")) for p in SAMPLES]
     golden("facts-samples.json", _rows(names, lambda name: summarize(REPO / "samples" / name)))

@@ -282,19 +282,6 @@ def _load_by(monkeypatch: pytest.MonkeyPatch, way: str, path: Path, **options: A
         return load_capture(path, workers=2 if way == "forked" else 1, portable=False, **options)
 
 
-@pytest.mark.parametrize("way", ["forked", "here", "careful"])
-def test_the_callers_own_work_runs_once_here_on_every_path(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, way: str
-) -> None:
-    """`meanwhile` (the CLI imports the analysis while the workers decode) runs once, in this process, whether
-    worker processes decoded, this process alone, or the careful path; and the capture is the same."""
-    path = _write(tmp_path, make_har(_entries(60)))
-    ran: list[int] = []
-    capture = _load_by(monkeypatch, way, path, meanwhile=lambda: ran.append(os.getpid()))
-    assert ran == [os.getpid()]
-    assert request_table(capture).equals(request_table(load_capture(path)))
-
-
 def _text(body: Body | None) -> bytes:
     return (body.text or "").encode() if body else b"-"
 

@@ -115,17 +115,3 @@ def test_no_fork_from_a_process_with_threads() -> None:
     finally:
         stop.set()
         thread.join()
-
-
-def test_the_callers_own_work_runs_while_the_children_take_jobs() -> None:
-    """`meanwhile` runs here once the children have started: while it runs, they take the jobs."""
-    ran: list[int] = []
-
-    def meanwhile() -> None:
-        ran.append(os.getpid())
-        time.sleep(0.5)  # 20 jobs of 10 ms each: the children take them all meanwhile
-
-    results = map_forked(_who_squares, list(range(20)), 3, _send, _receive, meanwhile=meanwhile)
-    assert ran == [os.getpid()]
-    assert [int(r.split()[1]) for r in results] == [n * n for n in range(20)]
-    assert str(os.getpid()) not in {r.split()[0] for r in results}
