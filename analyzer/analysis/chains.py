@@ -19,6 +19,7 @@ from analyzer.analysis.accesses import AccessColumns
 from analyzer.analysis.resources import READ_VERBS, all_namespaces_of, collection_of
 from analyzer.analysis.values import as_moment, datetimes, ints, is_missing, texts
 from analyzer.analysis.watch_events import (
+    NO_EVENTS,
     WATCH_BODIES,
     WatchEvents,
     body_events,
@@ -44,7 +45,9 @@ def find_chains(
     # the events of the HTTP watches: counted where the loader decoded them, or their bodies read in one pass,
     # each let go once counted (a websocket's events are its frames)
     http_watches = [i for i, socket, many in zip(index, websocket, multiplexed, strict=True) if not socket and not many]
-    events = {i: digested_events(d) for i, d in capture.digests(http_watches, WATCH_BODIES.name).items()}
+    digested = capture.digests(http_watches, WATCH_BODIES.name)
+    read = {d: digested_events(d) for d in set(digested.values())}  # a page's watches often deliver alike
+    events = {i: read[d] for i, d in digested.items()}
     unread = [i for i in http_watches if i not in events]  # the loader made no digest of these
     events.update((i, body_events(body)) for i, body in capture.each_body(unread))
     # Each watch's values, converted once; the access table is in start order (then index), and so is each
@@ -77,9 +80,9 @@ def _link(capture: Capture, http_events: Mapping[int, WatchEvents], ends: dict[i
           ended_by: object, resource_version: str | None, timeout_seconds: int | None, status: int | None,
           websocket: bool, multiplexed: bool) -> WatchLink:  # fmt: skip
     if multiplexed:
-        events = WatchEvents()
+        events = NO_EVENTS
     else:
-        events = socket_events(capture, index) if websocket else http_events.get(index, WatchEvents())
+        events = socket_events(capture, index) if websocket else http_events.get(index, NO_EVENTS)
     return WatchLink(
         index=index,
         started=started,

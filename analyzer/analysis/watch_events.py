@@ -30,6 +30,10 @@ class WatchEvents:
     has_body: bool = False  # the writer kept what was delivered
 
 
+# What a watch with no body delivered, as far as anyone can tell (shared: never changed).
+NO_EVENTS = WatchEvents()
+
+
 class _Metadata(msgspec.Struct):
     resourceVersion: str | None = None
 
