@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
+from array import array
 from collections.abc import Callable
 from typing import BinaryIO
 
 import msgspec
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -101,8 +102,8 @@ def _csv_rows_with_utc_first(table: pa.Table) -> memoryview | None:
         cells = pc.binary_join_element_wise(*lead, _large(","), null_handling="replace", null_replacement="")
         lines = pc.binary_join_element_wise(cells, tails, _large(""))
     del tails  # the other cells' text, as big as the rows: freed before the caller copies the rows
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
-    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    offsets = memoryview(lines.buffers()[1]).cast("q")  # a large string array's: 64-bit
+    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
     return memoryview(lines.buffers()[2])[start:end]
 
 
@@ -135,19 +136,14 @@ def _csv_lines(table: pa.Table) -> pa.Array | None:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
     data = sink.getvalue()
-    ends = _line_ends(np.frombuffer(data, dtype=np.uint8))
-    if len(ends) != table.num_rows:
+    offsets = array("q", [0])  # where each line starts, and the end (no numpy: `requests` never imports it)
+    offsets.extend(found.end() for found in _LINE_END.finditer(memoryview(data)))
+    if len(offsets) != table.num_rows + 1:
         return None
-    offsets = np.concatenate([np.zeros(1, dtype=np.int64), ends + 1])
     return pa.Array.from_buffers(pa.large_string(), table.num_rows, [None, pa.py_buffer(offsets), data])
 
 
-def _line_ends(data: np.ndarray) -> np.ndarray:
-    """The positions of the line ends in `data`, a megabyte at a time (a third faster than at once: the
-    comparison's mask stays in the cache)."""
-    block = 1 << 20
-    found = [np.flatnonzero(data[start : start + block] == ord("\n")) + start for start in range(0, len(data), block)]
-    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
+_LINE_END = re.compile(b"\n")
 
 
 def _nested_as_json(table: pa.Table) -> pa.Table:
