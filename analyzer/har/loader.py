@@ -7,7 +7,8 @@ raw spans of the capture.
 
 Two paths read the entries. The fast one (`chunks`) decodes well-formed captures chunk by chunk, in worker
 processes when asked to, and its workers tell where each entry lies and key it by its initiator (`lazy`), so
-that later reads go straight to an entry and read one entry per distinct initiator; the careful one (`decode`)
+that later reads go straight to an entry and read one entry per distinct initiator, and reduce the bodies a
+caller's `hooks.Digest` wants (the CLI's: the watches' events) while they hold them; the careful one (`decode`)
 scans the whole document for each entry's span first, repairs entries field by field and salvages cut-off
 files. The careful one runs whenever the fast one declines, and its spans are its scan's.
 
