@@ -10,15 +10,16 @@ import msgspec
 import pandas as pd
 
 from analyzer.analysis.connections import (
+    MULTIPLEXED,
     assign_connections,
     build_connections,
     concurrency,
-    find_saturations,
     reuse_figures,
 )
 from analyzer.analysis.latency import latency_table
 from analyzer.analysis.navigations import SINGLE_LOAD_HINT, assign_navigations, find_navigations
 from analyzer.analysis.outcomes import request_outcomes
+from analyzer.analysis.saturations import find_saturations
 from analyzer.analysis.streams import find_streams
 from analyzer.analysis.values import as_datetime
 from analyzer.har.loader import Capture
@@ -159,9 +160,6 @@ def guessed_connections_note(guessed: int, total: int) -> str:
             "are estimates")  # fmt: skip
 
 
-_MULTIPLEXED = frozenset({"HTTP/2", "HTTP/3"})
-
-
 def settled_versions(frame: pd.DataFrame) -> pd.Series:
     """`http_version`, with a multiplexed host's protocol on its unfinished requests: Playwright labels an h2
     request still open at the end `HTTP/1.1`, Firefox writes none for one still waiting for its first byte.
@@ -172,7 +170,7 @@ def settled_versions(frame: pd.DataFrame) -> pd.Series:
     pairs = finished.assign(host=finished["host"].fillna("")).drop_duplicates()
     for host, version in zip(pairs["host"].tolist(), pairs["http_version"].tolist(), strict=True):
         per_host.setdefault(str(host), set()).add(str(version))
-    multiplexed = {host: next(iter(v)) for host, v in per_host.items() if len(v) == 1 and v <= _MULTIPLEXED}
+    multiplexed = {host: next(iter(v)) for host, v in per_host.items() if len(v) == 1 and v <= MULTIPLEXED}
     if not multiplexed:
         return versions
     protocol = frame["host"].fillna("").map(multiplexed)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analyzer.analysis.connections import timedelta_us
 from analyzer.analysis.pipeline import Traffic, derive
+from analyzer.analysis.saturations import timedelta_us
 from analyzer.har import load_bytes
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
 
