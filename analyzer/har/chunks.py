@@ -64,8 +64,8 @@ def read_chunked(
     `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
     caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
-    reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`table.INITIATOR_KEY`).
-    `digest` reduces the bodies it wants where they are decoded (`table.BODY_DIGEST`).
+    reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`columns.INITIATOR_KEY`).
+    `digest` reduces the bodies it wants where they are decoded (`columns.BODY_DIGEST`).
     """
     size = len(source.data)
     read = source.read

@@ -62,7 +62,10 @@ _ROW = attrgetter(*ENTRY_FIELDS.values())  # one C call per entry fetches every 
 # Fields that are not one value: an initiator (an object in Chrome, a URL in chrome-har), websocket frames.
 _INITIATOR = attrgetter("_initiator")
 _FRAMES = attrgetter("_webSocketMessages")
-# `initiator_key` of an entry that had to be repaired: its initiator is read on its own.
+# The columns `Rows` adds for the lazy reads: each entry's initiator key (`initiator_key`; UNKEYED for an entry
+# that had to be repaired: its initiator is read on its own), and its body's digest (`digests`, null for none).
+INITIATOR_KEY = "initiator_key"
+BODY_DIGEST = "body_digest"
 UNKEYED = bytes(16)
 _KEY_ENCODER = msgspec.json.Encoder()
 
@@ -129,9 +132,9 @@ class Rows:
         arrays["initiator_type"] = pc.coalesce(initiators, arrays.pop("initiator_declared"))
         arrays["websocket_messages"] = sockets
         if self._keyed:
-            arrays["initiator_key"] = keys
+            arrays[INITIATOR_KEY] = keys
         if self._digest is not None:
-            arrays["body_digest"] = pa.array(self._digests, type=pa.binary())
+            arrays[BODY_DIGEST] = pa.array(self._digests, type=pa.binary())
         return arrays
 
     def _convert(self) -> None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.har.bounds import bound_numbers, bound_times, quoted
-from analyzer.har.columns import UNKEYED
+from analyzer.har.columns import BODY_DIGEST, INITIATOR_KEY, UNKEYED
 from analyzer.har.fields import (
     PORT_CONNECTION_WRITERS,
     RESOURCE_TYPES,
@@ -31,10 +31,9 @@ _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "rec
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
 # Each entry's span in the source's `data` (its first byte, the byte after its last), from the fast path's workers:
-# `assemble` takes them out of the table; the Capture keeps them to read bodies and headers on demand.
+# `assemble` takes them out of the table, and `columns.INITIATOR_KEY` and `columns.BODY_DIGEST` too; the Capture
+# keeps them to read bodies, headers and initiators on demand.
 SPAN_COLUMNS = ("span_start", "span_end")
-INITIATOR_KEY = "initiator_key"  # `columns.initiator_key` of each entry: taken out by `assemble` too
-BODY_DIGEST = "body_digest"  # `columns.digests` of each entry (a `hooks.Digest`'s): taken out by `assemble` too
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -122,25 +121,24 @@ def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = No
     arrays["queueing"] = pc.coalesce(arrays["queueing"], _not_negative(columns["queued"]))
     for column in _STRINGS:
         arrays[column] = blank_to_null(columns[column])
+    # A field left out of a repaired entry may be one its initiator key or body digest would have been made of:
+    # such an entry's initiator and body are read on their own.
+    repaired = sorted({position for position, _ in problems})
     if INITIATOR_KEY in columns:
-        arrays[INITIATOR_KEY] = _unkeyed(columns[INITIATOR_KEY], {position for position, _ in problems})
-    if BODY_DIGEST in columns:  # none for a repaired entry, whose body may be one of the fields it lost
-        repaired = pa.array([position for position, _ in problems], type=pa.int64())
-        rows = pa.array(range(len(columns[BODY_DIGEST])), type=pa.int64())
+        keys = columns[INITIATOR_KEY]
+        arrays[INITIATOR_KEY] = _replaced(keys, repaired, pa.scalar(UNKEYED, keys.type))
+    if BODY_DIGEST in columns:
         digests = columns[BODY_DIGEST]
-        arrays[BODY_DIGEST] = pc.if_else(pc.is_in(rows, repaired), pa.nulls(len(digests), digests.type), digests)
+        arrays[BODY_DIGEST] = _replaced(digests, repaired, pa.scalar(None, digests.type))
     return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
 
 
-def _unkeyed(keys: pa.Array, repaired: set[int]) -> pa.Array:
-    """The initiator keys, UNKEYED for the entries that had to be repaired (a field left out of a repaired
-    entry may be one the key would have held: their initiators are read one by one)."""
-    if not repaired:
-        return keys
-    values = keys.to_pylist()
-    for position in repaired:
-        values[position] = UNKEYED
-    return pa.array(values, type=keys.type)
+def _replaced(values: pa.Array, positions: list[int], value: pa.Scalar) -> pa.Array:
+    """`values` with `value` at `positions`."""
+    if not positions:
+        return values
+    chosen = pc.is_in(pa.array(range(len(values)), type=pa.int64()), pa.array(positions, type=pa.int64()))
+    return pc.if_else(chosen, value, values)
 
 
 def join_parts(parts: list[Part]) -> Part:
@@ -176,18 +174,8 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     """
     joined = join_parts(parts)
     table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
-    spans = None
-    if SPAN_COLUMNS[0] in table.column_names:
-        spans = (table.column(SPAN_COLUMNS[0]).combine_chunks(), table.column(SPAN_COLUMNS[1]).combine_chunks())
-        table = table.drop_columns(list(SPAN_COLUMNS))
-    initiator_keys = None
-    if INITIATOR_KEY in table.column_names:
-        initiator_keys = table.column(INITIATOR_KEY).combine_chunks()
-        table = table.drop_columns([INITIATOR_KEY])
-    digests = None
-    if BODY_DIGEST in table.column_names:
-        digests = table.column(BODY_DIGEST).combine_chunks()
-        table = table.drop_columns([BODY_DIGEST])
+    table, (start, end, initiator_keys, digests) = _taken(table, [*SPAN_COLUMNS, INITIATOR_KEY, BODY_DIGEST])
+    spans = (start, end) if start is not None and end is not None else None
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -197,6 +185,12 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
     return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans, initiator_keys, digests)
+
+
+def _taken(table: pa.Table, names: list[str]) -> tuple[pa.Table, list[pa.Array | None]]:
+    """`table` without the columns `names`, and each of them in one chunk (None where the table had none)."""
+    taken = [table.column(name).combine_chunks() if name in table.column_names else None for name in names]
+    return table.drop_columns([name for name in names if name in table.column_names]), taken
 
 
 def _connection_ids(raw: pa.ChunkedArray, explicit: pa.ChunkedArray, creator: str | None) -> pa.Array:

@@ -147,8 +147,9 @@ _SPAN_DOCUMENTS = [
 def test_workers_tell_each_entrys_span_as_the_careful_scan_finds_it(
     tmp_path: Path, document: Any, indent: int | None
 ) -> None:
+    from analyzer.har.columns import INITIATOR_KEY
     from analyzer.har.decode import decode_document
-    from analyzer.har.table import INITIATOR_KEY, SPAN_COLUMNS
+    from analyzer.har.table import SPAN_COLUMNS
 
     path = _write(tmp_path, document, indent=indent)
     source = open_source(path)
