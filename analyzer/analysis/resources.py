@@ -33,7 +33,11 @@ def resource_keys(frame: pd.DataFrame) -> pd.Series:
     )  # fmt: skip
     named = pc.binary_join_element_wise(key, _text(rows["name"], None), separator)  # null without a name
     keys = np.full(len(frame), np.nan, dtype=object)
-    keys[usable.to_numpy(dtype=bool)] = pc.coalesce(named, key).to_numpy(zero_copy_only=False)
+    # One str per distinct key, shared by its rows (a console reads a few hundred resources thousands of times).
+    found = pc.coalesce(named, key)
+    encoded = (found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found).dictionary_encode()
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    keys[usable.to_numpy(dtype=bool)] = distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
     return pd.Series(keys, index=frame.index, dtype="object")
 
 

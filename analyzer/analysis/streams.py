@@ -154,9 +154,9 @@ def _http_streams(rows: pd.DataFrame, capture_end: datetime | None) -> list[Stre
         # open with its response headers: it had been sent; without them, `pipeline.derive` knows the queue
         [False if o and s not in (None, 0) else None for o, s in zip(is_open.tolist(), statuses, strict=True)],
         rows["navigation"].astype("int64").tolist(),
-        texts(rows["connection_id"]),
-        texts(rows["host"]),
-        texts(rows["http_version"]),
+        texts(rows["connection_id"], shared=True),
+        texts(rows["host"], shared=True),
+        texts(rows["http_version"], shared=True),
         ints(rows["timeout_seconds"]),
         ints(rows["websocket_messages"]),
         [None] * len(rows),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import msgspec
 import pandas as pd
@@ -26,6 +27,7 @@ from analyzer.summary import (
     OtherRequests,
     Request,
     ResourceVerdict,
+    Stream,
     Summary,
     Totals,
     TrafficFacts,
@@ -134,32 +136,57 @@ def _other_requests(rest: pd.DataFrame) -> tuple[OtherRequests, ...]:
 def _requests(
     kept: pd.Series, traffic: Traffic, accesses: pd.DataFrame, initiators: Mapping[int, Initiator]
 ) -> tuple[Request, ...]:
-    """The requests `_kept` chose, column by column (`Request`'s fields in order), made into structs in one pass."""
+    """The requests `_kept` chose, made into structs a slice of rows at a time (`_request_slice`): the columns of
+    a slice, as Python values, are freed before the next is read, so that a big capture's requests do not need
+    a second copy of all their values while they are made."""
     frame = traffic.frame.loc[kept, list(_REQUEST_COLUMNS)]
     if not frame["index"].is_monotonic_increasing:
         frame = frame.sort_values("index")
+    context = _RequestContext(
+        keys=dict(zip(accesses["index"].tolist(), accesses["key"].tolist(), strict=True)),
+        streams={s.index: s for s in traffic.streams},
+        guessed=frozenset(c.id for c in traffic.connections if c.inferred),
+        initiators=initiators,
+    )
+    made: list[Request] = []
+    for start in range(0, len(frame), REQUEST_SLICE):
+        made += _request_slice(frame.iloc[start : start + REQUEST_SLICE], context)
+    return tuple(made)
+
+
+REQUEST_SLICE = 50_000
+
+
+@dataclass(frozen=True)
+class _RequestContext:
+    keys: dict[int, str]  # request index -> resource key
+    streams: dict[int, Stream]
+    guessed: frozenset[str]  # connections that are guesses
+    initiators: Mapping[int, Initiator]
+
+
+def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Request]:
+    """These rows' requests, column by column (`Request`'s fields in order), made into structs in one pass."""
     index = frame["index"].astype("int64").tolist()
-    keys = dict(zip(accesses["index"].tolist(), accesses["key"].tolist(), strict=True))
-    streams = {s.index: s for s in traffic.streams}
-    guessed = {c.id for c in traffic.connections if c.inferred}
     k8s = frame["k8s"].fillna(False).astype(bool).tolist()
     ended_by = frame["ended_by"].tolist()
     for value in set(ended_by):
         one_of(value, ENDED_BY)
-    connections = texts(frame["connection"])
+    connections = texts(frame["connection"], shared=True)
     durations = floats(frame["time_ms"])
     bounds: list[DurationBound | None] = [None] * len(index)
+    streams, keys, initiators = context.streams, context.keys, context.initiators
     for position, i in enumerate(index):
         if (stream := streams.get(i)) is not None:
             durations[position], bounds[position] = stream.duration_ms, stream.duration_bound
     columns = (
         index,
         datetimes(frame["started"]),
-        texts(frame["method"]),
+        texts(frame["method"], shared=True),
         texts(frame["url"]),
         ints(frame["status"]),
         # "" for a Kubernetes request without a verb (OPTIONS, CONNECT): None means not Kubernetes
-        [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(frame["verb"]), k8s, strict=True)],
+        [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(frame["verb"], shared=True), k8s, strict=True)],
         [keys.get(i) for i in index],
         frame["navigation"].astype("int64").tolist(),
         connections,
@@ -168,12 +195,12 @@ def _requests(
         tri_states(frame["aborted_by_navigation"]),
         durations,
         bounds,
-        texts(frame["http_version"]),
+        texts(frame["http_version"], shared=True),
         ints(frame["transfer_size"]),
         [initiators.get(i) for i in index],
-        [connection in guessed for connection in connections],
+        [connection in context.guessed for connection in connections],
     )
-    return tuple(map(Request, *columns))
+    return list(map(Request, *columns))
 
 
 def _totals(

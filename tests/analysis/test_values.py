@@ -1,0 +1,62 @@
+"""Reading whole columns as Python values (`analysis.values`): every storage pandas gives them, the same values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analyzer.analysis.resources import resource_keys
+from analyzer.analysis.values import texts
+
+WORDS = ["GET", None, "", "POST", "GET", "GET", None, "PUT"]
+AS_TEXT = ["GET", None, None, "POST", "GET", "GET", None, "PUT"]  # empty and missing are both None
+
+
+def _columns() -> dict[str, pd.Series]:
+    chunked = pa.chunked_array([pa.array(WORDS[:3]), pa.array(WORDS[3:])])
+    return {
+        "object": pd.Series(WORDS, dtype=object),
+        "str": pd.Series(WORDS, dtype="str"),
+        "arrow": pd.Series(WORDS, dtype=pd.ArrowDtype(pa.string())),
+        "arrow, two chunks": pd.Series(pd.arrays.ArrowExtensionArray(chunked)),
+        "large_string": pd.Series(WORDS, dtype=pd.ArrowDtype(pa.large_string())),
+    }
+
+
+@pytest.mark.parametrize("storage", list(_columns()))
+@pytest.mark.parametrize("shared", [False, True])
+def test_texts_reads_every_storage_alike(storage: str, shared: bool) -> None:
+    assert texts(_columns()[storage], shared=shared) == AS_TEXT
+
+
+@pytest.mark.parametrize("storage", ["str", "arrow", "arrow, two chunks", "large_string"])
+def test_shared_texts_are_one_object_per_distinct_value(storage: str) -> None:
+    found = texts(_columns()[storage], shared=True)
+    gets = [value for value in found if value == "GET"]
+    assert len(gets) == 3 and all(value is gets[0] for value in gets)
+
+
+def test_resource_keys_are_one_object_per_distinct_key() -> None:
+    frame = pd.DataFrame(
+        {
+            "k8s": [True, True, False, True, True],
+            "is_resource_request": [True, True, False, True, True],
+            "verb": ["list", "list", None, "get", "watch"],
+            "subresource": [None] * 5,
+            "cluster": ["c1", "c1", None, "c1", "c1"],
+            "group": [None, None, None, "apps", None],
+            "version": ["v1", "v1", None, "v1", "v1"],
+            "namespace": ["ns", "ns", None, "ns", "ns"],
+            "resource": ["pods", "pods", None, "deployments", "pods"],
+            "name": [None, None, None, "web", None],
+        }
+    ).astype("str")
+    frame["k8s"] = frame["k8s"].eq("True")
+    frame["is_resource_request"] = frame["is_resource_request"].eq("True")
+    frame = frame.where(frame.ne("None"))
+    keys = resource_keys(frame).tolist()
+    assert keys[0] == keys[1] == keys[4] == "c1/core/v1/ns/pods"
+    assert keys[0] is keys[1] is keys[4]
+    assert keys[3] == "c1/apps/v1/ns/deployments/web"
+    assert keys[2] != keys[2]  # NaN: not a Kubernetes access
