@@ -38,23 +38,18 @@ def test_shared_texts_are_one_object_per_distinct_value(storage: str) -> None:
 
 
 def test_resource_keys_are_one_object_per_distinct_key() -> None:
-    frame = pd.DataFrame(
-        {
-            "k8s": [True, True, False, True, True],
-            "is_resource_request": [True, True, False, True, True],
-            "verb": ["list", "list", None, "get", "watch"],
-            "subresource": [None] * 5,
-            "cluster": ["c1", "c1", None, "c1", "c1"],
-            "group": [None, None, None, "apps", None],
-            "version": ["v1", "v1", None, "v1", "v1"],
-            "namespace": ["ns", "ns", None, "ns", "ns"],
-            "resource": ["pods", "pods", None, "deployments", "pods"],
-            "name": [None, None, None, "web", None],
-        }
-    ).astype("str")
-    frame["k8s"] = frame["k8s"].eq("True")
-    frame["is_resource_request"] = frame["is_resource_request"].eq("True")
-    frame = frame.where(frame.ne("None"))
+    text = {
+        "verb": ["list", "list", None, "get", "watch"],
+        "subresource": [None] * 5,
+        "cluster": ["c1", "c1", None, "c1", "c1"],
+        "group": [None, None, None, "apps", None],
+        "version": ["v1", "v1", None, "v1", "v1"],
+        "namespace": ["ns", "ns", None, "ns", "ns"],
+        "resource": ["pods", "pods", None, "deployments", "pods"],
+        "name": [None, None, None, "web", None],
+    }
+    frame = pd.DataFrame({name: pd.Series(values, dtype="str") for name, values in text.items()})
+    frame["k8s"] = frame["is_resource_request"] = [True, True, False, True, True]
     keys = resource_keys(frame).tolist()
     assert keys[0] == keys[1] == keys[4] == "c1/core/v1/ns/pods"
     assert keys[0] is keys[1] is keys[4]
