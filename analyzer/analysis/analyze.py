@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 
 from analyzer.analysis.accesses import AccessColumns, kubernetes_accesses
 from analyzer.analysis.chains import find_chains
-from analyzer.analysis.findings import Evidence, find_findings
+from analyzer.analysis.findings import find_findings
 from analyzer.analysis.initiators import read_initiators, request_labels, with_initiators
 from analyzer.analysis.pipeline import Traffic, derive
+from analyzer.analysis.rules import Evidence
 from analyzer.analysis.summarize import summarize
 from analyzer.analysis.verdicts import find_verdicts
 from analyzer.har.loader import Capture

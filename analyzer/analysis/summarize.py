@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import msgspec
 import pandas as pd
 
-from analyzer.analysis.findings import RULES
 from analyzer.analysis.initiators import NO_INITIATORS_NOTE
 from analyzer.analysis.pipeline import Traffic
+from analyzer.analysis.rules import RULES
 from analyzer.analysis.values import as_datetime, datetimes, floats, ints, texts, tri_states
 from analyzer.summary import (
     ENDED_BY,

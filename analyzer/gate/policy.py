@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from analyzer.analysis.findings import RULES
+from analyzer.analysis.rules import RULES
 from analyzer.errors import ConfigError
 from analyzer.summary import MODES, SEVERITIES, ResourceKey, one_of
 

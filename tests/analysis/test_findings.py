@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analyzer.analysis.analyze import Analysis, analyze
-from analyzer.analysis.findings import _burst_of, _group_bursts
+from analyzer.analysis.rules import burst_of, group_bursts
 from analyzer.har import load_bytes
 from analyzer.summary import Finding
 from tests.factories import GET_URL, LIST_URL, document, har_bytes, request
@@ -201,7 +201,7 @@ def test_regular_reads_beside_a_healthy_watch_are_still_polling() -> None:
     ],
 )
 def test_group_bursts_are_each_groups_burst_of(window_s: float) -> None:
-    """All groups at once find what `_burst_of` finds group by group: the first largest window, with ties in time
+    """All groups at once find what `burst_of` finds group by group: the first largest window, with ties in time
     broken by index, a missing start left out, and gaps right at the window's edge (a microsecond either side)."""
     rng = np.random.default_rng(3)
     size = 2_000
@@ -211,6 +211,6 @@ def test_group_bursts_are_each_groups_burst_of(window_s: float) -> None:
     times = (np.cumsum(steps) % 5_000_000 + 1_700_000_000_000_000).astype("datetime64[us]")
     times[rng.random(size) < 0.05] = np.datetime64("NaT")
     indices = rng.permutation(size).astype("int64")
-    found = _group_bursts(groups, times, indices, 2, window_s)
-    one_by_one = {g: _burst_of(times[groups == g], indices[groups == g], 2, window_s) for g in range(40)}
+    found = group_bursts(groups, times, indices, 2, window_s)
+    one_by_one = {g: burst_of(times[groups == g], indices[groups == g], 2, window_s) for g in range(40)}
     assert found == {g: burst for g, burst in one_by_one.items() if burst}
