@@ -175,9 +175,11 @@ def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, d
     starts: list[int] = []
     ends: list[int] = []
     for start, end in chunks:
-        entries, found = decode_chunk(frames, start, end, (starts, ends) if lazy else None)
-        problems += [(len(rows) + position, text) for position, text in found]
-        rows.append(entries)
+        # The rows are taken while the chunk's pages are mapped in: the initiator keys and body digests read
+        # views into them, and read after the pages were handed back they would map them in again, for good
+        # (at 1,000,000 entries each process came to hold its whole share of the file, 1.6 GB).
+        found = decode_chunk(frames, start, end, (starts, ends) if lazy else None, use=rows.append)
+        problems += [(len(rows) - found.entries + position, text) for position, text in found.problems]
     part = build_part(rows.to_arrays(), problems)
     if not lazy:
         return part
@@ -186,12 +188,23 @@ def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, d
     return Part(table, naive=part.naive, problems=part.problems)
 
 
+@dataclass(frozen=True)
+class Decoded:
+    entries: int  # how many
+    problems: list[Problem]  # of those that had to be repaired (positions in the chunk)
+
+
 def decode_chunk(
-    frames: Frames, start: int, end: int, spans: tuple[list[int], list[int]] | None = None
-) -> tuple[list[schema.Entry], list[Problem]]:
-    """The entries between byte `start` and `end` (a run of `{...},{...}`), and the problems of those that had
-    to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after its last
-    (offsets in the source's `data`) are appended to its two lists.
+    frames: Frames,
+    start: int,
+    end: int,
+    spans: tuple[list[int], list[int]] | None = None,
+    use: Callable[[list[schema.Entry]], None] | None = None,
+) -> Decoded:
+    """Decode the entries between byte `start` and `end` (a run of `{...},{...}`) and hand them to `use` while
+    the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them). With `spans`, each
+    entry's first byte and the byte after its last (offsets in the source's `data`) are appended to its two
+    lists.
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
@@ -209,7 +222,9 @@ def decode_chunk(
             entries, problems = decode_leniently(raws)
         if spans is not None:
             _add_spans(view, start - 1, raws if raws is not None else _RAWS.decode(view), spans)
-        return entries, problems
+        if use is not None:
+            use(entries)
+        return Decoded(len(entries), problems)
 
 
 def _add_spans(view: memoryview, offset: int, raws: list[msgspec.Raw], spans: tuple[list[int], list[int]]) -> None:
