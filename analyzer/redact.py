@@ -168,11 +168,21 @@ def redacted(summary: Summary) -> Summary:
 
 def redact_urls(urls: Sequence[str | None]) -> list[str | None]:
     """`redact_url` of many URLs (None stays None), the same objects where nothing is redacted: one search of
-    them all (`may_hold_url_secret`) finds the few that can hold a secret, and only those are redacted."""
+    them all (`may_hold_url_secret`), a slice at a time so that their Arrow copy stays small, finds the few that
+    can hold a secret, and only those are redacted."""
     import pyarrow as pa
 
-    candidates = may_hold_url_secret(pa.array(urls, type=pa.large_string())).to_numpy(zero_copy_only=False)
-    return [redact_url(url) if url is not None and found else url for url, found in zip(urls, candidates, strict=True)]
+    result: list[str | None] = []
+    for start in range(0, len(urls), REDACT_SLICE):
+        some = urls[start : start + REDACT_SLICE]
+        candidates = may_hold_url_secret(pa.array(some, type=pa.large_string())).to_numpy(zero_copy_only=False)
+        result += [
+            redact_url(url) if url is not None and found else url for url, found in zip(some, candidates, strict=True)
+        ]
+    return result
+
+
+REDACT_SLICE = 50_000
 
 
 def may_hold_url_secret(strings: pa.Array) -> pa.Array:

@@ -42,8 +42,11 @@ def test_the_table_redaction_finds_the_same_secrets() -> None:
     assert got == [expected or url for url, expected in URLS]
 
 
-def test_many_urls_at_once_find_the_same_secrets() -> None:
-    # `redacted(summary)` redacts every request's URL this way; a non-ASCII URL is always looked at.
+@pytest.mark.parametrize("slice_size", [50_000, 1, 3])
+def test_many_urls_at_once_find_the_same_secrets(slice_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `redacted(summary)` redacts every request's URL this way, a slice at a time (here also 1 and 3 URLs a
+    # slice, so that slices end on every URL); a non-ASCII URL is always looked at.
+    monkeypatch.setattr("analyzer.redact.REDACT_SLICE", slice_size)
     rows = [url for url, _ in URLS] + [None, "https://h/é?access_token=abc"]
     assert redact_urls(rows) == [expected or url for url, expected in URLS] + [
         None,

@@ -1,13 +1,20 @@
-"""Reading whole columns as Python values (`analysis.values`): every storage pandas gives them, the same values."""
+"""Whole columns read as Python values (`analysis.values`, resource keys, the summary's requests): every storage pandas
+gives them, the same values."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from analyzer.analysis.analyze import analyze
 from analyzer.analysis.resources import resource_keys
 from analyzer.analysis.values import texts
+from analyzer.har.loader import load_capture
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 WORDS = ["GET", None, "", "POST", "GET", "GET", None, "PUT"]
 AS_TEXT = ["GET", None, None, "POST", "GET", "GET", None, "PUT"]  # empty and missing are both None
@@ -55,3 +62,16 @@ def test_resource_keys_are_one_object_per_distinct_key() -> None:
     assert keys[0] is keys[1] is keys[4]
     assert keys[3] == "c1/apps/v1/ns/deployments/web"
     assert keys[2] != keys[2]  # NaN: not a Kubernetes access
+
+
+@pytest.mark.parametrize("writer", ["", "chrome-har/"])
+def test_the_summarys_requests_are_the_same_made_a_few_rows_at_a_time(
+    writer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `summarize` makes the requests a slice of rows at a time; slices of 1 and 4 rows end on every request.
+    capture = load_capture(SAMPLES / f"{writer}detail-watch-then-poll.har")
+    whole = analyze(capture).summary.requests
+    for size in (1, 4):
+        monkeypatch.setattr("analyzer.analysis.summarize.REQUEST_SLICE", size)
+        assert analyze(capture).summary.requests == whole
+    assert len(whole) > 4
