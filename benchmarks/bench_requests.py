@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from gen_devtools_har import write_har
@@ -103,12 +104,18 @@ def _tree_rss(pid: int) -> int | None:
 
 
 def har_analyzer_command() -> list[str]:
-    """The installed command, its bytecode written first: an install from a wheel has it, but an editable
-    install (a clone's) writes it on the first run, and not at all under PYTHONDONTWRITEBYTECODE, where every
-    run would compile the package (0.2-0.4 s, measured here)."""
-    compileall.compile_dir(Path(analyzer.__file__).parent, quiet=1)
+    """The installed command, its bytecode written first (`write_bytecode`)."""
+    write_bytecode()
     exe = shutil.which("har-analyzer") or str(Path(sys.executable).with_name("har-analyzer"))
     return [exe] if Path(exe).exists() else [sys.executable, "-m", "analyzer"]
+
+
+@cache
+def write_bytecode() -> None:
+    """Compile the package once: an install from a wheel has its bytecode, but an editable install (a clone's)
+    writes it on the first run, and not at all under PYTHONDONTWRITEBYTECODE, where every run would compile the
+    package (0.2-0.4 s, measured here)."""
+    compileall.compile_dir(Path(analyzer.__file__).parent, quiet=1)
 
 
 def parquet_rows(path: Path) -> int:

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.analysis.values import shared_values
 from analyzer.summary import ResourceKey
 
 READ_VERBS = frozenset({"get", "list"})
@@ -33,11 +34,9 @@ def resource_keys(frame: pd.DataFrame) -> pd.Series:
     )  # fmt: skip
     named = pc.binary_join_element_wise(key, _text(rows["name"], None), separator)  # null without a name
     keys = np.full(len(frame), np.nan, dtype=object)
-    # One str per distinct key, shared by its rows (a console reads a few hundred resources thousands of times).
-    found = pc.coalesce(named, key)
-    encoded = (found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found).dictionary_encode()
-    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
-    keys[usable.to_numpy(dtype=bool)] = distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+    # One str per distinct key, shared by its rows (a console reads a few hundred resources thousands of times);
+    # an object array keeps those very objects.
+    keys[usable.to_numpy(dtype=bool)] = np.array(shared_values(pc.coalesce(named, key)), dtype=object)
     return pd.Series(keys, index=frame.index, dtype="object")
 
 

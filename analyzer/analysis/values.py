@@ -60,11 +60,15 @@ def texts(column: pd.Series, *, shared: bool = False) -> list[str | None]:
     if column.dtype == object:
         return [v if isinstance(v, str) and v else None for v in column.tolist()]
     array = pa.array(column, from_pandas=True)
-    if not shared:
-        return [v or None for v in array.to_pylist()]
+    return [v or None for v in (shared_values(array) if shared else array.to_pylist())]
+
+
+def shared_values(array: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """`array.to_pylist()` with one Python object per distinct value, shared by the rows that hold it (None for
+    nulls): for columns of few distinct values, whose copies per row would cost memory for nothing."""
     encoded = (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array).dictionary_encode()
-    words = [v or None for v in encoded.dictionary.to_pylist()]
-    return [None if i is None else words[i] for i in encoded.indices.to_pylist()]
+    distinct = encoded.dictionary.to_pylist()
+    return [None if i is None else distinct[i] for i in encoded.indices.to_pylist()]
 
 
 def ints(column: pd.Series) -> list[int | None]:

@@ -178,8 +178,9 @@ def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, d
         # The rows are taken while the chunk's pages are mapped in: the initiator keys and body digests read
         # views into them, and read after the pages were handed back they would map them in again, for good
         # (at 1,000,000 entries each process came to hold its whole share of the file, 1.6 GB).
+        first = len(rows)
         found = decode_chunk(frames, start, end, (starts, ends) if lazy else None, use=rows.append)
-        problems += [(len(rows) - found.entries + position, text) for position, text in found.problems]
+        problems += [(first + position, text) for position, text in found]
     part = build_part(rows.to_arrays(), problems)
     if not lazy:
         return part
@@ -188,23 +189,17 @@ def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, d
     return Part(table, naive=part.naive, problems=part.problems)
 
 
-@dataclass(frozen=True)
-class Decoded:
-    entries: int  # how many
-    problems: list[Problem]  # of those that had to be repaired (positions in the chunk)
-
-
 def decode_chunk(
     frames: Frames,
     start: int,
     end: int,
     spans: tuple[list[int], list[int]] | None = None,
     use: Callable[[list[schema.Entry]], None] | None = None,
-) -> Decoded:
+) -> list[Problem]:
     """Decode the entries between byte `start` and `end` (a run of `{...},{...}`) and hand them to `use` while
-    the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them). With `spans`, each
-    entry's first byte and the byte after its last (offsets in the source's `data`) are appended to its two
-    lists.
+    the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them); the problems of those
+    that had to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after
+    its last (offsets in the source's `data`) are appended to its two lists.
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
@@ -224,7 +219,7 @@ def decode_chunk(
             _add_spans(view, start - 1, raws if raws is not None else _RAWS.decode(view), spans)
         if use is not None:
             use(entries)
-        return Decoded(len(entries), problems)
+        return problems
 
 
 def _add_spans(view: memoryview, offset: int, raws: list[msgspec.Raw], spans: tuple[list[int], list[int]]) -> None:
