@@ -50,15 +50,19 @@ def assign_connections(frame: pd.DataFrame) -> pd.Series:
     explicit = (
         frame["connection_id"].astype("object").where(frame["connection_id"].notna() & (frame["connection_id"] != ""))
     )
-    unknown = frame[explicit.isna()]
-    if unknown.empty:
+    missing = explicit.isna()
+    if not missing.any():
         return explicit
+    unknown = frame.loc[missing, list(_INFER_COLUMNS)]  # the columns `_infer` reads, not the whole table
     ids: dict[int, str] = {}
     groups: dict[tuple[Any, ...], list[_Open]] = defaultdict(list)
     for serial, row in enumerate(rows_of(unknown.sort_values(["started", "index"])), start=1):
         key = (as_text(row.get("host")), as_int(row.get("port")), _family(row.get("http_version")))
         ids[row["index"]] = _infer(groups[key], row, key, serial)
     return explicit.where(explicit.notna(), frame["index"].map(ids))
+
+
+_INFER_COLUMNS = ("index", "started", "ended", "host", "port", "http_version", "connect", "websocket")
 
 
 def _infer(pool: list[_Open], row: Row, key: tuple[Any, ...], serial: int) -> str:

@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import msgspec
+import numpy as np
 
-from analyzer.analysis.rules import Evidence, find_burst, make_finding
+from analyzer.analysis.rules import Evidence, burst_of, find_burst, make_finding
 from analyzer.analysis.traffic_findings import aborted_by_navigation, duplicates, omits_unfinished, saturation
 from analyzer.summary import SEVERITY_ORDER, Finding, ResourceVerdict
 from analyzer.wording import plural
@@ -128,9 +129,8 @@ def _relist_storm(e: Evidence) -> list[Finding]:
     findings = []
     window = e.settings.relist_storm_window_s
     for chain in e.chains:
-        relists = [(e_time, link.relist) for link in chain.watches if link.relist is not None
-                   for e_time in [e.starts.get(link.relist)] if e_time is not None]  # fmt: skip
-        burst = find_burst(relists, e.settings.relist_storm_count, window)
+        relists = np.array([link.relist for link in chain.watches if link.relist is not None], dtype=np.int64)
+        burst = burst_of(e.starts(relists), relists, e.settings.relist_storm_count, window)
         if burst:
             findings.append(make_finding(
                 "relist-storm", chain.navigation, chain.key,

@@ -122,9 +122,13 @@ def assign_navigations(
     return result
 
 
+# What the page-load rules read of a document's row (not the whole table).
+_DOCUMENT_COLUMNS = ("index", "started", "url", "status", "page_ref", "frame_ref", "initiator_type")
+
+
 def _main_frame_documents(frame: pd.DataFrame, fetch_dest: FetchDest) -> list[Row]:
     is_document = (frame["resource_type"] == "document") & frame["method"].isin(["GET", "POST"])
-    documents = frame[is_document.fillna(False)].sort_values(["started", "index"])
+    documents = frame.loc[is_document.fillna(False), list(_DOCUMENT_COLUMNS)].sort_values(["started", "index"])
     rows: list[Row] = rows_of(documents)
     if not rows:
         return rows

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.pipeline import Traffic
-from analyzer.analysis.values import Moments, datetimes, moments_of
+from analyzer.analysis.values import Moments, moments, moments_of
 from analyzer.settings import Settings
 from analyzer.summary import Finding, ResourceVerdict, Severity, WatchChain
 
@@ -46,10 +46,21 @@ class Evidence:
     relists: frozenset[int] = frozenset()  # reads that answered an expired or failed watch: part of watching
 
     @cached_property
-    def starts(self) -> dict[int, datetime | None]:
-        """Request index -> start time, looked up by several rules."""
+    def _starts(self) -> Moments:
+        """Each request's start by its index (NaT where unknown): an array, not a datetime per request."""
         frame = self.traffic.frame
-        return dict(zip(frame["index"].astype("int64").tolist(), datetimes(frame["started"]), strict=True))
+        index = frame["index"].to_numpy(dtype="int64")
+        starts = np.full(int(index.max()) + 1 if len(index) else 0, np.datetime64("NaT", "us"))
+        starts[index] = moments(frame["started"])
+        return starts
+
+    def starts(self, indices: Sequence[int] | npt.NDArray[np.int64]) -> Moments:
+        """The start times of these requests (NaT for an unknown one), looked up by several rules."""
+        wanted = np.asarray(indices, dtype=np.int64)
+        known = (wanted >= 0) & (wanted < len(self._starts))
+        found = np.full(len(wanted), np.datetime64("NaT", "us"))
+        found[known] = self._starts[wanted[known]]
+        return found
 
 
 def make_finding(rule: str, navigation: int | None, resource: str | None, summary: str, evidence: Sequence[int],

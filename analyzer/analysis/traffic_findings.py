@@ -5,6 +5,7 @@ unfinished requests out."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.rules import Evidence, group_bursts, make_finding
-from analyzer.analysis.values import moments
+from analyzer.analysis.values import as_moment, moments
 from analyzer.summary import Finding
 from analyzer.wording import plural
 
@@ -96,14 +97,7 @@ def omits_unfinished(e: Evidence) -> list[Finding]:
         chain = chains.get((verdict.navigation, verdict.key))
         end = e.traffic.navigation_end(verdict.navigation)
         last_watch_closed = chain is not None and chain.watches[-1].ended_by == "complete"
-        late_read = (
-            verdict.mode == "once"
-            and end is not None
-            and any(
-                (t := e.starts.get(i)) is not None and (end - t).total_seconds() <= e.settings.near_end_s
-                for i in verdict.reads
-            )
-        )
+        late_read = verdict.mode == "once" and end is not None and _near_end(e, verdict.reads, end)
         if not (last_watch_closed or late_read):
             continue
         evidence = (chain.watches[-1].index,) if last_watch_closed and chain else verdict.reads[-1:]
@@ -115,3 +109,12 @@ def omits_unfinished(e: Evidence) -> list[Finding]:
             "until the watches cycle",
         ))  # fmt: skip
     return findings
+
+
+def _near_end(e: Evidence, reads: Sequence[int], end: datetime) -> bool:
+    """Whether any of `reads` started within `near_end_s` of `end` (seconds as `timedelta.total_seconds` gives
+    them: whole microseconds divided by 1e6, which numpy rounds the same)."""
+    started = e.starts(reads)
+    started = started[~np.isnat(started)]
+    gaps = as_moment(end).astype("int64") - started.astype("int64")
+    return bool(np.any(gaps / 1e6 <= e.settings.near_end_s))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -114,7 +114,22 @@ def moments(column: pd.Series) -> Moments:
 
 def moments_of(values: Sequence[datetime | None]) -> Moments:
     """Datetimes (tz-aware, or None) as `Moments`."""
-    return moments(pd.Series(list(values), dtype="object"))
+    values = list(values)
+    if all(type(value) is datetime or value is None for value in values):
+        # Whole microseconds from the epoch, exactly what pandas makes of them (a naive one taken as UTC), at a
+        # fraction of the cost of a Series of objects for the few values most callers have.
+        found = [_NAT if v is None else _microseconds(v) for v in values]
+        return np.array(found, dtype="int64").view("datetime64[us]")
+    return moments(pd.Series(values, dtype="object"))
+
+
+def _microseconds(value: datetime) -> int:
+    return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_NAT = np.iinfo(np.int64).min  # NaT's integer in a datetime64 array
 
 
 def start_order(frame: pd.DataFrame) -> npt.NDArray[np.intp]:

@@ -120,23 +120,29 @@ class Capture:
         `Initiator`."""
         if self._initiator_keys is None:
             return self._read_initiators(indices)
+        import numpy as np
         import pyarrow as pa
 
-        keys = self._initiator_keys.take(pa.array(indices, type=pa.int64())).to_pylist()
-        first: dict[bytes, int] = {}  # a key's first entry, read for all of them
-        alone = []  # repaired entries: read each
-        for index, key in zip(indices, keys, strict=True):
-            if key == UNKEYED:
-                alone.append(index)
-            else:
-                first.setdefault(key, index)
-        read = self._read_initiators([*first.values(), *alone])
-        shared = {key: read.get(index) for key, index in first.items()}
-        found: dict[int, Initiator] = {}
-        for index, key in zip(indices, keys, strict=True):
-            if (initiator := read.get(index) if key == UNKEYED else shared[key]) is not None:
-                found[index] = initiator
-        return found
+        wanted = np.asarray(indices, dtype=np.int64)
+        keys = self._initiator_keys.take(pa.array(wanted))
+        keys = (keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys).fill_null(UNKEYED)
+        encoded = keys.dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)  # per entry, its key's number (by first use)
+        distinct = encoded.dictionary.to_pylist()
+        firsts = np.unique(codes, return_index=True)[1].tolist()  # each key's first entry, read for all of them
+        unkeyed = distinct.index(UNKEYED) if UNKEYED in distinct else -1
+        alone = np.flatnonzero(codes == unkeyed)  # repaired entries: read each
+        shared = [int(wanted[first]) for code, first in enumerate(firsts) if code != unkeyed]
+        read = self._read_initiators([*shared, *wanted[alone].tolist()])
+        by_key = np.empty(len(distinct), dtype=object)  # a key's initiator, None for none (and for UNKEYED)
+        for code, first in enumerate(firsts):
+            by_key[code] = None if code == unkeyed else read.get(int(wanted[first]))
+        found = by_key[codes]  # every entry's initiator from its key's, with no Python step per entry
+        for position, index in zip(alone.tolist(), wanted[alone].tolist(), strict=True):
+            found[position] = read.get(index)
+        present = np.fromiter((initiator is not None for initiator in by_key), dtype=bool, count=len(by_key))[codes]
+        present[alone] = [found[position] is not None for position in alone.tolist()]
+        return dict(zip(wanted[present].tolist(), found[present].tolist(), strict=True))
 
     def _read_initiators(self, indices: Sequence[int]) -> dict[int, Initiator]:
         """`initiators` read entry by entry, each distinct set of initiator fields decoded once."""

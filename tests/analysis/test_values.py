@@ -3,15 +3,17 @@ gives them, the same values."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.analysis.resources import resource_keys
-from analyzer.analysis.values import texts
+from analyzer.analysis.values import moments, moments_of, texts
 from analyzer.har.loader import load_capture
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -75,3 +77,25 @@ def test_the_summarys_requests_are_the_same_made_a_few_rows_at_a_time(
         monkeypatch.setattr("analyzer.analysis.summarize.REQUEST_SLICE", size)
         assert analyze(capture).summary.requests == whole
     assert len(whole) > 4
+
+
+EAST = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param([datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC), None], id="utc-and-missing"),
+        pytest.param([datetime(2024, 5, 1, 18, 0, 0, 1, tzinfo=EAST)], id="another-zone"),
+        pytest.param([datetime(2024, 5, 1, 1, 2, 3)], id="naive-is-utc"),
+        pytest.param([datetime(1960, 1, 1, 0, 0, 0, 999999, tzinfo=UTC)], id="before-the-epoch"),
+        pytest.param([pd.Timestamp("2024-05-01T10:00:00.5Z"), None], id="pandas-timestamps"),
+        pytest.param([], id="none"),
+    ],
+)
+def test_moments_of_datetimes_are_what_pandas_makes_of_them(values: list[datetime | None]) -> None:
+    # `moments_of` counts the microseconds of plain datetimes itself, and leaves anything else to pandas.
+    expected = moments(pd.Series(values, dtype="object"))
+    found = moments_of(values)
+    assert found.dtype == np.dtype("datetime64[us]")
+    assert found.astype("int64").tolist() == expected.astype("int64").tolist()

@@ -142,3 +142,25 @@ def test_what_the_key_tells_apart(first: object, second: object, same: bool) -> 
     keys = capture._initiator_keys.to_pylist()
     assert (keys[0] == keys[1]) is same
     assert capture.initiators([0, 1]) == _own_initiators(capture)
+
+
+def test_initiators_of_some_entries_in_the_order_asked() -> None:
+    """A subset, asked for out of order, with a repaired entry (no key: read on its own) and entries without an
+    initiator: what reading each entry gives, in the order asked."""
+    entries = [
+        make_entry(_initiator=DEVTOOLS),
+        make_entry(_initiator={"type": "other"}),
+        make_entry(_initiator=DEVTOOLS, time="slow"),  # a string where a number goes: repaired, so unkeyed
+        make_entry(),
+        make_entry(_initiator=DEVTOOLS),
+        make_entry(_initiator=SCRIPT, _initiator_type="script"),
+    ]
+    capture = load_bytes(json.dumps(make_har(entries)).encode())
+    assert capture._initiator_keys.to_pylist()[2] == bytes(16)  # columns.UNKEYED
+    asked = [4, 2, 5, 3, 0, 1]
+    own = _own_initiators(capture)
+    found = capture.initiators(asked)
+    assert list(found) == [i for i in asked if i in own]
+    assert found == {i: own[i] for i in asked if i in own}
+    assert found[4] is found[0]  # one key, one read, one Initiator
+    assert capture.initiators([]) == {}
