@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analyzer.analysis.initiators import NO_INITIATORS_NOTE
@@ -139,27 +141,39 @@ def _requests(
     """The requests `_kept` chose, made into structs a slice of rows at a time (`_request_slice`): the columns of
     a slice, as Python values, are freed before the next is read, so that a big capture's requests do not need
     a second copy of all their values while they are made."""
-    frame = traffic.frame.loc[kept, list(_REQUEST_COLUMNS)]
-    if not frame["index"].is_monotonic_increasing:
-        frame = frame.sort_values("index")
+    frame = traffic.frame[list(_REQUEST_COLUMNS)]
+    rows = np.flatnonzero(kept.to_numpy(dtype=bool))  # taken a slice at a time: no copy of every kept row at once
+    index = frame["index"].to_numpy(dtype="int64")[rows]
+    if len(index) and not bool(np.all(index[1:] > index[:-1])):
+        rows = rows[np.argsort(index, kind="stable")]
     context = _RequestContext(
-        keys=dict(zip(accesses["index"].tolist(), accesses["key"].tolist(), strict=True)),
+        keys=_keys_by_index(accesses, len(traffic.capture)),
         streams={s.index: s for s in traffic.streams},
         guessed=frozenset(c.id for c in traffic.connections if c.inferred),
         initiators=initiators,
     )
     made: list[Request] = []
-    for start in range(0, len(frame), REQUEST_SLICE):
-        made += _request_slice(frame.iloc[start : start + REQUEST_SLICE], context)
+    for start in range(0, len(rows), REQUEST_SLICE):
+        made += _request_slice(frame.iloc[rows[start : start + REQUEST_SLICE]], context)
     return tuple(made)
 
 
 REQUEST_SLICE = 50_000
 
 
+def _keys_by_index(accesses: pd.DataFrame, entries: int) -> npt.NDArray[np.object_]:
+    """Each request's resource key by its index, an array (a dict of 700,000 requests' keys is 61 MB); where the
+    access table has several rows of one request (a websocket's subscriptions), the last one's."""
+    index = accesses["index"].to_numpy(dtype="int64")
+    last = len(index) - 1 - np.unique(index[::-1], return_index=True)[1]
+    keys = np.full(max(entries, int(index.max()) + 1 if len(index) else 0), None, dtype=object)
+    keys[index[last]] = accesses["key"].to_numpy(dtype=object)[last]
+    return keys
+
+
 @dataclass(frozen=True)
 class _RequestContext:
-    keys: dict[int, str]  # request index -> resource key
+    keys: npt.NDArray[np.object_]  # request index -> resource key (None for none)
     streams: dict[int, Stream]
     guessed: frozenset[str]  # connections that are guesses
     initiators: Mapping[int, Initiator]
@@ -187,7 +201,7 @@ def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Reques
         ints(frame["status"]),
         # "" for a Kubernetes request without a verb (OPTIONS, CONNECT): None means not Kubernetes
         [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(frame["verb"], shared=True), k8s, strict=True)],
-        [keys.get(i) for i in index],
+        keys.take(np.asarray(index, dtype=np.int64)).tolist(),
         frame["navigation"].astype("int64").tolist(),
         connections,
         frame["long_lived"].astype(bool).tolist(),
