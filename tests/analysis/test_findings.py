@@ -165,6 +165,8 @@ def test_multiplexed_websocket_watches_are_decoded(
     result = run([request(list_url, 0.5), socket])
     (verdict,) = result.verdicts
     assert verdict.key == key and verdict.mode == "watch" and verdict.watches == (1,)
+    # the socket's request is named by the resource its subscription watches
+    assert {r.index: r.resource for r in result.summary.requests}[1] == key
 
 
 def test_a_relist_storm_is_one_finding_and_still_watching() -> None:
