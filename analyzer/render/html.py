@@ -108,12 +108,16 @@ def script_json(value: object) -> str:
 
 def content_security_policy(scripts: list[str]) -> str:
     """The page's policy: its own `scripts` (by hash) and nothing else (module doc)."""
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in scripts
-    )
+    hashes = " ".join(f"'sha256-{_script_hash(s)}'" for s in scripts)
     # Plotly sets inline styles and adds <style> elements, hence 'unsafe-inline' for styles only.
     return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data: blob:; "
             "font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)
+def _script_hash(script: str) -> str:
+    """The script's SHA-256 in base64, kept: Plotly's bundle (megabytes) is the same on every page."""
+    return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
 
 
 def _header(summary: Summary) -> str:
