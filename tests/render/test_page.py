@@ -18,18 +18,9 @@ from analyzer.analysis.analyze import analyze
 from analyzer.analysis.values import moments_of
 from analyzer.har.loader import load_bytes, load_capture
 from analyzer.redact import redact_header, redacted
-from analyzer.render.page import (
-    _K8S_TARGET_COLUMNS,
-    Limits,
-    _histograms,
-    _k8s_targets,
-    _pick,
-    _rounded,
-    _seconds,
-    _seconds_of,
-    page_data,
-)
+from analyzer.render.page import Limits, _histograms, _pick, _seconds, page_data
 from analyzer.render.page_data import PageData, RequestColumns, RequestRow, Sampling
+from analyzer.render.page_rows import K8S_TARGET_COLUMNS, k8s_targets, rounded, seconds_of
 from analyzer.render.terminal import TARGET_COLUMNS, target
 from tests.factories import document, make_har, request
 from tests.hostile import GATEWAY, SAMPLES, hostile_har
@@ -177,7 +168,7 @@ def _same(a: float, b: float) -> bool:
 @pytest.mark.parametrize("digits", [2, 3, 4])
 @pytest.mark.parametrize("value", ROUNDING_EDGES, ids=repr)
 def test_rounded_is_pythons_round(value: float, digits: int) -> None:
-    found = _rounded(np.array([value]), digits)[0]
+    found = rounded(np.array([value]), digits)[0]
     assert _same(float(found), round(value, digits))
 
 
@@ -191,7 +182,7 @@ def test_rounded_is_pythons_round(value: float, digits: int) -> None:
     ],
 )
 def test_rounded_is_pythons_round_on_many_values(values: list[float], digits: int) -> None:
-    found = _rounded(np.array(values), digits).tolist()
+    found = rounded(np.array(values), digits).tolist()
     assert [v for v, f in zip(values, found, strict=True) if not _same(f, round(v, digits))] == []
 
 
@@ -199,14 +190,14 @@ def test_seconds_of_is_seconds_of_each() -> None:
     origin = datetime(2026, 11, 1, 10, tzinfo=UTC)
     offsets = [0, 1, 50, 150, 250, 1_234_550, -50, -1_234_550, 3_600_000_050, 86_400_000_000 * 400 + 12_345_650]
     moments = [None, *(origin + timedelta(microseconds=us) for us in offsets)]
-    found = _seconds_of(moments_of(moments), origin).tolist()
+    found = seconds_of(moments_of(moments), origin).tolist()
     assert [None if math.isnan(f) else f for f in found] == [_seconds(m, origin) for m in moments]
-    assert np.isnan(_seconds_of(moments_of(moments), None)).all()
+    assert np.isnan(seconds_of(moments_of(moments), None)).all()
 
 
 def _target_rows(**columns: list[Any]) -> pd.DataFrame:
     size = len(next(iter(columns.values())))
-    filled = {name: columns.get(name, [None] * size) for name in _K8S_TARGET_COLUMNS}
+    filled = {name: columns.get(name, [None] * size) for name in K8S_TARGET_COLUMNS}
     return pd.DataFrame(filled).astype({"timeout_seconds": "Int64", "limit": "Int64", "is_resource_request": "boolean"})
 
 
@@ -231,7 +222,7 @@ def test_k8s_targets_are_terminal_targets(rows: pd.DataFrame) -> None:
         target({"k8s": True, **{str(name): None if pd.isna(value) else value for name, value in row.items()}})
         for _, row in rows.iterrows()
     ]
-    assert _k8s_targets(rows) == one_by_one
+    assert k8s_targets(rows) == one_by_one
 
 
 def test_page_targets_are_terminal_targets() -> None:
