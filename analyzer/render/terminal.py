@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 from rich.console import Console, JustifyMethod
 from rich.segment import Segment
@@ -42,7 +43,7 @@ from analyzer.render.timeline import (
     writer,
 )
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
-from analyzer.summary import Finding, Summary
+from analyzer.summary import Finding, Request, Summary
 from analyzer.wording import plural
 
 _VERB_STYLES = {"get": "cyan", "list": "blue", "watch": "magenta", "proxy": "yellow"}
@@ -73,6 +74,14 @@ def make_console(out: io.StringIO | None = None, *, color: bool = False, width: 
     not style the output, nor make it fail."""
     return _Console(file=out, color_system="standard" if color else None, width=width, highlight=False,
                     soft_wrap=False, markup=False, emoji=False)  # fmt: skip
+
+
+# What `render_analysis` reads of a summary, and of each of its requests (the timeline's lanes): its caller cuts
+# the strings of these fields only (`cut_strings`), not the other five of each of 100,000 requests.
+ANALYSIS_FIELDS: dict[type[msgspec.Struct], tuple[str, ...]] = {
+    Summary: ("capture", "navigations", "requests", "findings", "notes", "summary"),
+    Request: ("verb", "resource"),
+}
 
 
 def render_analysis(summary: Summary, console: Console) -> None:

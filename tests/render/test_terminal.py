@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 from rich.cells import cell_len
 
@@ -13,7 +15,8 @@ from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_capture
 from analyzer.render.json import render_analysis_json
 from analyzer.render.markdown import render_analysis_markdown
-from analyzer.render.terminal import make_console, render_analysis
+from analyzer.render.terminal import ANALYSIS_FIELDS, make_console, render_analysis
+from analyzer.render.text_safety import _text_fields
 from analyzer.summary import Summary, decode_summary
 
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.har"))
@@ -48,3 +51,20 @@ def test_views_read_a_summary_that_went_through_json(sample: Path) -> None:
     assert decoded == summary
     assert terminal(decoded, 100) == terminal(summary, 100)
     assert render_analysis_markdown(decoded) == render_analysis_markdown(summary)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_the_analysis_view_reads_no_text_but_what_its_caller_cuts(sample: Path) -> None:
+    # `ANALYSIS_RENDERERS["table"]` cuts the strings of `ANALYSIS_FIELDS` only: the view would show any other whole.
+    summary = summary_of(sample)
+
+    def without_unread_text(value: Any) -> Any:
+        kind: type[msgspec.Struct] = type(value)
+        unread = set(_text_fields(kind)) - set(ANALYSIS_FIELDS.get(kind, _text_fields(kind)))
+        return msgspec.structs.replace(value, **dict.fromkeys(unread))
+
+    bare = msgspec.structs.replace(
+        without_unread_text(summary), requests=tuple(map(without_unread_text, summary.requests))
+    )
+    assert terminal(bare, 100) == terminal(summary, 100)
+    assert terminal(bare, 100_000) == terminal(summary, 100_000)
