@@ -66,7 +66,7 @@ def escape_controls(value: str) -> str:
     """Control characters escaped, backslashes left alone: the terminal's last line of defence
     (`terminal._Console`), for text that went through `safe_text` already (doubling its backslashes again
     would show them four times)."""
-    if value.isprintable():
+    if value.isprintable() or value == "\n":  # or the end of a line, which every line of a view draws
         return value
     return value.translate(_CONTROL_ESCAPES_KEEPING_LAYOUT)
 
