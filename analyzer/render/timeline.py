@@ -156,7 +156,8 @@ class Scale:
     @cached_property
     def _firsts(self) -> list[datetime]:
         """The first moment of each column after the first, to the microsecond (datetimes' own resolution):
-        `column` grows with the offset, so a search over the microseconds finds each exactly."""
+        `column` grows with the offset, so a search over the microseconds finds each exactly. (Moments compare
+        as their offsets do: the summary's times are UTC, or fixed offsets once read back from JSON.)"""
 
         def column(micros: int) -> int:
             return self.column(timedelta(microseconds=micros).total_seconds())
