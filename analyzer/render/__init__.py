@@ -30,10 +30,10 @@ class AnalysisRenderer(Protocol):
 
 
 def _analysis_table(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> Callable[[Console], None]:
-    from analyzer.render.terminal import render_analysis
+    from analyzer.render.terminal import ANALYSIS_FIELDS, render_analysis
     from analyzer.render.text_safety import cut_strings
 
-    shown = cut_strings(summary, max_text)
+    shown = cut_strings(summary, max_text, fields=ANALYSIS_FIELDS)
     return lambda console: render_analysis(shown, console)
 
 

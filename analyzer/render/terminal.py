@@ -5,11 +5,14 @@ are as wide as their cells and keys are whole."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pyarrow as pa
+from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
 from rich.segment import Segment
 from rich.table import Table
@@ -42,7 +45,7 @@ from analyzer.render.timeline import (
     writer,
 )
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
-from analyzer.summary import Finding, Summary
+from analyzer.summary import Finding, Request, Summary
 from analyzer.wording import plural
 
 _VERB_STYLES = {"get": "cyan", "list": "blue", "watch": "magenta", "proxy": "yellow"}
@@ -75,6 +78,14 @@ def make_console(out: io.StringIO | None = None, *, color: bool = False, width: 
                     soft_wrap=False, markup=False, emoji=False)  # fmt: skip
 
 
+# What `render_analysis` reads of a summary, and of each of its requests (the timeline's lanes): its caller cuts
+# the strings of these fields only (`cut_strings`), not the other five of each of 100,000 requests.
+ANALYSIS_FIELDS: dict[type[msgspec.Struct], tuple[str, ...]] = {
+    Summary: ("capture", "navigations", "requests", "findings", "notes", "summary"),
+    Request: ("verb", "resource"),
+}
+
+
 def render_analysis(summary: Summary, console: Console) -> None:
     """Headline, verdict table, text timeline and findings."""
     browser = summary.capture.browser
@@ -96,7 +107,7 @@ def render_analysis(summary: Summary, console: Console) -> None:
     findings = summary.findings
     console.print(f"\n{plural(len(findings), 'finding')}" + (":" if findings else ""))
     if findings:
-        console.print(_findings_table(findings, expand=is_bounded(console)))
+        console.print(_findings_table(findings, console))
     for note in summary.notes:
         console.print(Text(f"note: {safe_text(note)}", style="dim"), overflow="fold")
 
@@ -113,10 +124,17 @@ def _verdict_table(rows: Sequence[VerdictRow], width: int) -> Table:
         )
     narrow = room < 24  # too narrow to cut keys to their ends: wrap them instead
     table.add_column("resource", no_wrap=not narrow, overflow="fold", max_width=None if narrow else room)
-    for row, cell in zip(rows, cells, strict=True):
-        resource = safe_text(row.resource)
-        key = resource if narrow else fit_key(resource, room)
-        table.add_row(cell[0], Text(cell[1], style=_MODE_STYLES[row.mode]), *cell[2:], key)
+    keys = [safe_text(r.resource) if narrow else fit_key(safe_text(r.resource), room) for r in rows]
+    if narrow:
+        for row, cell, key in zip(rows, cells, keys, strict=True):
+            table.add_row(cell[0], Text(cell[1], style=_MODE_STYLES[row.mode]), *cell[2:], key)
+        return table
+    # Every cell is one line (keys are safe_text: no line break) and the table fits the width: one row of the
+    # cells stacked a line each draws the same, for a fraction of rich's work per cell. A mode is padded to its
+    # column, so that its style covers the padding, as the style of a cell of its own does.
+    modes = [Text(c[1].ljust(widths[1]), style=_MODE_STYLES[r.mode]) for r, c in zip(rows, cells, strict=True)]
+    stacked = ["\n".join(c[i] for c in cells) for i in range(len(names))]
+    table.add_row(stacked[0], Text("\n").join(modes), *stacked[2:], "\n".join(keys))
     return table
 
 
@@ -166,21 +184,54 @@ def _projection_table(rows: Sequence[ProjectionRow], width: int) -> Table:
     return table
 
 
-def _findings_table(findings: Sequence[Finding], *, expand: bool) -> Table:
+def _findings_table(findings: Sequence[Finding], console: Console) -> Table:
     """Severity in its own column, so that wrapped lines of a finding stay indented under its text."""
-    table = Table(box=None, pad_edge=False, show_header=False, expand=expand, show_edge=False)
-    table.add_column("severity", no_wrap=True, width=7)
-    table.add_column("finding", ratio=1, overflow="fold")
-    for f in findings:
-        text = Text()
-        text.append(f.id, style="bold")
-        text.append(f"  {safe_text(f.summary)}\n")
-        sender = f"; sent by {sent_by(f.initiators)}" if f.initiators else ""
-        place = safe_text(where(f.navigation, f.resource))
-        text.append(f"{place}; requests {indices(f.evidence)}{sender}\n", style="dim")
-        text.append(f"→ {safe_text(f.recommendation)}")
+    texts = [_finding_text(f) for f in findings]
+    bounded = is_bounded(console)
+    size, is_one_line = _finding_width(texts, console.width, bounded=bounded)
+    table = Table(box=None, pad_edge=False, show_header=False, expand=bounded, show_edge=False)
+    table.add_column("severity", no_wrap=True, width=_SEVERITY_WIDTH)
+    table.add_column("finding", ratio=1, overflow="fold", width=size, no_wrap=is_one_line)
+    for f, text in zip(findings, texts, strict=True):
         table.add_row(Text(f.severity, style=_SEVERITY_STYLES[f.severity]), text)
     return table
+
+
+def _finding_text(f: Finding) -> Text:
+    text = Text()
+    text.append(f.id, style="bold")
+    text.append(f"  {safe_text(f.summary)}\n")
+    sender = f"; sent by {sent_by(f.initiators)}" if f.initiators else ""
+    place = safe_text(where(f.navigation, f.resource))
+    text.append(f"{place}; requests {indices(f.evidence)}{sender}\n", style="dim")
+    text.append(f"→ {safe_text(f.recommendation)}")
+    return text
+
+
+_SEVERITY_WIDTH = 7
+# Where rich's measuring of a text and its drawing part: tabs (expanded when drawn), line breaks but `\n` (measured
+# as breaks, drawn as characters), joiners (a string's cells are then not the sum of its characters').
+_IRREGULAR = re.compile("[\t\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\u200d\ufe0f]")
+
+
+def _finding_width(texts: Sequence[Text], width: int, *, bounded: bool) -> tuple[int | None, bool]:
+    """The width of the findings' column as rich finds it, given to it so that it does not measure every finding
+    (which costs more than drawing them), and whether every line fits, so that none needs wrapping; None where
+    rich's layout is not that simple. Fitted to the console (`bounded`), the column takes what the severity and
+    the gap leave; else it is as wide as the longest line, when the console holds that and its cells add up a
+    character at a time."""
+    room = width - _SEVERITY_WIDTH - 2
+    if bounded:
+        return (room, False) if room > 0 else (None, False)
+    plain = [t.plain for t in texts]
+    if any(map(_IRREGULAR.search, plain)):
+        return None, False
+    lines = [line for p in plain for line in p.split("\n")]
+    longest = max(map(cell_len, lines))
+    # rich crops a wrapped line's trailing spaces by its length in characters: none may be longer.
+    if longest > room or max(map(len, lines)) > longest:
+        return None, False
+    return longest, True
 
 
 def render_requests(table: pa.Table, console: Console, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> None:

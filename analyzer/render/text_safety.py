@@ -12,7 +12,7 @@ then escape (so that a cut never splits an escape).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import chain
@@ -66,7 +66,7 @@ def escape_controls(value: str) -> str:
     """Control characters escaped, backslashes left alone: the terminal's last line of defence
     (`terminal._Console`), for text that went through `safe_text` already (doubling its backslashes again
     would show them four times)."""
-    if value.isprintable():
+    if value.isprintable() or value == "\n":  # or the end of a line, which every line of a view draws
         return value
     return value.translate(_CONTROL_ESCAPES_KEEPING_LAYOUT)
 
@@ -102,9 +102,10 @@ def cut_text(value: str, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> str:
 
 
 _T = TypeVar("_T")
+_Fields = Mapping[type[msgspec.Struct], Collection[str]]  # for some Struct types, the fields a view reads
 
 
-def cut_strings(value: _T, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> _T:
+def cut_strings(value: _T, limit: int = DEFAULT_MAX_TEXT_LENGTH, *, fields: _Fields | None = None) -> _T:
     """`value` (a Struct such as the `Summary` or the HTML page's data, or tuples, lists and dicts of them) with
     every string in it cut by `cut_text`: the one place where a view's data is bounded. Unchanged parts are
     the same objects, so a summary with no long string costs one walk and no copy.
@@ -112,38 +113,40 @@ def cut_strings(value: _T, limit: int = DEFAULT_MAX_TEXT_LENGTH) -> _T:
     Args:
         value: redacted data (`analyzer.redact.redacted`), since a cut must not keep half of a secret.
         limit: the most characters of one string (`Settings.max_text_length`).
+        fields: for some Struct types, the only fields the view reads: their other fields are left as they are,
+            not walked (the terminal view reads two strings of each of a summary's 100,000 requests, of seven).
     """
-    cut: Any = _cut(value, limit)
+    cut: Any = _cut(value, limit, fields or {})
     return cut  # type: ignore[no-any-return]
 
 
-def _cut(value: Any, limit: int) -> Any:
+def _cut(value: Any, limit: int, fields: _Fields) -> Any:
     if isinstance(value, str):
         return cut_text(value, limit) if len(value) > limit else value
     if isinstance(value, msgspec.Struct):
         changed = {}
-        for name in _text_fields(type(value)):  # the fields that can hold text: a summary is mostly numbers
+        for name in _walked_fields(type(value), fields):  # those that can hold text: a summary is mostly numbers
             old = getattr(value, name)
-            new = _cut(old, limit)
+            new = _cut(old, limit, fields)
             if new is not old:
                 changed[name] = new
         return msgspec.structs.replace(value, **changed) if changed else value
     if isinstance(value, tuple | list):
-        if not _holds_long_text(value, limit):
+        if not _holds_long_text(value, limit, fields):
             return value
-        items = [_cut(item, limit) for item in value]
+        items = [_cut(item, limit, fields) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
     if isinstance(value, dict):
-        pairs = [(_cut(k, limit), _cut(v, limit)) for k, v in value.items()]
+        pairs = [(_cut(k, limit, fields), _cut(v, limit, fields)) for k, v in value.items()]
         if all(k is old_k and v is old_v for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)):
             return value
         return dict(pairs)
     return value
 
 
-def _holds_long_text(items: Iterable[Any], limit: int) -> bool:
+def _holds_long_text(items: Iterable[Any], limit: int, fields: _Fields) -> bool:
     """Whether a string past `limit` is anywhere in `items`, checked a kind of value at a time with C-level
     builtins (a summary holds tens of thousands of requests and watch links: walking them one by one costs
     seconds): strings by their longest, each Struct class a field at a time across its instances, containers'
@@ -151,21 +154,29 @@ def _holds_long_text(items: Iterable[Any], limit: int) -> bool:
     values = [item for item in items if item is not None]
     kinds = set(map(type, values))
     if len(kinds) > 1:
-        return any(_holds_long_text([v for v in values if type(v) is kind], limit) for kind in kinds)
+        return any(_holds_long_text([v for v in values if type(v) is kind], limit, fields) for kind in kinds)
     if not kinds:
         return False
     kind = kinds.pop()
     if kind is str:
         return max(map(len, values)) > limit
     if issubclass(kind, msgspec.Struct):
-        return any(_holds_long_text(map(attrgetter(name), values), limit) for name in _text_fields(kind))
+        names = _walked_fields(kind, fields)
+        return any(_holds_long_text(map(attrgetter(name), values), limit, fields) for name in names)
     if issubclass(kind, dict):
-        return _holds_long_text(chain.from_iterable(values), limit) or _holds_long_text(
-            chain.from_iterable(map(dict.values, values)), limit
+        return _holds_long_text(chain.from_iterable(values), limit, fields) or _holds_long_text(
+            chain.from_iterable(map(dict.values, values)), limit, fields
         )
     if issubclass(kind, tuple | list):
-        return _holds_long_text(chain.from_iterable(values), limit)
+        return _holds_long_text(chain.from_iterable(values), limit, fields)
     return not issubclass(kind, _NO_TEXT)  # a kind this does not know is walked
+
+
+def _walked_fields(cls: type[msgspec.Struct], fields: _Fields) -> tuple[str, ...]:
+    """The fields of a Struct type that can hold text (`_text_fields`), of them only those `fields` names for it."""
+    names = _text_fields(cls)
+    read = fields.get(cls)
+    return names if read is None else tuple(name for name in names if name in read)
 
 
 _NO_TEXT = (int, float, datetime, date, timedelta)  # bool is an int

@@ -3,8 +3,14 @@ mode), the headline, and a compact text timeline of the Kubernetes reads and wat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from bisect import bisect_left, insort
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import cached_property
+from itertools import pairwise, repeat
+from math import ceil
+from operator import add, mul, sub, truediv
 from typing import NamedTuple
 
 from rich.console import Console
@@ -16,7 +22,6 @@ from analyzer.wording import plural
 
 # The timeline's marks, strongest first where two fall in one cell.
 _MARKS = {"watch": ("W", "magenta"), "list": ("l", "blue"), "get": ("g", "cyan")}
-_MARKS_ORDER = {"get": 2, "list": 1, "watch": 0}  # watches first, so that reads drawn later stay visible
 _SPAN, _ABORTED, _OPEN, _LOAD = ("━", "magenta"), ("✕", "red"), ("▶", "magenta"), ("│", "dim")
 TIMELINE_LANES = 20  # resources shown in the text timeline; more are counted, not drawn
 TIMELINE_CELLS = 100  # the most columns of time: a wider console gives its room to the labels
@@ -85,10 +90,11 @@ def timeline_lines(summary: Summary, width: int) -> list[Text]:
     end), `│` page loads; a regular row of `g`s is polling. Empty when nothing was read or watched."""
     span = span_s(summary) or 0.0
     origin = summary.capture.started
-    lanes: dict[str, list[Request]] = {}
+    by_verb: defaultdict[tuple[str, str], list[Request]] = defaultdict(list)  # by resource and verb
     for request in summary.requests:
         if request.resource and request.verb in _MARKS:
-            lanes.setdefault(request.resource, []).append(request)
+            by_verb[request.resource, request.verb].append(request)
+    lanes = list(dict.fromkeys(resource for resource, _ in by_verb))  # in the order they first appear
     if not lanes or span <= 0 or origin is None:
         return []
     longest = max(len(safe_text(k)) for k in lanes)
@@ -97,33 +103,79 @@ def timeline_lines(summary: Summary, width: int) -> list[Text]:
     if cells > TIMELINE_CELLS:  # a wide console or a pipe: whole keys rather than a finer time scale
         cells = TIMELINE_CELLS
         label = min(longest, width - cells - 1)
-
-    def column(seconds: float) -> int:
-        return min(cells - 1, max(0, round(seconds / span * (cells - 1))))
-
-    loads = [(n.index, column(_offset(n.started, origin))) for n in summary.navigations if n.started]
+    scale = Scale(origin, span, cells)
+    loads = [(n.index, scale.column(scale.offset(n.started))) for n in summary.navigations if n.started]
     lines = [_axis(label, cells, span), _load_row(label, cells, loads)]
-    for key, requests in list(lanes.items())[:TIMELINE_LANES]:
-        lines.append(_lane(key, requests, label, cells, loads, origin, column))
+    for key in lanes[:TIMELINE_LANES]:
+        draws = _draws({verb: by_verb.get((key, verb), []) for verb in _MARKS}, scale)
+        lines.append(_lane(key, draws, label, loads, scale.cells))
     if len(lanes) > TIMELINE_LANES:
         more = plural(len(lanes) - TIMELINE_LANES, "more resource")
         lines.append(Text(f"… {more} (see the verdict table)", style="dim"))
     return lines
 
 
-def _lane(
-    key: str,
-    requests: Sequence[Request],
-    label: int,
-    cells: int,
-    loads: Sequence[tuple[int, int]],
-    origin: datetime,
-    column: Callable[[float], int],
-) -> Text:
+_Draw = tuple[str, int, int | None, str | None]  # verb, first cell, a watch's last cell, and how it ended
+
+
+class Scale:
+    """Where moments fall on a timeline of `cells` columns that spans `span` seconds from `origin`."""
+
+    def __init__(self, origin: datetime, span: float, cells: int) -> None:
+        self.origin, self.span, self.cells = origin, span, cells
+
+    def offset(self, moment: datetime | None) -> float:
+        """Seconds from the origin (a moment not known is at the origin)."""
+        return 0.0 if moment is None else (moment - self.origin).total_seconds()
+
+    def column(self, seconds: float) -> int:
+        return min(self.cells - 1, max(0, round(seconds / self.span * (self.cells - 1))))
+
+    def offsets(self, moments: Iterable[datetime | None]) -> list[float]:
+        """`offset` of each moment, computed by builtins (a lane may hold tens of thousands)."""
+        known = [self.origin if m is None else m for m in moments]
+        return list(map(timedelta.total_seconds, map(sub, known, repeat(self.origin))))
+
+    def columns(self, offsets: Iterable[float]) -> list[int]:
+        """`column` of each offset, computed by builtins."""
+        last = self.cells - 1
+        at = map(round, map(mul, map(truediv, offsets, repeat(self.span)), repeat(last)))
+        return list(map(min, repeat(last), map(max, repeat(0), at)))
+
+    def distinct_columns(self, moments: Sequence[datetime | None]) -> list[int]:
+        """The columns `moments` fall in (`column(offset(m))`), each once, in order.
+
+        A lane holds tens of thousands of reads in a hundred columns: rather than computing each one's column,
+        this sorts them and finds where each column starts among them (`_firsts`)."""
+        known = sorted(filter(None, moments))
+        if len(known) < len(moments):
+            insort(known, self.origin)
+        edges = [0, *(bisect_left(known, first) for first in self._firsts), len(known)]
+        return [cell for cell, (low, high) in enumerate(pairwise(edges)) if low < high]
+
+    @cached_property
+    def _firsts(self) -> list[datetime]:
+        """The first moment of each column after the first, to the microsecond (datetimes' own resolution):
+        `column` grows with the offset, so a search over the microseconds finds each exactly. (Moments compare
+        as their offsets do: the summary's times are UTC, or fixed offsets once read back from JSON.)"""
+
+        def column(micros: int) -> int:
+            return self.column(timedelta(microseconds=micros).total_seconds())
+
+        end = ceil(self.span * 1_000_000) + 1  # past the span: in the last column
+        firsts: list[datetime] = []
+        low = 0
+        for cell in range(1, self.cells):
+            low = bisect_left(range(end + 1), cell, lo=low, key=column)
+            firsts.append(self.origin + timedelta(microseconds=low))
+        return firsts
+
+
+def _lane(key: str, draws: Iterable[_Draw], label: int, loads: Sequence[tuple[int, int]], cells: int) -> Text:
     row: list[tuple[str, str]] = [(" ", "")] * cells
     for _, at in loads:
         row[at] = _LOAD
-    for verb, start, end, ended_by in _draws(requests, origin, column, cells):
+    for verb, start, end, ended_by in draws:
         if end is not None:
             _draw_watch(row, start, end, ended_by)
         row[start] = _MARKS[verb]
@@ -133,25 +185,30 @@ def _lane(
     return line
 
 
-_Draw = tuple[str, int, int | None, str | None]  # verb, first cell, a watch's last cell, and how it ended
+def _draws(requests: Mapping[str, Sequence[Request]], scale: Scale) -> list[_Draw]:
+    """What a lane's requests (by verb) draw, in drawing order: watches, then lists, then gets, so that reads
+    drawn later stay visible. Each distinct drawing is drawn once: a lane of a page that polled for an hour
+    draws thousands of the same few. The reads of one verb all draw the same mark, so their order does not
+    matter; a watch's drawing is drawn where it is drawn last (drawing it again over what came between would
+    give the same row)."""
+    draws = _watch_draws(requests["watch"], scale)
+    for verb in ("list", "get"):
+        draws += [(verb, at, None, None) for at in scale.distinct_columns([r.started for r in requests[verb]])]
+    return draws
 
 
-def _draws(requests: Sequence[Request], origin: datetime, column: Callable[[float], int], cells: int) -> list[_Draw]:
-    """What each request draws, in drawing order (watches first), each distinct drawing once, where it is drawn
-    last: drawing it again over what came between gives the same row (a lane of a page that polled for an hour
-    draws thousands of the same few)."""
-    draws: list[_Draw] = []
-    for request in sorted(requests, key=lambda r: _MARKS_ORDER[r.verb or "get"]):
-        seconds = _offset(request.started, origin)
-        verb = request.verb or "get"
-        if verb != "watch":
-            draws.append((verb, column(seconds), None, None))
-            continue
-        duration = request.duration_ms
-        is_open = request.ended_by == "open" or duration is None
-        end = cells - 1 if is_open or duration is None else column(seconds + duration / 1000.0)
-        ending = "aborted" if request.ended_by == "aborted" else "open" if is_open else None
-        draws.append((verb, column(seconds), end, ending))
+def _watch_draws(watches: Sequence[Request], scale: Scale) -> list[_Draw]:
+    """Each watch's drawing (first cell, last cell, how it ended), each distinct one once, where it is drawn
+    last: drawing it again over what came between would give the same row."""
+    starts = scale.offsets([w.started for w in watches])
+    # A watch still open, or of no known length, is drawn to the end.
+    is_open = [w.ended_by == "open" or w.duration_ms is None for w in watches]
+    lengths = [0.0 if o else (w.duration_ms or 0.0) / 1000.0 for w, o in zip(watches, is_open, strict=True)]
+    ends = scale.columns(map(add, starts, lengths))
+    draws: list[_Draw] = [
+        ("watch", at, scale.cells - 1 if o else end, "aborted" if w.ended_by == "aborted" else "open" if o else None)
+        for w, at, end, o in zip(watches, scale.columns(starts), ends, is_open, strict=True)
+    ]
     return list(dict.fromkeys(reversed(draws)))[::-1]
 
 
@@ -180,10 +237,6 @@ def _load_row(label: int, cells: int, loads: Sequence[tuple[int, int]]) -> Text:
         mark = f"▼{index}"
         row[at : at + len(mark)] = mark[: cells - at]
     return Text("page loads".ljust(label)[:label] + " " + "".join(row[:cells]), style="dim")
-
-
-def _offset(moment: datetime | None, origin: datetime) -> float:
-    return 0.0 if moment is None else (moment - origin).total_seconds()
 
 
 def is_bounded(console: Console) -> bool:

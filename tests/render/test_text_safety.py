@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 
+import msgspec
 import pytest
 from rich.text import Text
 
 from analyzer.render.terminal import make_console
 from analyzer.render.text_safety import cut_strings, cut_text, escape_controls, formula_safe, safe_optional, safe_text
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH, Settings
+from analyzer.summary import CaptureInfo, Initiator
 
 
 @pytest.mark.parametrize(
@@ -177,3 +179,30 @@ def test_cut_strings_finds_one_long_string_among_many_structs(where: str) -> Non
     strings += [k for w in cut[1] for k in (w.events or {})]
     assert max(map(len, strings)) <= 10 + len("…[cut 20 characters]")
     assert sum("…[cut 20 characters]" in s for s in strings) == (2 if where == "shared-frame" else 1)
+
+
+_LONG = Initiator(type="script", url="u" * 30, line=7, frames=("ok", "f" * 30))
+_URL_CUT = msgspec.structs.replace(_LONG, url="u" * 10 + "…[cut 20 characters]")
+_FRAMES_CUT = msgspec.structs.replace(_LONG, frames=("ok", "f" * 10 + "…[cut 20 characters]"))
+_BOTH_CUT = msgspec.structs.replace(_URL_CUT, frames=_FRAMES_CUT.frames)
+
+
+@pytest.mark.parametrize(
+    ("value", "fields", "shown"),
+    [
+        pytest.param(_LONG, {Initiator: ("url",)}, _URL_CUT, id="one-field-read"),
+        pytest.param(_LONG, {Initiator: ("url", "frames", "line")}, _BOTH_CUT, id="every-text-field-read"),
+        pytest.param(_LONG, {CaptureInfo: ("path",)}, _BOTH_CUT, id="another-type-named"),
+        pytest.param((_LONG,) * 3, {Initiator: ("frames",)}, (_FRAMES_CUT,) * 3, id="many-structs"),
+        pytest.param([{"k": _LONG}], {Initiator: ("url",)}, [{"k": _URL_CUT}], id="nested"),
+    ],
+)
+def test_cut_strings_cuts_only_the_fields_a_view_reads(
+    value: object, fields: dict[type, tuple[str, ...]], shown: object
+) -> None:
+    assert cut_strings(value, 10, fields=fields) == shown
+
+
+@pytest.mark.parametrize("value", [_LONG, (_LONG,) * 1000, [{"k": _LONG}]], ids=["struct", "structs", "nested"])
+def test_cut_strings_leaves_what_no_read_field_holds_as_it_is(value: object) -> None:
+    assert cut_strings(value, 10, fields={Initiator: ("line",)}) is value

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import load_capture
-from analyzer.render.timeline import TIMELINE_LANES, fit_key, fit_left, headline, indices, seconds, timeline_lines
+from analyzer.render.timeline import (
+    TIMELINE_LANES,
+    Scale,
+    fit_key,
+    fit_left,
+    headline,
+    indices,
+    seconds,
+    timeline_lines,
+)
 from analyzer.wording import plural
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -107,3 +117,33 @@ def test_seconds(value: float | None, shown: str) -> None:
 def test_the_headline_counts_in_the_singular() -> None:
     summary = analyze(load_capture(SAMPLES / "poll-list.har")).summary
     assert "to Kubernetes, 1 page load, " in headline(summary)
+
+
+ORIGIN = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+def after(seconds: float) -> datetime:
+    return ORIGIN + timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("span", "cells", "moments", "columns"),
+    [
+        pytest.param(99.0, 100, [], [], id="none"),
+        pytest.param(99.0, 100, [after(0.5), after(1.5), after(2.5)], [0, 2], id="halves-round-to-even"),
+        pytest.param(99.0, 100, [after(0.500001), after(2.499999)], [1, 2], id="a-microsecond-past-a-half"),
+        pytest.param(99.0, 100, [after(7.2), after(7.4), after(6.6), after(7.0)], [7], id="one-column-many-moments"),
+        pytest.param(99.0, 100, [after(50), None], [0, 50], id="unknown-at-the-origin"),
+        pytest.param(99.0, 100, [after(-5), after(1000)], [0, 99], id="outside-the-span-at-the-ends"),
+        pytest.param(99.0, 100, [after(10).astimezone(timezone(timedelta(hours=2)))], [10], id="another-zone"),
+        pytest.param(0.001, 10, [after(0.000055), after(0.000056), after(0.001)], [0, 1, 9], id="a-millisecond"),
+        pytest.param(10263.1, 77, [after(s) for s in range(0, 10264, 7)], list(range(77)), id="every-column"),
+    ],
+)  # fmt: skip
+def test_scale_finds_the_columns_of_many_moments_as_of_each(
+    span: float, cells: int, moments: list[datetime | None], columns: list[int]
+) -> None:
+    scale = Scale(ORIGIN, span, cells)
+    each = [scale.column(scale.offset(m)) for m in moments]
+    assert scale.distinct_columns(moments) == columns == sorted(set(each))
+    assert scale.columns(scale.offsets(moments)) == each
