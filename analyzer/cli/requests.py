@@ -106,7 +106,7 @@ def classify(
 
         emit(ctx, output, encode_json([i.to_json() for i in infos]))
         return
-    from analyzer.render.terminal import render_classification
+    from analyzer.render.request_view import render_classification
 
     emit(ctx, output, lambda console: render_classification(infos, console))
 
@@ -123,7 +123,7 @@ def _write_table(ctx: click.Context, table: Any, fmt: str, output: Path | None, 
     if not redacted and not ctx.meta.get("show_secrets"):
         table = redact_table(table)
     if fmt == "table":
-        from analyzer.render.terminal import render_requests
+        from analyzer.render.request_view import render_requests
 
         emit(ctx, output, lambda console: render_requests(table, console))
         return

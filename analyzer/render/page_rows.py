@@ -18,7 +18,7 @@ from analyzer.analysis.analyze import Analysis
 from analyzer.analysis.values import Moments, as_moment, ints, moments, moments_of, texts
 from analyzer.redact import redact_urls
 from analyzer.render.page_data import Kind
-from analyzer.render.terminal import TARGET_COLUMNS, target
+from analyzer.render.request_view import TARGET_COLUMNS, target
 from analyzer.summary import ACCESS_VERBS, Connection, Stream, Summary
 
 
@@ -117,7 +117,7 @@ def _times(rows: pd.DataFrame, index: Sequence[int], context: RowContext) -> dic
 
 
 def _targets(rows: pd.DataFrame, k8s: Sequence[bool], urls: Sequence[str]) -> list[str]:
-    """The terminal view's target of each Kubernetes request (`terminal.target`), else its path (or URL)."""
+    """The request table's target of each Kubernetes request (`request_view.target`), else its path (or URL)."""
     shown = [path or url for path, url in zip(texts(rows["path"]), urls, strict=True)]
     found = iter(k8s_targets(rows.loc[rows["k8s"].fillna(False).astype(bool).to_numpy(), list(K8S_TARGET_COLUMNS)]))
     return [next(found) if is_k8s else text for is_k8s, text in zip(k8s, shown, strict=True)]

@@ -21,7 +21,7 @@ from analyzer.redact import redact_header, redacted
 from analyzer.render.page import Limits, _histograms, _pick, _seconds, page_data
 from analyzer.render.page_data import PageData, RequestColumns, RequestRow, Sampling
 from analyzer.render.page_rows import K8S_TARGET_COLUMNS, k8s_targets, rounded, seconds_of
-from analyzer.render.terminal import TARGET_COLUMNS, target
+from analyzer.render.request_view import TARGET_COLUMNS, target
 from tests.factories import document, make_har, request
 from tests.hostile import GATEWAY, SAMPLES, hostile_har
 
