@@ -11,7 +11,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -210,23 +210,30 @@ class open_binary:
         return self.leaving.__exit__(kind, exc, tb)
 
 
-def emit(ctx: click.Context, output: Path | None, rendered: bytes | Callable[[Any], None]) -> None:
-    """Write what a renderer made: bytes as they are, a drawing on a console sized and coloured for its stream.
-    A file (`-o FILE`) is replaced whole or not at all (`atomic_file`)."""
-    if output is None:
-        if isinstance(rendered, bytes):
-            write_bytes(rendered, None)
-        else:
+def emit(ctx: click.Context, output: Path | None, rendered: Rendered) -> None:
+    """Write what a renderer made: bytes as they are, pieces of bytes (a big JSON document) one at a time as
+    they are made, a drawing on a console sized and coloured for its stream. A file (`-o FILE`) is replaced
+    whole or not at all (`atomic_file`)."""
+    if callable(rendered):
+        if output is None:
             write_text(ctx, None, rendered)
-        return
-    if not isinstance(rendered, bytes):
+            return
         from analyzer.render.terminal import make_console
 
         buffer = io.StringIO()
         rendered(make_console(buffer, color=False, width=console_width(ctx, None)))
         rendered = buffer.getvalue().encode("utf-8")
+    pieces = (rendered,) if isinstance(rendered, bytes) else rendered
+    if output is None:
+        with open_binary(None) as out:
+            out.writelines(pieces)
+        return
     with atomic_file(output) as out:
-        out.write(rendered)
+        out.writelines(pieces)
+
+
+# What a renderer makes: bytes, the pieces of a document's bytes in order, or a drawing on a rich Console.
+Rendered = bytes | Iterable[bytes] | Callable[[Any], None]
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ import gc
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -156,9 +156,8 @@ def write_folder(folder: Path, files: Mapping[str, bytes], *, jobs: Sequence[Seq
         elif jobs:
             _replace_files(folder, files, sizes, jobs)
         else:
-            for name, data in files.items():
-                _write_file(folder / name, data)
-                sizes[name] = len(data)
+            for name in files:
+                sizes[name] = _write_file(folder / name, _pieces(files, name))
         return sizes
     except OSError as exc:
         raise AnalyzerError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
@@ -218,7 +217,7 @@ def _write_new(staging: Path, files: Mapping[str, bytes], jobs: Sequence[Sequenc
     """Every file into `staging`, a new and empty folder of our own (nothing to follow there); their sizes, in
     the order of `files`. The groups of `jobs` are shared between this process and a forked one."""
     if not jobs:
-        return {name: _write_new_file(staging / name, data) for name, data in files.items()}
+        return {name: _write_new_file(staging / name, _pieces(files, name)) for name in files}
     from analyzer.har.workers import WorkerError, map_forked
 
     write = partial(_write_job, staging, files)
@@ -248,16 +247,23 @@ def _write_job(staging: Path, files: Mapping[str, bytes], names: Sequence[str]) 
     sizes = []
     try:
         for name in names:
-            sizes.append(_write_new_file(staging / name, files[name]))
+            sizes.append(_write_new_file(staging / name, _pieces(files, name)))
     except OSError as exc:  # from a worker, it comes back as it was raised, not as a worker's failure
         filename = None if exc.filename is None else str(exc.filename)
         return _Written(sizes, (exc.errno, exc.strerror or str(exc), filename))
     return _Written(sizes)
 
 
-def _write_new_file(path: Path, data: bytes) -> int:
-    path.write_bytes(data)
-    return len(data)
+def _write_new_file(path: Path, pieces: Iterable[bytes]) -> int:
+    with open(path, "wb") as out:
+        return sum(map(out.write, pieces))
+
+
+def _pieces(files: Mapping[str, bytes], name: str) -> Iterable[bytes]:
+    """`files[name]`, or the pieces a `render.folder.ReportFiles` makes it in, to be written as they come (a
+    big capture's analysis.json is then never whole in memory)."""
+    pieces: Callable[[str], Iterable[bytes]] | None = getattr(files, "pieces", None)
+    return (files[name],) if pieces is None else pieces(name)
 
 
 def _send_written(results: list[tuple[int, _Written]], out: BinaryIO) -> None:
@@ -274,14 +280,16 @@ def _can_fork_workers() -> bool:
     return can_fork() and available_workers() > 1
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    """`data` at `path`, through a temporary file renamed over whatever is there (a link is replaced)."""
+def _write_file(path: Path, pieces: Iterable[bytes]) -> int:
+    """The `pieces` at `path`, through a temporary file renamed over whatever is there (a link is replaced);
+    their size."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            size = sum(map(out.write, pieces))
             os.fchmod(out.fileno(), new_file_mode())
         os.replace(temporary, path)
+        return size
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

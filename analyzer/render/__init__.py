@@ -7,7 +7,7 @@ format is asked for, so that a command pays only for the format it writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
@@ -26,7 +26,9 @@ class AnalysisRenderer(Protocol):
     """A view of one (redacted) summary; `max_text`: the most characters of one capture string it shows
     (`Settings.max_text_length`), ignored by the data formats, which keep whole values."""
 
-    def __call__(self, summary: Summary, *, max_text: int = ...) -> bytes | Callable[[Console], None]: ...
+    def __call__(
+        self, summary: Summary, *, max_text: int = ...
+    ) -> bytes | Iterator[bytes] | Callable[[Console], None]: ...
 
 
 def _analysis_table(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> Callable[[Console], None]:
@@ -37,10 +39,12 @@ def _analysis_table(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH
     return lambda console: render_analysis(shown, console)
 
 
-def _analysis_json(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:
-    from analyzer.render.json import render_analysis_json
+def _analysis_json(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> Iterator[bytes]:
+    from analyzer.render.json import json_pieces
 
-    return render_analysis_json(summary)  # data: whole values (docs/security.md, "Long strings")
+    # Data: whole values (docs/security.md, "Long strings"). In pieces, written as they are made: a big
+    # capture's document is never in memory whole.
+    return json_pieces(summary)
 
 
 def _analysis_markdown(summary: Summary, *, max_text: int = DEFAULT_MAX_TEXT_LENGTH) -> bytes:

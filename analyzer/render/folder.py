@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -12,7 +12,7 @@ import pyarrow as pa
 from analyzer.analysis.analyze import Analysis
 from analyzer.redact import redacted
 from analyzer.render.html import render_html
-from analyzer.render.json import render_analysis_json
+from analyzer.render.json import json_pieces
 from analyzer.render.markdown import render_analysis_markdown
 from analyzer.render.page import Limits, frame_for_export, page_data
 from analyzer.render.tables import redact_table, render_bytes
@@ -29,13 +29,20 @@ REPORT_JOBS = (("index.html",), ("requests.csv", "requests.parquet"), ("analysis
 class ReportFiles(Mapping[str, bytes]):
     """File name -> content, in REPORT_FILES order, each file rendered when it is read and not kept: a caller
     that writes them one at a time holds one in memory (a big capture's JSON, CSV and HTML page are each about
-    a fifth of the capture's size)."""
+    a fifth of the capture's size), and one that writes each file's `pieces` as they come holds not even the
+    whole of analysis.json."""
 
-    def __init__(self, makers: dict[str, Callable[[], bytes]]) -> None:
+    def __init__(self, makers: dict[str, Callable[[], bytes | Iterator[bytes]]]) -> None:
         self._makers = makers
 
     def __getitem__(self, name: str) -> bytes:
-        return self._makers[name]()
+        made = self._makers[name]()
+        return made if isinstance(made, bytes) else b"".join(made)
+
+    def pieces(self, name: str) -> Iterable[bytes]:
+        """The file's content in the pieces it is made in, to be written as they come."""
+        made = self._makers[name]()
+        return (made,) if isinstance(made, bytes) else made
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)
@@ -73,7 +80,7 @@ def build_report(
         {
             "index.html": lambda: page().encode("utf-8"),
             "summary.md": lambda: render_analysis_markdown(shown).encode("utf-8"),
-            "analysis.json": lambda: render_analysis_json(summary),
+            "analysis.json": lambda: json_pieces(summary),
             "requests.csv": lambda: render_bytes(table(), "csv"),
             "requests.parquet": lambda: render_bytes(table(), "parquet"),
         }

@@ -7,6 +7,8 @@ same Structs, ships in the package (`analyzer/schemas/analysis-v2.schema.json`) 
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from importlib import resources
 
 import msgspec
@@ -17,11 +19,69 @@ SCHEMA_FILE = f"schemas/analysis-{SCHEMA_ID.rsplit('/', 1)[1]}.schema.json"
 
 
 def encode_json(value: object) -> bytes:
-    """Typed documents (msgspec Structs) and plain values as indented JSON, newline-terminated."""
+    """Typed documents (msgspec Structs) and plain values as indented JSON, newline-terminated.
+
+    A Struct is encoded a top-level field at a time, and its long sequences (a big capture's requests, streams
+    and watch chains) BATCH items at a time (`json_pieces`): the document is in memory once, not also compact
+    beside its formatted copy (at 200,000 entries, 143 MB instead of about 230 MB at once)."""
+    out = io.BytesIO()
+    for piece in json_pieces(value):
+        out.write(piece)
+    return out.getvalue()
+
+
+def json_pieces(value: object) -> Iterator[bytes]:
+    """`encode_json(value)`, in pieces whose concatenation is exactly `msgspec.json.format(msgspec.json.encode(
+    value), indent=2) + b"\\n"`: a piece is formatted on its own and indented by its depth (a JSON text holds no
+    newline but those the formatting puts between its tokens: newlines in strings are escaped)."""
+    if not _by_field(value):
+        yield _formatted(value) + b"\n"
+        return
+    fields = msgspec.structs.fields(value)  # type: ignore[arg-type]  # a Struct, as _by_field found
+    if not fields:
+        yield b"{}\n"
+        return
+    yield b"{\n"
+    for number, field in enumerate(fields):
+        yield _INDENT + msgspec.json.encode(field.encode_name) + b": "
+        item = getattr(value, field.name)
+        if isinstance(item, list | tuple) and len(item) > BATCH:
+            yield from _long_sequence(item)
+        else:
+            yield _formatted(item).replace(b"\n", b"\n" + _INDENT)
+        yield b",\n" if number < len(fields) - 1 else b"\n"
+    yield b"}\n"
+
+
+BATCH = 1024  # the items of a long sequence encoded and formatted at a time
+_INDENT = b"  "
+
+
+def _by_field(value: object) -> bool:
+    """Whether `value` encodes as an object of every field of its Struct type, in order, with their encoded
+    names: not a tagged or array-like Struct, and none that leaves out default or unset values."""
+    if not isinstance(value, msgspec.Struct):
+        return False
+    config = value.__struct_config__
+    if config.tag is not None or config.array_like or config.omit_defaults:
+        return False
+    return all(getattr(value, field) is not msgspec.UNSET for field in value.__struct_fields__)
+
+
+def _long_sequence(items: list[object] | tuple[object, ...]) -> Iterator[bytes]:
+    """A top-level field's long list at depth 1: each batch formatted as a list of its own, its brackets
+    dropped, and its lines indented one level further."""
+    yield b"[\n"
+    for start in range(0, len(items), BATCH):
+        batch = _formatted(items[start : start + BATCH])  # b"[\n  item,\n  item\n]"
+        yield _INDENT + batch[2:-2].replace(b"\n", b"\n" + _INDENT)
+        yield b",\n" if start + BATCH < len(items) else b"\n"
+    yield _INDENT + b"]"
+
+
+def _formatted(value: object) -> bytes:
     compact = msgspec.json.encode(value)
-    formatted = msgspec.json.format(compact, indent=2)
-    del compact  # a big capture's document: at most two copies of it at once (this and the formatted one)
-    return formatted + b"\n"
+    return msgspec.json.format(compact, indent=2)
 
 
 def render_analysis_json(summary: Summary) -> bytes:
