@@ -96,3 +96,18 @@ def test_what_is_not_a_v2_summary_is_one_line(data: bytes, message: str) -> None
 def test_committed_schema_is_generated_from_the_structs() -> None:
     assert schema_text() == generated_schema_text(), "regenerate analyzer/schemas/analysis-v2.schema.json"
     assert json.loads(schema_text())["$id"].endswith(SCHEMA_ID)
+
+
+WRITERS_SAMPLES = sorted(p for p in (SAMPLE.parent).rglob("poll-list.har") if p.is_file())
+
+
+@pytest.mark.parametrize("sample", WRITERS_SAMPLES, ids=lambda p: p.parent.name)
+def test_equal_texts_of_requests_are_one_object(sample: Path) -> None:
+    """A console polls the same URLs over the same connections: each distinct URL and connection id is one str
+    object, shared by its requests (a million requests' copies were about 150 MB)."""
+    requests = analyze(load_capture(sample)).summary.requests
+    for field in ("url", "connection"):
+        values = [getattr(r, field) for r in requests if getattr(r, field) is not None]
+        first: dict[str, str] = {}
+        assert all(first.setdefault(value, value) is value for value in values), field
+        assert len(first) < len(values), f"{field}: no value repeats, so nothing was shown to be shared"

@@ -197,7 +197,7 @@ def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Reques
         index,
         datetimes(frame["started"]),
         texts(frame["method"], shared=True),
-        texts(frame["url"]),
+        texts(frame["url"], shared=True),  # a console polls the same URLs again and again
         ints(frame["status"]),
         # "" for a Kubernetes request without a verb (OPTIONS, CONNECT): None means not Kubernetes
         [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(frame["verb"], shared=True), k8s, strict=True)],

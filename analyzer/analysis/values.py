@@ -65,10 +65,13 @@ def texts(column: pd.Series, *, shared: bool = False) -> list[str | None]:
 
 def shared_values(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     """`array.to_pylist()` with one Python object per distinct value, shared by the rows that hold it (None for
-    nulls): for columns of few distinct values, whose copies per row would cost memory for nothing."""
+    nulls): a column of few distinct values (or of values repeated often: a console's polled URLs) costs one
+    object per value, not per row. Values of a scalar type (strings, numbers)."""
     encoded = (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array).dictionary_encode()
-    distinct = encoded.dictionary.to_pylist()
-    return [None if i is None else distinct[i] for i in encoded.indices.to_pylist()]
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    positions = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
+    found: list[Any] = distinct.take(positions).tolist()
+    return found
 
 
 def ints(column: pd.Series) -> list[int | None]:
