@@ -9,11 +9,12 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from analyzer.analysis.initiators import NO_INITIATORS_NOTE
 from analyzer.analysis.pipeline import Traffic
 from analyzer.analysis.rules import RULES
-from analyzer.analysis.values import as_datetime, datetimes, floats, ints, texts, tri_states
+from analyzer.analysis.values import as_datetime, datetimes, floats, ints, take, texts, tri_states
 from analyzer.summary import (
     ENDED_BY,
     SEVERITIES,
@@ -58,9 +59,10 @@ def summarize(
     `initiators` (by request index) go on the requests."""
     initiators = initiators or {}
     kept = _kept(traffic, findings)
-    navigations = tuple(
-        _with_resources(n, [v for v in verdicts if v.navigation == n.index]) for n in traffic.navigations
-    )
+    by_navigation: dict[int, list[ResourceVerdict]] = {}
+    for verdict in verdicts:
+        by_navigation.setdefault(verdict.navigation, []).append(verdict)
+    navigations = tuple(_with_resources(n, by_navigation.get(n.index, [])) for n in traffic.navigations)
     return Summary(
         generator=Generator(version=__version__),
         capture=_capture(traffic),
@@ -152,13 +154,20 @@ def _requests(
         guessed=frozenset(c.id for c in traffic.connections if c.inferred),
         initiators=initiators,
     )
+    # The text columns as Arrow, each slice's rows taken chunk by chunk (`values.take`): pandas' take joins a
+    # chunked column's chunks for every slice.
+    arrow = {name: pa.array(frame[name], from_pandas=True) for name in _TEXT_COLUMNS if frame[name].dtype != object}
+    rest = frame.drop(columns=list(arrow))
     made: list[Request] = []
     for start in range(0, len(rows), REQUEST_SLICE):
-        made += _request_slice(frame.iloc[rows[start : start + REQUEST_SLICE]], context)
+        positions = rows[start : start + REQUEST_SLICE]
+        taken = {name: take(array, positions) for name, array in arrow.items()}
+        made += _request_slice(rest.iloc[positions], taken, context)
     return tuple(made)
 
 
 REQUEST_SLICE = 50_000
+_TEXT_COLUMNS = ("method", "url", "verb", "http_version")  # read with `texts`, from Arrow where they are Arrow
 
 
 def _keys_by_index(accesses: pd.DataFrame, entries: int) -> npt.NDArray[np.object_]:
@@ -179,8 +188,13 @@ class _RequestContext:
     initiators: Mapping[int, Initiator]
 
 
-def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Request]:
-    """These rows' requests, column by column (`Request`'s fields in order), made into structs in one pass."""
+def _request_slice(frame: pd.DataFrame, arrow: Mapping[str, pa.Array], context: _RequestContext) -> list[Request]:
+    """These rows' requests, column by column (`Request`'s fields in order), made into structs in one pass; the
+    text columns of `_TEXT_COLUMNS` in `arrow` are read from there, the others from `frame`."""
+
+    def text(name: str) -> pd.Series | pa.Array:
+        return arrow[name] if name in arrow else frame[name]
+
     index = frame["index"].astype("int64").tolist()
     k8s = frame["k8s"].fillna(False).astype(bool).tolist()
     ended_by = frame["ended_by"].tolist()
@@ -196,11 +210,11 @@ def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Reques
     columns = (
         index,
         datetimes(frame["started"]),
-        texts(frame["method"], shared=True),
-        texts(frame["url"], shared=True),  # a console polls the same URLs again and again
+        texts(text("method"), shared=True),
+        texts(text("url"), shared=True),  # a console polls the same URLs again and again
         ints(frame["status"]),
         # "" for a Kubernetes request without a verb (OPTIONS, CONNECT): None means not Kubernetes
-        [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(frame["verb"], shared=True), k8s, strict=True)],
+        [(verb or "") if is_k8s else None for verb, is_k8s in zip(texts(text("verb"), shared=True), k8s, strict=True)],
         keys.take(np.asarray(index, dtype=np.int64)).tolist(),
         frame["navigation"].astype("int64").tolist(),
         connections,
@@ -209,7 +223,7 @@ def _request_slice(frame: pd.DataFrame, context: _RequestContext) -> list[Reques
         tri_states(frame["aborted_by_navigation"]),
         durations,
         bounds,
-        texts(frame["http_version"], shared=True),
+        texts(text("http_version"), shared=True),
         ints(frame["transfer_size"]),
         [initiators.get(i) for i in index],
         [connection in context.guessed for connection in connections],

@@ -53,14 +53,30 @@ def rows_of(frame: pd.DataFrame) -> list[Row]:
 # Whole columns as Python lists, for the structs the summary is made of: one conversion per column, not per value.
 
 
-def texts(column: pd.Series, *, shared: bool = False) -> list[str | None]:
+def texts(column: pd.Series | pa.Array, *, shared: bool = False) -> list[str | None]:
     """`as_text` of every value: a non-empty string, else None. `shared` for a column of few distinct values
     (methods, verbs, connections): equal values are one str object, not one each (a million requests' methods
-    were 50 MB of copies of "GET"), and the column is read faster."""
-    if column.dtype == object:
+    were 50 MB of copies of "GET"), and the column is read faster. An Arrow array is read as it is."""
+    if isinstance(column, pd.Series) and column.dtype == object:
         return [v if isinstance(v, str) and v else None for v in column.tolist()]
-    array = pa.array(column, from_pandas=True)
+    array = column if isinstance(column, pa.Array) else pa.array(column, from_pandas=True)
     return [v or None for v in (shared_values(array) if shared else array.to_pylist())]
+
+
+def take(array: pa.Array | pa.ChunkedArray, positions: npt.NDArray[np.int64]) -> pa.Array:
+    """`array.take(positions)`, the rows of a chunked array taken chunk by chunk: Arrow joins every chunk of a
+    chunked text column first, a copy of the whole column for each take (a loop of takes over a
+    1,000,000-entry capture's 113 chunks copied 1.6 GB)."""
+    if isinstance(array, pa.Array):
+        return array.take(pa.array(positions, type=pa.int64()))
+    starts = np.cumsum([0, *(len(chunk) for chunk in array.chunks)])
+    chunk_of = np.searchsorted(starts, positions, side="right") - 1
+    order = np.argsort(chunk_of, kind="stable")  # the positions grouped by chunk, in their order within each
+    bounds = np.searchsorted(chunk_of[order], np.arange(len(array.chunks) + 1))
+    parts = [array.chunk(k).take(pa.array(positions[order[bounds[k] : bounds[k + 1]]] - starts[k], type=pa.int64()))
+             for k in range(len(array.chunks)) if bounds[k] < bounds[k + 1]]  # fmt: skip
+    grouped = pa.concat_arrays(parts) if parts else pa.array([], type=array.type)
+    return grouped.take(pa.array(np.argsort(order, kind="stable"), type=pa.int64()))  # back in the asked order
 
 
 def shared_values(array: pa.Array | pa.ChunkedArray) -> list[Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from analyzer.analysis.analyze import analyze
 from analyzer.analysis.resources import resource_keys
-from analyzer.analysis.values import moments, moments_of, texts
+from analyzer.analysis.values import moments, moments_of, take, texts
 from analyzer.har.loader import load_capture
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -44,6 +44,38 @@ def test_shared_texts_are_one_object_per_distinct_value(storage: str) -> None:
     found = texts(_columns()[storage], shared=True)
     gets = [value for value in found if value == "GET"]
     assert len(gets) == 3 and all(value is gets[0] for value in gets)
+
+
+def test_texts_of_an_arrow_array_as_of_its_column() -> None:
+    for shared in (False, True):
+        assert texts(pa.array(WORDS), shared=shared) == AS_TEXT
+
+
+_LAYOUTS = {
+    "one array": pa.array(WORDS),
+    "one chunk": pa.chunked_array([pa.array(WORDS)]),
+    "two chunks": pa.chunked_array([pa.array(WORDS[:3]), pa.array(WORDS[3:])]),
+    "a chunk each, and empty ones": pa.chunked_array(
+        [pa.array([], pa.string()), *(pa.array([w], pa.string()) for w in WORDS), pa.array([], pa.string())]
+    ),
+    "large_string chunks": pa.chunked_array(
+        [pa.array(WORDS[:5], pa.large_string()), pa.array(WORDS[5:], pa.large_string())]
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+@pytest.mark.parametrize(
+    "positions",
+    [[], [0], [7], [7, 0, 3, 3, 5, 1], list(range(8)), list(range(7, -1, -1)), [2, 6, 2, 6]],
+    ids=["none", "first", "last", "out of order, repeated", "all", "all backwards", "an empty text and a null"],
+)
+def test_take_is_arrows_take_whatever_the_chunks(layout: str, positions: list[int]) -> None:
+    array = _LAYOUTS[layout]
+    found = take(array, np.array(positions, dtype=np.int64))
+    assert isinstance(found, pa.Array)
+    assert found.type == array.type
+    assert found.to_pylist() == [WORDS[p] for p in positions] == array.take(pa.array(positions, pa.int64())).to_pylist()
 
 
 def test_resource_keys_are_one_object_per_distinct_key() -> None:
