@@ -131,3 +131,17 @@ def test_moments_of_datetimes_are_what_pandas_makes_of_them(values: list[datetim
     found = moments_of(values)
     assert found.dtype == np.dtype("datetime64[us]")
     assert found.astype("int64").tolist() == expected.astype("int64").tolist()
+
+
+@pytest.mark.parametrize("writer", ["", "devtools/", "firefox/", "chrome-har/", "playwright/"])
+def test_access_urls_factorize_as_their_texts(writer: str) -> None:
+    """The access table keeps its URLs as a categorical (one object per distinct URL): sorted factorizing, as
+    the duplicate rule does, gives the codes and order the texts give."""
+    urls = analyze(load_capture(SAMPLES / f"{writer}poll-list.har")).accesses["url"]
+    texts_ = urls.astype(object)
+    assert isinstance(urls.dtype, pd.CategoricalDtype)
+    assert urls.nunique() < len(urls)  # the polled URLs repeat
+    codes, distinct = pd.factorize(urls, sort=True)
+    text_codes, text_distinct = pd.factorize(texts_, sort=True)
+    assert codes.tolist() == text_codes.tolist()
+    assert list(distinct) == list(text_distinct)
