@@ -50,7 +50,8 @@ def assign_connections(frame: pd.DataFrame) -> pd.Series:
     shared by its requests (a million requests' ids were one each)."""
     written = frame["connection_id"]
     codes, distinct = pd.factorize(written.where(written.notna() & (written != "")))
-    explicit = pd.Series(np.array([*distinct, np.nan], dtype=object).take(codes), index=frame.index)  # -1: the last
+    # code -1 (none written) takes the last item, NaN; dtype object, as the other columns of ids are
+    explicit = pd.Series(np.array([*distinct, np.nan], dtype=object).take(codes), index=frame.index, dtype=object)
     missing = explicit.isna()
     if not missing.any():
         return explicit
