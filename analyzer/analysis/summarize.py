@@ -154,8 +154,8 @@ def _requests(
         guessed=frozenset(c.id for c in traffic.connections if c.inferred),
         initiators=initiators,
     )
-    # The text columns as Arrow, each slice's rows taken chunk by chunk (`values.take`): pandas' take joins a
-    # chunked column's chunks for every slice.
+    # The text columns as Arrow, each slice's rows taken chunk by chunk (`values.take`): Arrow's take over a
+    # chunked text column costs about the whole column for every slice.
     arrow = {name: pa.array(frame[name], from_pandas=True) for name in _TEXT_COLUMNS if frame[name].dtype != object}
     rest = frame.drop(columns=list(arrow))
     made: list[Request] = []

@@ -64,9 +64,9 @@ def texts(column: pd.Series | pa.Array, *, shared: bool = False) -> list[str | N
 
 
 def take(array: pa.Array | pa.ChunkedArray, positions: npt.NDArray[np.int64]) -> pa.Array:
-    """`array.take(positions)`, the rows of a chunked array taken chunk by chunk: Arrow joins every chunk of a
-    chunked text column first, a copy of the whole column for each take (a loop of takes over a
-    1,000,000-entry capture's 113 chunks copied 1.6 GB)."""
+    """`array.take(positions)`, the rows of a chunked array taken chunk by chunk: Arrow's take over a chunked
+    text column costs about the whole column each time (18 ms for a tenth of 200,000 URLs in 28 chunks, 0.8 ms
+    once joined), and a loop of takes over a 1,000,000-entry capture's 114 chunks took 1.75 s."""
     if isinstance(array, pa.Array):
         return array.take(pa.array(positions, type=pa.int64()))
     starts = np.cumsum([0, *(len(chunk) for chunk in array.chunks)])
