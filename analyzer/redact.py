@@ -167,19 +167,23 @@ def redacted(summary: Summary) -> Summary:
 
 
 def redact_urls(urls: Sequence[str | None]) -> list[str | None]:
-    """`redact_url` of many URLs (None stays None), the same objects where nothing is redacted: one search of
-    them all (`may_hold_url_secret`), a slice at a time so that their Arrow copy stays small, finds the few that
-    can hold a secret, and only those are redacted."""
+    """`redact_url` of many URLs (None stays None), the same objects where nothing is redacted. Each distinct URL
+    is looked at once (a console sends the same few URLs again and again): one search of them all
+    (`may_hold_url_secret`), a slice at a time so that their Arrow copy stays small, finds the few that can hold
+    a secret, and only those are redacted."""
     import pyarrow as pa
 
-    result: list[str | None] = []
-    for start in range(0, len(urls), REDACT_SLICE):
-        some = urls[start : start + REDACT_SLICE]
+    distinct = [url for url in dict.fromkeys(urls) if url is not None]
+    changed: dict[str, str] = {}
+    for start in range(0, len(distinct), REDACT_SLICE):
+        some = distinct[start : start + REDACT_SLICE]
         candidates = may_hold_url_secret(pa.array(some, type=pa.large_string())).to_numpy(zero_copy_only=False)
-        result += [
-            redact_url(url) if url is not None and found else url for url, found in zip(some, candidates, strict=True)
-        ]
-    return result
+        for url in (url for url, found in zip(some, candidates, strict=True) if found):
+            if (redacted := redact_url(url)) != url:
+                changed[url] = redacted
+    if not changed:
+        return list(urls)
+    return [None if url is None else changed.get(url, url) for url in urls]
 
 
 REDACT_SLICE = 50_000

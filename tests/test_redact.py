@@ -4,6 +4,7 @@ token-shaped values anywhere. Every case also holds for the vectorised table red
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from analyzer.redact import REDACTED, is_secret_header, redact_header, redact_url, redact_urls
@@ -33,8 +34,6 @@ def test_url_secrets(url: str, expected: str | None) -> None:
 
 
 def test_the_table_redaction_finds_the_same_secrets() -> None:
-    import pyarrow as pa
-
     from analyzer.render.tables import redact_table
 
     rows = [url for url, _ in URLS]
@@ -106,3 +105,28 @@ def test_header_secrets(name: str, value: str, expected: str) -> None:
 @pytest.mark.parametrize("name", [":authority", "WWW-Authenticate", "Accept", "Author", "X-Authority-Zone"])
 def test_names_that_are_not_credentials(name: str) -> None:
     assert not is_secret_header(name)
+
+
+def test_each_distinct_url_is_searched_once_and_kept_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A console sends the same URLs again and again: each distinct one is searched once, a URL with nothing to
+    redact is returned as the very object given (equal copies each as its own), a secret redacted in all."""
+    import analyzer.redact as redact
+
+    searched: list[int] = []
+    search = redact.may_hold_url_secret
+
+    def counting(strings: pa.Array) -> pa.Array:
+        searched.append(len(strings))
+        return search(strings)
+
+    monkeypatch.setattr(redact, "may_hold_url_secret", counting)
+    plain = "https://h/api/v1/pods?watch=true"
+    copy = "".join(["https://h/api/v1/", "pods?watch=true"])  # equal, another object
+    secret = "https://h/api/v1/pods?access_token=abc"
+    urls = [plain, None, copy, secret] * 500
+    found = redact_urls(urls)
+    assert sum(searched) == 2  # the plain URL (both objects are one value) and the secret one
+    assert found[0::4] == [plain] * 500 and all(f is plain for f in found[0::4])
+    assert all(f is copy for f in found[2::4]) and copy is not plain
+    assert found[1::4] == [None] * 500
+    assert found[3::4] == ["https://h/api/v1/pods?access_token=REDACTED"] * 500

@@ -98,7 +98,7 @@ def test_resource_keys_are_one_object_per_distinct_key() -> None:
     assert keys[2] != keys[2]  # NaN: not a Kubernetes access
 
 
-@pytest.mark.parametrize("writer", ["", "chrome-har/"])
+@pytest.mark.parametrize("writer", ["", "chrome-har/", "devtools/", "firefox/", "playwright/"])
 def test_the_summarys_requests_are_the_same_made_a_few_rows_at_a_time(
     writer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
