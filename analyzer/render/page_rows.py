@@ -18,7 +18,7 @@ from analyzer.analysis.analyze import Analysis
 from analyzer.analysis.values import Moments, as_moment, ints, moments, moments_of, texts
 from analyzer.redact import redact_urls
 from analyzer.render.page_data import Kind
-from analyzer.render.request_view import TARGET_COLUMNS, target
+from analyzer.render.request_view import TARGET_COLUMNS, versioned_target
 from analyzer.summary import ACCESS_VERBS, Connection, Stream, Summary
 
 
@@ -126,39 +126,18 @@ def _targets(rows: pd.DataFrame, k8s: Sequence[bool], urls: Sequence[str]) -> li
 # What `target` reads of a Kubernetes request (its host and URL are for other requests).
 K8S_TARGET_COLUMNS = tuple(c for c in TARGET_COLUMNS if c not in ("k8s", "host", "url"))
 _VERSION = "resource_version"
-_VERSION_MARK = "\x00resource_version\x00"  # where the version goes in a target made without one
 
 
 def k8s_targets(rows: pd.DataFrame) -> list[str]:
     """`target` of each row of Kubernetes requests (`K8S_TARGET_COLUMNS`). A page polls the same few targets
-    over and over, but each watch names its own resource version: `target` is made once per distinct rest of
-    a row, with a mark where the version goes, and each row's version is written in its place."""
+    over and over, but each watch names its own resource version: the rest of a target is made once per
+    distinct rest of a row (`versioned_target`), and each row's version is written into it."""
     names = [name for name in K8S_TARGET_COLUMNS if name != _VERSION]
     groups = rows.groupby(names, dropna=False, sort=False).ngroup().to_numpy()
     firsts = rows.iloc[np.unique(groups, return_index=True)[1]]
-    rests = [dict(zip(names, row, strict=True)) for row in zip(*(_objects(firsts[n]) for n in names), strict=True)]
-    made = [_target_around_version(rest) for rest in rests]
-    return [
-        made[group][0] if version is None else _with_version(made[group], rests[group], version)
-        for group, version in zip(groups.tolist(), _objects(rows[_VERSION]), strict=True)
-    ]
-
-
-def _target_around_version(rest: dict[str, Any]) -> tuple[str, str | None, str]:
-    """`target` of a Kubernetes request without a resource version, and the text before and after where its
-    version goes (None, "" when the mark is not there exactly once: then `_with_version` asks `target`)."""
-    without = target({"k8s": True, **rest, _VERSION: None})
-    before, mark, after = target({"k8s": True, **rest, _VERSION: _VERSION_MARK}).partition(_VERSION_MARK)
-    if not mark or _VERSION_MARK in after:
-        return without, None, ""
-    return without, before, after
-
-
-def _with_version(made: tuple[str, str | None, str], rest: dict[str, Any], version: object) -> str:
-    _, before, after = made
-    if before is None:
-        return target({"k8s": True, **rest, _VERSION: version})
-    return f"{before}{version}{after}"  # as `target` writes it, with an f-string
+    made = [versioned_target(dict(zip(names, row, strict=True)))
+            for row in zip(*(_objects(firsts[n]) for n in names), strict=True)]  # fmt: skip
+    return [made[group](version) for group, version in zip(groups.tolist(), _objects(rows[_VERSION]), strict=True)]
 
 
 def _objects(column: pd.Series) -> list[Any]:

@@ -3,7 +3,7 @@ target each request is named by there and in the HTML page (`target`): its resou
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -72,16 +72,27 @@ def target(row: Mapping[str, Any]) -> str:
     parameters that matter; anything else as host and path."""
     if not row.get("k8s"):
         return f"{row.get('host') or ''}{row.get('path') or row.get('url') or ''}"
+    return versioned_target(row)(row.get(_VERSION))
+
+
+def versioned_target(row: Mapping[str, Any]) -> Callable[[object], str]:
+    """`target` of a Kubernetes request, as a function of its resource version: the rest of the row is read
+    once (the HTML page names thousands of watches of a few resources, each with its own version)."""
     if not row.get("is_resource_request"):
-        return f"{row.get('cluster') or '-'} {row.get('path')}"
+        text = f"{row.get('cluster') or '-'} {row.get('path')}"
+        return lambda _version: text
     key = "/".join(
         str(part)
         for part in (row.get("cluster") or "-", row.get("group") or "core", row.get("version"),
                      row.get("namespace") or "-", row.get("resource"), row.get("name"), row.get("subresource"))
         if part
     )  # fmt: skip
-    extras = [f"{label}={row[field]}" for field, label in _TARGET_PARAMETERS if row.get(field) is not None]
-    return " ".join([key, *extras])
+    others = [f"{label}={row[field]}" for field, label in _OTHER_PARAMETERS if row.get(field) is not None]
+
+    def with_version(version: object) -> str:
+        return " ".join([key, *([] if version is None else [f"{_VERSION_LABEL}={version}"]), *others])
+
+    return with_version
 
 
 def _fit_target(row: Mapping[str, Any], text: str, width: int) -> str:
@@ -95,11 +106,12 @@ def _fit_target(row: Mapping[str, Any], text: str, width: int) -> str:
     return fit_left(text, width)
 
 
-_TARGET_PARAMETERS = (("resource_version", "rv"), ("timeout_seconds", "timeout"), ("label_selector", "labels"),
-                      ("limit", "limit"))  # fmt: skip
+# The parameters a resource's target shows, in order: its resource version first, then these.
+_VERSION, _VERSION_LABEL = "resource_version", "rv"
+_OTHER_PARAMETERS = (("timeout_seconds", "timeout"), ("label_selector", "labels"), ("limit", "limit"))
 # Every column `target` reads.
 TARGET_COLUMNS = ("k8s", "host", "path", "url", "is_resource_request", "cluster", "group", "version", "namespace",
-                  "resource", "name", "subresource", *(field for field, _ in _TARGET_PARAMETERS))  # fmt: skip
+                  "resource", "name", "subresource", _VERSION, *(field for field, _ in _OTHER_PARAMETERS))  # fmt: skip
 
 
 def render_classification(
