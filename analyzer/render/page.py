@@ -169,7 +169,9 @@ def _overview(frame: pd.DataFrame, origin: datetime | None, end_s: float, bins: 
     """Requests started per bin, by colour class, over the whole capture."""
     started = pd.to_datetime(frame["started"], utc=True)
     offsets = (started - pd.Timestamp(origin)).dt.total_seconds() if origin is not None else started.isna() * 0.0
-    rounded_offsets = offsets.round(4).fillna(0.0)  # as `_seconds` gives them
+    # To four places as numpy rounds, where `_seconds` and the table's `t` (`page_rows.seconds_of`) round as Python
+    # does: a start a hair from a half may fall one ten-thousandth apart, and so on the other side of a bin's edge.
+    rounded_offsets = offsets.round(4).fillna(0.0)
     starts = np.asarray(rounded_offsets.to_numpy(dtype="float64"), dtype=np.float64)
     kinds = _kind_positions(frame)
     edges = np.linspace(0.0, max(end_s, 1e-3), bins + 1)
