@@ -7,6 +7,7 @@ Rancher Steve's `/v1/subscribe` messages).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,8 +85,14 @@ def might_watch(url: str) -> bool:
     """Whether a request URL may be a watch: kube-apiserver's have `watch` in the path (`/watch/`) or the query
     (`watch=true`), perhaps percent-encoded (`%77atch`); more than the watches (`allowWatchBookmarks` on a list):
     the rest are read and never asked for."""
-    lowered = url.lower()
-    return "watch" in lowered or ("%" in url and "watch" in unquote(url).lower())
+    if "watch" in url.lower():
+        return True
+    # Only an escaped letter (`%41` to `%7A` and a little more) can spell a letter of `watch` once unescaped: the
+    # escapes of most URLs (`%3D`, `%2F`, `%20`) cannot, and are not unquoted for nothing.
+    return "%" in url and _ESCAPED_LETTER.search(url) is not None and "watch" in unquote(url).lower()
+
+
+_ESCAPED_LETTER = re.compile("%[4-7][0-9a-f]", re.IGNORECASE)
 
 
 def _digest(body: Body | None) -> bytes:

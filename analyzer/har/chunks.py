@@ -13,7 +13,7 @@ import gc
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import BinaryIO
 
@@ -25,7 +25,8 @@ from analyzer.har.hooks import Digest, Progress, Refine
 from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
-from analyzer.har.table import SPAN_COLUMNS, Part, build_part
+from analyzer.har.spans import Chunk as SpanChunk
+from analyzer.har.table import Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
@@ -64,7 +65,7 @@ def read_chunked(
     `workers` > 1 decodes big captures (at least `parallel_bytes`) in that many processes, each taking the
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
     caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
-    reads need: each entry's span (`table.SPAN_COLUMNS`) and initiator key (`columns.INITIATOR_KEY`).
+    reads of initiators need: each entry's initiator key (`columns.INITIATOR_KEY`).
     `digest` reduces the bodies it wants where they are decoded (`columns.BODY_DIGEST`).
     """
     size = len(source.data)
@@ -166,46 +167,34 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
 
 def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, digest: Digest | None = None) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
-    decoded: `columns.Rows`), with each entry's span in the capture (`SPAN_COLUMNS`) and initiator key when asked
-    for (`lazy`), and the digests of the bodies `digest` wants."""
-    import pyarrow as pa
-
+    decoded: `columns.Rows`), with how many entries each chunk held (`Part.chunks`, for `spans`), each entry's
+    initiator key when asked for (`lazy`), and the digests of the bodies `digest` wants."""
     rows = cols.Rows(keyed=lazy, digest=digest)
     problems: list[Problem] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    counts: list[SpanChunk] = []
     for start, end in chunks:
         # The rows are taken while the chunk's pages are mapped in: the initiator keys and body digests read
         # views into them, and read after the pages were handed back they would map them in again, for good
         # (at 1,000,000 entries each process came to hold its whole share of the file, 1.6 GB).
         first = len(rows)
-        found = decode_chunk(frames, start, end, (starts, ends) if lazy else None, use=rows.append)
+        found = decode_chunk(frames, start, end, use=rows.append)
         problems += [(first + position, text) for position, text in found]
+        counts.append(SpanChunk(start, end, len(rows) - first))
     part = build_part(rows.to_arrays(), problems)
-    if not lazy:
-        return part
-    table = part.table.append_column(SPAN_COLUMNS[0], pa.array(starts, type=pa.int64()))
-    table = table.append_column(SPAN_COLUMNS[1], pa.array(ends, type=pa.int64()))
-    return Part(table, naive=part.naive, problems=part.problems)
+    return replace(part, chunks=counts)
 
 
 def decode_chunk(
-    frames: Frames,
-    start: int,
-    end: int,
-    spans: tuple[list[int], list[int]] | None = None,
-    use: Callable[[list[schema.Entry]], None] | None = None,
+    frames: Frames, start: int, end: int, use: Callable[[list[schema.Entry]], None] | None = None
 ) -> list[Problem]:
     """Decode the entries between byte `start` and `end` (a run of `{...},{...}`) and hand them to `use` while
     the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them); the problems of those
-    that had to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after
-    its last (offsets in the source's `data`) are appended to its two lists.
+    that had to be repaired (positions in the chunk).
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
     """
     with frames.framed(start, end) as view:
-        raws = None
         try:
             entries, problems = _ENTRIES.decode(view), list[Problem]()
         except (msgspec.MsgspecError, RecursionError):
@@ -215,23 +204,9 @@ def decode_chunk(
             except (msgspec.MsgspecError, RecursionError) as exc:
                 raise ChunkRejected(str(exc)) from None
             entries, problems = decode_leniently(raws)
-        if spans is not None:
-            _add_spans(view, start - 1, raws if raws is not None else _RAWS.decode(view), spans)
         if use is not None:
             use(entries)
         return problems
-
-
-def _add_spans(view: memoryview, offset: int, raws: list[msgspec.Raw], spans: tuple[list[int], list[int]]) -> None:
-    """Where each of `raws` (decoded from `view`, which holds `data` from `offset` on) lies in `data`: a Raw
-    decoded from a buffer is a view into it, so its address tells its place (one more scan of the chunk, in the
-    worker that decodes it; it spares the main process a scan of the whole file when the first body is read)."""
-    import pyarrow as pa  # its buffers tell the address of any buffer's memory, without a copy
-
-    base = pa.py_buffer(view).address - offset
-    starts = [pa.py_buffer(raw).address - base for raw in raws]
-    spans[0].extend(starts)
-    spans[1].extend(start + len(raw) for start, raw in zip(starts, raws, strict=True))
 
 
 def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[int, Part]]:
@@ -242,7 +217,7 @@ def _refine_parts(refine: Refine, parts: list[tuple[int, Part]]) -> list[tuple[i
     result, offset = [], 0
     for unit, part in parts:
         rows = part.table.num_rows
-        result.append((unit, Part(refined.slice(offset, rows), naive=part.naive, problems=part.problems)))
+        result.append((unit, replace(part, table=refined.slice(offset, rows))))
         offset += rows
     return result
 
@@ -253,7 +228,8 @@ def _send_parts(parts: list[tuple[int, Part]], out: BinaryIO) -> None:
     import pyarrow as pa
 
     for unit, part in parts:
-        positions = {b"naive": msgspec.json.encode(part.naive), b"problems": msgspec.json.encode(part.problems)}
+        positions = {b"naive": msgspec.json.encode(part.naive), b"problems": msgspec.json.encode(part.problems),
+                     b"chunks": msgspec.json.encode(part.chunks)}  # fmt: skip
         table = part.table.replace_schema_metadata(positions)
         frame = out.tell()
         out.write(_FRAME.pack(unit, 0))
@@ -279,6 +255,7 @@ def _receive_parts(data: memoryview) -> list[tuple[int, Part]]:
             table=table.replace_schema_metadata(None),
             naive=msgspec.json.decode(positions.get(b"naive", b"[]"), type=list[int]),
             problems=msgspec.json.decode(positions.get(b"problems", b"[]"), type=list[tuple[int, str]]),
+            chunks=msgspec.json.decode(positions.get(b"chunks", b"[]"), type=list[SpanChunk]),
         )
         parts.append((unit, part))
     return parts

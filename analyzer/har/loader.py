@@ -6,11 +6,12 @@ frames are not copied into Python objects: `Capture.body(index)` and friends dec
 raw spans of the capture.
 
 Two paths read the entries. The fast one (`chunks`) decodes well-formed captures chunk by chunk, in worker
-processes when asked to, and its workers tell where each entry lies and key it by its initiator (`lazy`), so
-that later reads go straight to an entry and read one entry per distinct initiator, and reduce the bodies a
-caller's `hooks.Digest` wants (the CLI's: the watches' events) while they hold them; the careful one (`decode`)
-scans the whole document for each entry's span first, repairs entries field by field and salvages cut-off
-files. The careful one runs whenever the fast one declines, and its spans are its scan's.
+processes when asked to; its workers tell how many entries each chunk held, so that a later read finds its
+entry by scanning that chunk alone (`spans`, once per chunk), key each entry by its initiator (`lazy`), so that
+one entry is read per distinct initiator, and reduce the bodies a caller's `hooks.Digest` wants (the CLI's: the
+watches' events) while they hold them; the careful one (`decode`) scans the whole document for each entry's span
+first, repairs entries field by field and salvages cut-off files. The careful one runs whenever the fast one
+declines, and its spans are its scan's.
 
 How the file is read depends on the platform (`platform.choose_path`): on Linux it is mapped and read in place,
 and big captures are decoded in forked workers; elsewhere (or with `portable=True`) it is read with read() and
@@ -46,6 +47,7 @@ from analyzer.summary import Initiator
 
 if TYPE_CHECKING:
     from analyzer.har.decode import Document
+    from analyzer.har.spans import EntrySpans
     from analyzer.har.table import Part
 
 CHUNK = 4096
@@ -82,9 +84,8 @@ class Capture:
     # The warnings about damage (values kept as unknown, entries lost to a cut): what `strict=True` refuses.
     damage: list[str] = field(default_factory=list)
     _raws: list[msgspec.Raw] | None = field(default=None, repr=False)  # each entry's span, found on demand
-    # Each entry's first byte and the byte after its last in the source's data (numpy int64 arrays by position as
-    # written), where the fast path told them.
-    _offsets: tuple[Any, Any] | None = field(default=None, repr=False)
+    # Where each entry lies in the source's data, found from the chunks the fast path decoded (None elsewhere).
+    _spans: EntrySpans | None = field(default=None, repr=False)
     # Each entry's initiator key (`columns.initiator_key`, a pyarrow array by position as written); None for a
     # Capture made elsewhere (`analyzer.interop`).
     _initiator_keys: Any = field(default=None, repr=False)
@@ -180,20 +181,24 @@ class Capture:
     def _decode_many(self, indices: Sequence[int], kind: type[_T]) -> Iterator[_T]:
         """The entries `indices` decoded as `kind`, one at a time, which holds only what is asked for (the rest
         of each span is skipped, not built)."""
-        if self._offsets is None or self._source is None:
+        if self._spans is None or self._source is None:
             span = self._span
             return (_decode_entry(span(i), kind) for i in indices)
         return self._decode_in_place(indices, kind)
 
     def _decode_in_place(self, indices: Sequence[int], kind: type[_T]) -> Iterator[_T]:
-        """`_decode_many` where the workers told the spans: each decoded where it lies in the source's data (a
-        view: neither a copy nor a system call per entry). A mapped file's pages are handed back after every
+        """`_decode_many` where the fast path decoded the entries: each decoded where it lies in the source's data
+        (a view: neither a copy nor a system call per entry). A mapped file's pages are handed back after every
         RELEASE_BYTES of spans, so that no more than about that much of it stays in our memory."""
-        assert self._offsets is not None and self._source is not None
-        source, data, (starts, ends) = self._source, self._source.data, self._offsets
+        assert self._spans is not None and self._source is not None
+        source, data, where = self._source, self._source.data, self._spans.span
         low = high = -1
         for index in indices:
-            start, end = int(starts[index]), int(ends[index])
+            found = where(index)
+            if found is None:
+                yield _decode_entry(self._span(index), kind)
+                continue
+            start, end = found
             yield _decode_entry(data[start:end], kind)
             low, high = (start, end) if low < 0 else (min(low, start), max(high, end))
             if high - low >= RELEASE_BYTES:
@@ -211,14 +216,14 @@ class Capture:
         return _decode_entry(self._span(index), _Lazy)
 
     def _span(self, index: int) -> msgspec.Raw | Buffer:
-        """Entry `index`'s span in the capture: where the fast path's workers told it lies (read, not viewed:
-        a page fault in a mapped file maps its neighbours too, and a few thousand reads of entries spread over
-        the file would keep hundreds of MB of it in our memory), or after the careful path its scan's. Failing
-        both (a Capture made by hand), the document is scanned once."""
-        if self._offsets is not None and self._source is not None:
-            starts, ends = self._offsets
-            start = int(starts[index])
-            return self._source.read(start, int(ends[index]) - start)
+        """Entry `index`'s span in the capture: where it lies in the chunk the fast path decoded it from (read,
+        not viewed: a page fault in a mapped file maps its neighbours too, and a few thousand reads of entries
+        spread over the file would keep hundreds of MB of it in our memory), or after the careful path its
+        scan's. Failing both (a Capture made by hand), the document is scanned once."""
+        found = self._spans.span(index) if self._spans is not None and self._source is not None else None
+        if found is not None and self._source is not None:
+            start, end = found
+            return self._source.read(start, end - start)
         if self._raws is None:
             from analyzer.har.decode import decode_document  # the careful path's scan: not needed before
 
@@ -288,11 +293,10 @@ def load_capture(
             is set (the test suite's `--portable-loader`), else this platform.
         limits: how far a compressed capture may expand (default: `Limits()`, see docs/security.md).
         strict: refuse a damaged capture (InputError, naming the first damage) instead of keeping what can be read.
-        lazy: have the fast path's workers prepare the lazy reads: tell where each entry lies (a second scan of
-            each chunk, in the workers), so that bodies, headers and initiators are read straight from their
-            spans, and key each entry by its initiator (`columns.initiator_key`), so that one entry is read per
-            distinct initiator. False for a caller that reads none of them (`requests`): the first one read
-            then scans the whole file once, and initiators are read entry by entry.
+        lazy: have the fast path's workers key each entry by its initiator (`columns.initiator_key`), so that
+            one entry is read per distinct initiator. False for a caller that reads no initiators (`requests`):
+            they are then read entry by entry. Either way bodies, headers and initiators are read straight from
+            where the entry lies, found in the chunk the fast path decoded it from (`spans`).
         digest: reduce the response bodies it wants where the fast path decodes the entries (in the worker
             processes), for `Capture.digests`.
 
@@ -414,9 +418,11 @@ def _decode(
     creator = _decode_meta(log.creator, schema.Creator)
     assembled = assemble(parts, creator=creator.name if creator else None, name=source.name)
     entries, time_warnings, problems = assembled.table, assembled.time_warnings, assembled.problems
-    offsets = None
-    if assembled.spans is not None and raws is None:
-        offsets = (assembled.spans[0].to_numpy(), assembled.spans[1].to_numpy())
+    spans = None
+    if assembled.chunks is not None and raws is None:
+        from analyzer.har.spans import EntrySpans
+
+        spans = EntrySpans(source, assembled.chunks)
     pages, page_problems = _pages(log, source.name)
     damage += entry_problems(source.name, problems) + page_problems
     browser = _decode_meta(log.browser, schema.Creator)
@@ -432,7 +438,7 @@ def _decode(
         truncated=truncated,
         damage=damage,
         _raws=raws,
-        _offsets=offsets,
+        _spans=spans,
         _initiator_keys=assembled.initiator_keys,
         _digests=(digest.name, assembled.digests) if digest is not None and assembled.digests is not None else None,
         _source=source,

@@ -8,7 +8,7 @@ chunks, decoded by whichever process took it, see `chunks`), put together by `as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -24,16 +24,16 @@ from analyzer.har.fields import (
     normalize_http_version,
 )
 from analyzer.har.repair import Problem
+from analyzer.har.spans import Chunk
 from analyzer.har.times import TIMESTAMP, parse_started
 from analyzer.har.urls import blank_to_null, split_urls
 
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
-# Each entry's span in the source's `data` (its first byte, the byte after its last), from the fast path's workers:
-# `assemble` takes them out of the table, and `columns.INITIATOR_KEY` and `columns.BODY_DIGEST` too; the Capture
-# keeps them to read bodies, headers and initiators on demand.
-SPAN_COLUMNS = ("span_start", "span_end")
+# The columns the fast path's workers add for the lazy reads (`columns.INITIATOR_KEY`, `columns.BODY_DIGEST`):
+# `assemble` takes them out of the table, and the Capture keeps them to read initiators and digests on demand.
+_LAZY_COLUMNS = [INITIATOR_KEY, BODY_DIGEST]
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -90,6 +90,8 @@ class Part:
     # Values that could not be kept (a field of the wrong type, a number out of range, a start time that is no
     # date): (position within the part, what was wrong), in the order found.
     problems: list[Problem]
+    # The chunks the fast path decoded this part from, in order (`spans.EntrySpans` finds each entry in them).
+    chunks: list[Chunk] = field(default_factory=list)
 
 
 def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = None) -> Part:
@@ -147,12 +149,15 @@ def join_parts(parts: list[Part]) -> Part:
         return parts[0]
     naive: list[int] = []
     problems: list[Problem] = []
+    chunks: list[Chunk] = []
     offset = 0
     for part in parts:
         naive += [offset + position for position in part.naive]
         problems += [(offset + position, text) for position, text in part.problems]
+        chunks += part.chunks
         offset += part.table.num_rows
-    return Part(table=pa.concat_tables([part.table for part in parts]), naive=naive, problems=problems)
+    table = pa.concat_tables([part.table for part in parts])
+    return Part(table=table, naive=naive, problems=problems, chunks=chunks)
 
 
 @dataclass(frozen=True)
@@ -160,22 +165,23 @@ class Assembled:
     table: pa.Table  # sorted by start time
     time_warnings: list[str]
     problems: list[Problem]  # positions in `log.entries`
-    spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
+    # The chunks the entries were decoded from, in order, where the fast path read every part (`Part.chunks`)
+    chunks: list[Chunk] | None
     initiator_keys: pa.Array | None  # INITIATOR_KEY by position in `log.entries`, where the parts had them
     digests: pa.Array | None  # BODY_DIGEST by position in `log.entries`, where the parts had them
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     """The entries of a capture as one Arrow table sorted by start time, warnings about their times, the
-    problems of its values, and each entry's span where the parts tell them.
+    problems of its values, and the chunks the parts were decoded from where they tell them.
 
     `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
     whether `connection` is a server port is a fact of the whole file.
     """
     joined = join_parts(parts)
     table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
-    table, (start, end, initiator_keys, digests) = _taken(table, [*SPAN_COLUMNS, INITIATOR_KEY, BODY_DIGEST])
-    spans = (start, end) if start is not None and end is not None else None
+    table, (initiator_keys, digests) = _taken(table, _LAZY_COLUMNS)
+    chunks = joined.chunks if sum(chunk.entries for chunk in joined.chunks) == table.num_rows else None
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
     explicit = table.column("connection_explicit")
@@ -184,7 +190,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, spans, initiator_keys, digests)
+    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, chunks, initiator_keys, digests)
 
 
 def _taken(table: pa.Table, names: list[str]) -> tuple[pa.Table, list[pa.Array | None]]:

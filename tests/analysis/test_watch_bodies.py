@@ -49,7 +49,30 @@ def test_every_watch_the_classifier_finds_is_wanted() -> None:
         assert might_watch(url), url
 
 
-@pytest.mark.parametrize("url", ["/api/v1/namespaces/ns/pods", "/apis/apps/v1/deployments?limit=500", "/"])
+def _escaped_watches() -> list[str]:
+    """`watch` with one of its letters escaped, in either case, with upper- and lower-case hex digits."""
+    spelled = []
+    for position, letter in enumerate("watch"):
+        for char in (letter, letter.upper()):
+            for escape in (f"%{ord(char):02X}", f"%{ord(char):02x}"):
+                spelled.append("watch"[:position] + escape + "watch"[position + 1 :])
+    return [f"/api/v1/pods?fieldSelector=metadata.name%3Dx&{word}=true" for word in spelled]
+
+
+@pytest.mark.parametrize("url", [*_escaped_watches(), "/api/v1/pods?%57%41%54%43%48=1"])
+def test_a_watch_spelled_with_escaped_letters_is_wanted(url: str) -> None:
+    assert might_watch(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/namespaces/ns/pods",
+        "/apis/apps/v1/deployments?limit=500",
+        "/",
+        "/api/v1/pods?fieldSelector=metadata.name%3Dwat%2Fch&labelSelector=a%20b",
+    ],
+)
 def test_a_plain_read_is_not_wanted(url: str) -> None:
     assert not might_watch(url)
 

@@ -144,25 +144,51 @@ _SPAN_DOCUMENTS = [
 
 
 @pytest.mark.parametrize(("document", "indent"), _SPAN_DOCUMENTS)
-def test_workers_tell_each_entrys_span_as_the_careful_scan_finds_it(
+def test_entries_are_found_in_their_chunks_as_the_careful_scan_finds_them(
     tmp_path: Path, document: Any, indent: int | None
 ) -> None:
+    """The workers tell how many entries each chunk held; scanning a chunk then finds each of its entries where
+    the careful path's scan of the whole document does, whichever entry is asked for first."""
     from analyzer.har.columns import INITIATOR_KEY
     from analyzer.har.decode import decode_document
-    from analyzer.har.table import SPAN_COLUMNS
+    from analyzer.har.spans import EntrySpans
+    from analyzer.har.table import join_parts
 
     path = _write(tmp_path, document, indent=indent)
     source = open_source(path)
     read = chunks.read_chunked(source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, lazy=True)
     assert read is not None
-    table = pa.concat_tables([part.table for part in read.parts])
-    starts, ends = (table.column(name).to_pylist() for name in SPAN_COLUMNS)
-    spans = [bytes(source.data[start:end]) for start, end in zip(starts, ends, strict=True)]
-    assert spans == [bytes(raw) for raw in decode_document(open_source(path)).entries]
+    joined = join_parts(read.parts)
+    assert len(joined.chunks) > 2  # several chunks, from both processes
+    expected = [bytes(raw) for raw in decode_document(open_source(path)).entries]
+    count = len(expected)
+    for order in (range(count), reversed(range(count))):
+        spans = EntrySpans(source, joined.chunks)
+        assert len(spans) == count == joined.table.num_rows
+        found = {index: spans.span(index) or (-1, -1) for index in order}
+        assert [bytes(source.data[start:end]) for start, end in (found[i] for i in range(count))] == expected
+        with pytest.raises(IndexError):
+            spans.span(count)
     without = chunks.read_chunked(open_source(path), chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2)
     assert without is not None
-    assert {*SPAN_COLUMNS, INITIATOR_KEY}.isdisjoint(without.parts[0].table.column_names)  # `requests` reads none
-    assert INITIATOR_KEY in table.column_names
+    assert INITIATOR_KEY not in without.parts[0].table.column_names  # `requests` reads no initiators
+    assert INITIATOR_KEY in joined.table.column_names
+
+
+def test_a_chunk_that_no_longer_holds_its_entries_is_not_guessed_at(tmp_path: Path) -> None:
+    """A chunk whose bytes changed since the decode (another count of entries, or no JSON) gives no span, for
+    the caller to find the entry by the careful scan instead."""
+    from analyzer.har.spans import Chunk, EntrySpans
+
+    path = _write(tmp_path, make_har(_entries(4)), indent=None)
+    source = open_source(path)
+    read = chunks.read_chunked(source, chunk_bytes=1 << 20, parallel_bytes=1 << 40, lazy=True)
+    assert read is not None
+    (chunk,) = read.parts[0].chunks
+    assert chunk.entries == 4
+    assert EntrySpans(source, [Chunk(chunk.start, chunk.end, 5)]).span(0) is None
+    assert EntrySpans(source, [Chunk(chunk.start + 1, chunk.end, 4)]).span(0) is None
+    assert EntrySpans(source, [chunk]).span(3) is not None
 
 
 @pytest.mark.parametrize(

@@ -283,7 +283,7 @@ def test_lazy_reads_hand_pages_back_and_read_them_again(monkeypatch: pytest.Monk
     path = tmp_path / "capture.har"
     path.write_text(json.dumps(make_har(entries), indent=1), encoding="utf-8")
     capture = load_capture(path)
-    assert capture._offsets is not None  # the fast path told where each entry lies
+    assert capture._spans is not None  # the fast path told which chunk holds each entry
     released: list[tuple[int, int]] = []
     source = capture._source
     assert source is not None
