@@ -304,12 +304,14 @@ def read_capture(
     *,
     lazy: bool = True,
     digest: Digest | None = None,
+    spans: bool = False,
 ) -> Capture:
     """Load CAPTURE for a command: every CPU decodes a big one, a progress bar on a terminal, warnings on stderr.
 
     `refine` adds columns where the entries are decoded (see `load_capture`); the decompression limits are the
     settings' (docs/security.md); `--strict` refuses a damaged capture; `lazy=False` for a command that reads no
-    body, header or initiator; `digest` reduces some bodies where they are decoded (see `load_capture`)."""
+    body, header or initiator; `digest` reduces some bodies where they are decoded; `spans` has the decode find
+    where every entry lies, for a command that reads entries spread over the capture (see `load_capture`)."""
     from analyzer.har.limits import Limits
     from analyzer.har.loader import load_capture
     from analyzer.har.workers import available_workers
@@ -327,18 +329,20 @@ def read_capture(
         strict=strict,
         lazy=lazy,
         digest=digest,
+        spans=spans,
     )
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     return loaded
 
 
-def read_for_analysis(capture: str) -> Capture:
+def read_for_analysis(capture: str, *, spans: bool = False) -> Capture:
     """Load CAPTURE for a command that analyses it (`read_capture`): the worker processes that decode a big one
-    also count the events of the watches' bodies (`WATCH_BODIES`), so that the analysis reads no body twice."""
+    also count the events of the watches' bodies (`WATCH_BODIES`), so that the analysis reads no body twice, and
+    with `spans` find where every entry lies (the report's page reads the headers of requests all over it)."""
     from analyzer.analysis.watch_events import WATCH_BODIES
 
-    return read_capture(capture, digest=WATCH_BODIES)
+    return read_capture(capture, digest=WATCH_BODIES, spans=spans)
 
 
 def progress_for(capture: str) -> Callable[[int, int], None] | None:

@@ -101,7 +101,7 @@ def report(
     from analyzer.render.folder import REPORT_JOBS, build_report
 
     folder = output or default_folder(capture)
-    loaded = read_for_analysis(capture)
+    loaded = read_for_analysis(capture, spans=True)
     settings = settings_from(ctx)
     result = analyze(loaded, settings, users=users)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)

@@ -26,7 +26,8 @@ from analyzer.har.layout import Layout, find_layouts
 from analyzer.har.repair import Problem, decode_leniently
 from analyzer.har.source import Frames, Source
 from analyzer.har.spans import Chunk as SpanChunk
-from analyzer.har.table import Part, build_part
+from analyzer.har.spans import locate
+from analyzer.har.table import SPAN_COLUMNS, Part, build_part
 from analyzer.har.workers import MAX_JOBS, WorkerError, available_workers, can_fork, map_forked
 
 CHUNK_BYTES = 2 << 20
@@ -59,6 +60,7 @@ def read_chunked(
     refine: Refine | None = None,
     lazy: bool = False,
     digest: Digest | None = None,
+    spans: bool = False,
 ) -> Chunked | None:
     """The capture's envelope and entries, or None when the fast path does not apply to it.
 
@@ -66,7 +68,9 @@ def read_chunked(
     next unit of about `unit_bytes` (chunks of about `chunk_bytes`) until none is left. `refine` adds the
     caller's columns to the parts, in each process once, on all the parts it decoded. `lazy` adds what lazy
     reads of initiators need: each entry's initiator key (`columns.INITIATOR_KEY`).
-    `digest` reduces the bodies it wants where they are decoded (`columns.BODY_DIGEST`).
+    `digest` reduces the bodies it wants where they are decoded (`columns.BODY_DIGEST`). `spans` adds where each
+    entry lies (`table.SPAN_COLUMNS`: one more scan of each chunk, where it is decoded), for a caller that reads
+    entries spread over the whole capture; without it, each part tells its chunks (`Part.chunks`).
     """
     size = len(source.data)
     read = source.read
@@ -82,16 +86,16 @@ def read_chunked(
     try:
         with _gc_paused():  # millions of new row tuples would trigger collections that find nothing to free
             if count == 1:
-                parts = _read_here(frames, units, progress, finish, lazy, digest)
+                parts = _read_here(frames, units, progress, finish, lazy, digest, spans)
             else:
                 try:
-                    work = partial(_read_unit, frames, lazy=lazy, digest=digest)
+                    work = partial(_read_unit, frames, lazy=lazy, digest=digest, spans=spans)
                     parts = map_forked(work, units, count, _send_parts, _receive_parts, progress, finish)
                 except WorkerError as exc:
                     if str(exc).startswith(ChunkRejected.__name__):
                         raise ChunkRejected(str(exc)) from None
                     # A worker died (killed, out of memory, a bug): do its work here, where a failure is ours.
-                    parts = _read_here(frames, units, progress, finish, lazy, digest)
+                    parts = _read_here(frames, units, progress, finish, lazy, digest, spans)
     except ChunkRejected:
         return None
     if progress is not None:
@@ -106,11 +110,12 @@ def _read_here(
     finish: Callable[[list[tuple[int, Part]]], list[tuple[int, Part]]] | None,
     lazy: bool,
     digest: Digest | None,
+    spans: bool,
 ) -> list[Part]:
     """Every unit in this process, in order."""
     parts = []
     for done, unit in enumerate(units, 1):
-        parts.append(_read_unit(frames, unit, lazy=lazy, digest=digest))
+        parts.append(_read_unit(frames, unit, lazy=lazy, digest=digest, spans=spans))
         if progress is not None:
             progress(done, len(units))
     return [part for _, part in finish(list(enumerate(parts)))] if finish else parts
@@ -165,36 +170,52 @@ def _units(chunks: list[Chunk], unit_bytes: int, processes: int) -> list[list[Ch
     return units
 
 
-def _read_unit(frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, digest: Digest | None = None) -> Part:
+def _read_unit(
+    frames: Frames, chunks: Sequence[Chunk], *, lazy: bool = False, digest: Digest | None = None, spans: bool = False
+) -> Part:
     """Decode a run of chunks into one part (their Python values become Arrow a batch at a time, as they are
-    decoded: `columns.Rows`), with how many entries each chunk held (`Part.chunks`, for `spans`), each entry's
-    initiator key when asked for (`lazy`), and the digests of the bodies `digest` wants."""
+    decoded: `columns.Rows`), with how many entries each chunk held (`Part.chunks`), each entry's initiator key
+    when asked for (`lazy`), the digests of the bodies `digest` wants, and with `spans` each entry's span in the
+    capture (`SPAN_COLUMNS`)."""
+    import pyarrow as pa
+
     rows = cols.Rows(keyed=lazy, digest=digest)
     problems: list[Problem] = []
     counts: list[SpanChunk] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for start, end in chunks:
         # The rows are taken while the chunk's pages are mapped in: the initiator keys and body digests read
         # views into them, and read after the pages were handed back they would map them in again, for good
         # (at 1,000,000 entries each process came to hold its whole share of the file, 1.6 GB).
         first = len(rows)
-        found = decode_chunk(frames, start, end, use=rows.append)
+        found = decode_chunk(frames, start, end, (starts, ends) if spans else None, use=rows.append)
         problems += [(first + position, text) for position, text in found]
         counts.append(SpanChunk(start, end, len(rows) - first))
     part = build_part(rows.to_arrays(), problems)
+    if spans:
+        table = part.table.append_column(SPAN_COLUMNS[0], pa.array(starts, type=pa.int64()))
+        part = replace(part, table=table.append_column(SPAN_COLUMNS[1], pa.array(ends, type=pa.int64())))
     return replace(part, chunks=counts)
 
 
 def decode_chunk(
-    frames: Frames, start: int, end: int, use: Callable[[list[schema.Entry]], None] | None = None
+    frames: Frames,
+    start: int,
+    end: int,
+    spans: tuple[list[int], list[int]] | None = None,
+    use: Callable[[list[schema.Entry]], None] | None = None,
 ) -> list[Problem]:
     """Decode the entries between byte `start` and `end` (a run of `{...},{...}`) and hand them to `use` while
     the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them); the problems of those
-    that had to be repaired (positions in the chunk).
+    that had to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after
+    its last (offsets in the source's `data`) are appended to its two lists.
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
     """
     with frames.framed(start, end) as view:
+        raws = None
         try:
             entries, problems = _ENTRIES.decode(view), list[Problem]()
         except (msgspec.MsgspecError, RecursionError):
@@ -204,6 +225,10 @@ def decode_chunk(
             except (msgspec.MsgspecError, RecursionError) as exc:
                 raise ChunkRejected(str(exc)) from None
             entries, problems = decode_leniently(raws)
+        if spans is not None:
+            found = locate(view, start - 1, raws if raws is not None else _RAWS.decode(view))
+            spans[0].extend(found[0])
+            spans[1].extend(found[1])
         if use is not None:
             use(entries)
         return problems

@@ -275,6 +275,7 @@ def load_capture(
     strict: bool = False,
     lazy: bool = True,
     digest: Digest | None = None,
+    spans: bool = False,
 ) -> Capture:
     """Read a HAR (path, or `-` for stdin) into a Capture.
 
@@ -299,6 +300,9 @@ def load_capture(
             where the entry lies, found in the chunk the fast path decoded it from (`spans`).
         digest: reduce the response bodies it wants where the fast path decodes the entries (in the worker
             processes), for `Capture.digests`.
+        spans: have the fast path's workers find where every entry lies (one more scan of each chunk, where it
+            is decoded), for a caller that reads entries spread over the whole capture (the report's page); by
+            default a chunk is scanned when one of its entries is first read (`spans.EntrySpans`).
 
     Raises:
         InputError: the file cannot be read or is not a HAR, or is damaged and `strict`; the message is one line
@@ -307,7 +311,8 @@ def load_capture(
     """
     platform = loader_platform(portable)
     workers = workers if can_decode_in_workers(platform) else 1
-    return _load(open_source(path, stdin, platform, limits), progress, workers, refine, strict, lazy, digest)
+    source = open_source(path, stdin, platform, limits)
+    return _load(source, progress, workers, refine, strict, lazy, digest, spans)
 
 
 def load_bytes(data: bytes, name: str = "<memory>", limits: Limits | None = None, strict: bool = False) -> Capture:
@@ -378,9 +383,10 @@ def _load(
     strict: bool,
     lazy: bool,
     digest: Digest | None = None,
+    spans: bool = False,
 ) -> Capture:
     try:
-        capture = _decode(source, progress, workers, refine, lazy, digest)
+        capture = _decode(source, progress, workers, refine, lazy, digest, spans)
     except RecursionError:  # msgspec counts its depth against Python's recursion limit
         raise InputError(f"{source.name}: not a HAR file: JSON nested too deeply to decode") from None
     if strict and capture.damage:
@@ -399,11 +405,14 @@ def _decode(
     refine: Refine | None,
     lazy: bool,
     digest: Digest | None,
+    spans: bool,
 ) -> Capture:
     from analyzer.har.chunks import read_chunked
     from analyzer.har.table import Part, assemble
 
-    fast = read_chunked(source, workers=workers, progress=progress, refine=refine, lazy=lazy, digest=digest)
+    fast = read_chunked(
+        source, workers=workers, progress=progress, refine=refine, lazy=lazy, digest=digest, spans=spans
+    )
     damage = list(source.damage)
     if fast is not None:
         log, parts, raws, truncated = fast.log, fast.parts, None, False
@@ -418,11 +427,14 @@ def _decode(
     creator = _decode_meta(log.creator, schema.Creator)
     assembled = assemble(parts, creator=creator.name if creator else None, name=source.name)
     entries, time_warnings, problems = assembled.table, assembled.time_warnings, assembled.problems
-    spans = None
+    where = None
     if assembled.chunks is not None and raws is None:
         from analyzer.har.spans import EntrySpans
 
-        spans = EntrySpans(source, assembled.chunks)
+        known = assembled.spans
+        where = EntrySpans(
+            source, assembled.chunks, None if known is None else (known[0].to_numpy(), known[1].to_numpy())
+        )
     pages, page_problems = _pages(log, source.name)
     damage += entry_problems(source.name, problems) + page_problems
     browser = _decode_meta(log.browser, schema.Creator)
@@ -438,7 +450,7 @@ def _decode(
         truncated=truncated,
         damage=damage,
         _raws=raws,
-        _spans=spans,
+        _spans=where,
         _initiator_keys=assembled.initiator_keys,
         _digests=(digest.name, assembled.digests) if digest is not None and assembled.digests is not None else None,
         _source=source,

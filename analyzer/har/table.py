@@ -31,9 +31,10 @@ from analyzer.har.urls import blank_to_null, split_urls
 _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "receive")
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
-# The columns the fast path's workers add for the lazy reads (`columns.INITIATOR_KEY`, `columns.BODY_DIGEST`):
-# `assemble` takes them out of the table, and the Capture keeps them to read initiators and digests on demand.
-_LAZY_COLUMNS = [INITIATOR_KEY, BODY_DIGEST]
+# Each entry's span in the source's `data` (its first byte, the byte after its last), where the fast path's workers
+# were asked for them: `assemble` takes them out of the table, and `columns.INITIATOR_KEY` and `columns.BODY_DIGEST`
+# too; the Capture keeps them to read bodies, headers and initiators on demand.
+SPAN_COLUMNS = ("span_start", "span_end")
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
 ENTRY_COLUMNS: dict[str, str] = {
@@ -167,20 +168,22 @@ class Assembled:
     problems: list[Problem]  # positions in `log.entries`
     # The chunks the entries were decoded from, in order, where the fast path read every part (`Part.chunks`)
     chunks: list[Chunk] | None
+    spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
     initiator_keys: pa.Array | None  # INITIATOR_KEY by position in `log.entries`, where the parts had them
     digests: pa.Array | None  # BODY_DIGEST by position in `log.entries`, where the parts had them
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     """The entries of a capture as one Arrow table sorted by start time, warnings about their times, the
-    problems of its values, and the chunks the parts were decoded from where they tell them.
+    problems of its values, and the chunks the parts were decoded from and each entry's span where they tell them.
 
     `index` is each entry's position in `log.entries` as written; `connection_id` is resolved here because
     whether `connection` is a server port is a fact of the whole file.
     """
     joined = join_parts(parts)
     table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
-    table, (initiator_keys, digests) = _taken(table, _LAZY_COLUMNS)
+    table, (start, end, initiator_keys, digests) = _taken(table, [*SPAN_COLUMNS, INITIATOR_KEY, BODY_DIGEST])
+    spans = (start, end) if start is not None and end is not None else None
     chunks = joined.chunks if sum(chunk.entries for chunk in joined.chunks) == table.num_rows else None
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
@@ -190,7 +193,8 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     started = table.column("started")
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
-    return Assembled(table, _time_warnings(name, joined.naive), joined.problems, chunks, initiator_keys, digests)
+    warnings = _time_warnings(name, joined.naive)
+    return Assembled(table, warnings, joined.problems, chunks, spans, initiator_keys, digests)
 
 
 def _taken(table: pa.Table, names: list[str]) -> tuple[pa.Table, list[pa.Array | None]]:

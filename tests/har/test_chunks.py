@@ -143,28 +143,35 @@ _SPAN_DOCUMENTS = [
 ]
 
 
+@pytest.mark.parametrize("by_workers", [False, True], ids=["scanned-when-read", "told-by-workers"])
 @pytest.mark.parametrize(("document", "indent"), _SPAN_DOCUMENTS)
-def test_entries_are_found_in_their_chunks_as_the_careful_scan_finds_them(
-    tmp_path: Path, document: Any, indent: int | None
+def test_entries_are_found_where_the_careful_scan_finds_them(
+    tmp_path: Path, document: Any, indent: int | None, by_workers: bool
 ) -> None:
-    """The workers tell how many entries each chunk held; scanning a chunk then finds each of its entries where
-    the careful path's scan of the whole document does, whichever entry is asked for first."""
+    """Each entry is found where the careful path's scan of the whole document finds it, whichever entry is
+    asked for first: in the chunk the workers decoded it from (scanned when one of its entries is first read),
+    or where the workers told (`spans=True`)."""
     from analyzer.har.columns import INITIATOR_KEY
     from analyzer.har.decode import decode_document
     from analyzer.har.spans import EntrySpans
-    from analyzer.har.table import join_parts
+    from analyzer.har.table import SPAN_COLUMNS, assemble
 
     path = _write(tmp_path, document, indent=indent)
     source = open_source(path)
-    read = chunks.read_chunked(source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, lazy=True)
+    read = chunks.read_chunked(
+        source, chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2, lazy=True, spans=by_workers
+    )
     assert read is not None
-    joined = join_parts(read.parts)
-    assert len(joined.chunks) > 2  # several chunks, from both processes
+    assembled = assemble(read.parts, creator=None, name="t.har")
+    assert assembled.chunks is not None and len(assembled.chunks) > 2  # several chunks, from both processes
+    assert (assembled.spans is not None) == by_workers
+    assert set(SPAN_COLUMNS).isdisjoint(assembled.table.column_names)
+    known = None if assembled.spans is None else (assembled.spans[0].to_numpy(), assembled.spans[1].to_numpy())
     expected = [bytes(raw) for raw in decode_document(open_source(path)).entries]
     count = len(expected)
     for order in (range(count), reversed(range(count))):
-        spans = EntrySpans(source, joined.chunks)
-        assert len(spans) == count == joined.table.num_rows
+        spans = EntrySpans(source, assembled.chunks, known)
+        assert len(spans) == count == assembled.table.num_rows
         found = {index: spans.span(index) or (-1, -1) for index in order}
         assert [bytes(source.data[start:end]) for start, end in (found[i] for i in range(count))] == expected
         with pytest.raises(IndexError):
@@ -172,7 +179,7 @@ def test_entries_are_found_in_their_chunks_as_the_careful_scan_finds_them(
     without = chunks.read_chunked(open_source(path), chunk_bytes=64, unit_bytes=192, parallel_bytes=0, workers=2)
     assert without is not None
     assert INITIATOR_KEY not in without.parts[0].table.column_names  # `requests` reads no initiators
-    assert INITIATOR_KEY in joined.table.column_names
+    assert INITIATOR_KEY in read.parts[0].table.column_names
 
 
 def test_a_chunk_that_no_longer_holds_its_entries_is_not_guessed_at(tmp_path: Path) -> None:

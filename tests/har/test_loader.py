@@ -273,17 +273,22 @@ def test_pages_are_optional_and_parsed() -> None:
     assert load_bytes(har_bytes(THREE), "t.har").pages == ()
 
 
-def test_lazy_reads_hand_pages_back_and_read_them_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("spans", [False, True], ids=["scanned-when-read", "told-by-workers"])
+def test_lazy_reads_hand_pages_back_and_read_them_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spans: bool
+) -> None:
     """Many lazy reads decode each span where it lies and hand a mapped file's pages back as they go
-    (`RELEASE_BYTES`); a later read of the same entries faults them in again, unchanged."""
+    (`RELEASE_BYTES`); a later read of the same entries faults them in again, unchanged. The same whether the
+    spans are found when first read or told by the decode (`spans=True`, as `report` loads)."""
     from analyzer.har import loader
 
     bodies = [f'{{"type":"ADDED","object":{{"metadata":{{"resourceVersion":"{i}"}}}}}}\n' for i in range(40)]
     entries = [make_entry(**{"request.url": WATCH_URL, "response.content.text": body}) for body in bodies]
     path = tmp_path / "capture.har"
     path.write_text(json.dumps(make_har(entries), indent=1), encoding="utf-8")
-    capture = load_capture(path)
+    capture = load_capture(path, spans=spans)
     assert capture._spans is not None  # the fast path told which chunk holds each entry
+    assert (capture._spans._known is not None) == spans
     released: list[tuple[int, int]] = []
     source = capture._source
     assert source is not None
