@@ -11,6 +11,7 @@ parallel (`locate`, `load_capture(spans=True)`), and hands their spans to `Entry
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
@@ -40,7 +41,7 @@ class EntrySpans:
         self._source = source
         self._chunks = list(chunks)
         self._firsts = list(accumulate((chunk.entries for chunk in self._chunks), initial=0))  # each one's first
-        self._found: dict[int, tuple[list[int], list[int]] | None] = {}
+        self._found: dict[int, tuple[array[int], array[int]] | None] = {}  # 8 bytes a number, not 40
         self._known = known
 
     def __len__(self) -> int:
@@ -63,7 +64,7 @@ class EntrySpans:
         position = index - self._firsts[chunk]
         return starts[position], ends[position]
 
-    def _scan(self, chunk: Chunk) -> tuple[list[int], list[int]] | None:
+    def _scan(self, chunk: Chunk) -> tuple[array[int], array[int]] | None:
         """The spans of a chunk's entries: its bytes read (not mapped: a mapped file's pages would stay in our
         memory), framed by `[ ]` and decoded as raw items (`locate`)."""
         length = chunk.end - chunk.start
@@ -77,7 +78,8 @@ class EntrySpans:
             return None
         if len(raws) != chunk.entries:
             return None
-        return locate(view, chunk.start - 1, raws)
+        starts, ends = locate(view, chunk.start - 1, raws)
+        return array("q", starts), array("q", ends)
 
 
 def locate(view: memoryview, offset: int, raws: Sequence[msgspec.Raw]) -> tuple[list[int], list[int]]:
