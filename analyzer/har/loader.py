@@ -99,7 +99,7 @@ class Capture:
 
     def body(self, index: int) -> Body | None:
         """The response body of entry `index` (position as written), or None when the writer kept none."""
-        return self._body_of(self._lazy(index).response.content)
+        return self._body_of(_decode_entry(self._span(index), _LazyResponse).response.content)
 
     def _body_of(self, content: schema.Content) -> Body | None:
         return body_of(content, self._source.read_member if self._source else None)
