@@ -69,14 +69,18 @@ def _by_field(value: object) -> bool:
 
 
 def _long_sequence(items: list[object] | tuple[object, ...]) -> Iterator[bytes]:
-    """A top-level field's long list at depth 1: each batch formatted as a list of its own, its brackets
-    dropped, and its lines indented one level further."""
+    """A top-level field's long list at depth 1: each batch formatted as the one item of an outer list, which
+    puts its items at depth 2 where the document has them, and the two lists' brackets dropped (no pass over the
+    text to indent it)."""
     yield b"[\n"
     for start in range(0, len(items), BATCH):
-        batch = _formatted(items[start : start + BATCH])  # b"[\n  item,\n  item\n]"
-        yield _INDENT + batch[2:-2].replace(b"\n", b"\n" + _INDENT)
+        nested = _formatted((items[start : start + BATCH],))  # b"[\n  [\n    item,\n    item\n  ]\n]"
+        yield nested[len(_OPEN) : -len(_CLOSE)]
         yield b",\n" if start + BATCH < len(items) else b"\n"
     yield _INDENT + b"]"
+
+
+_OPEN, _CLOSE = b"[\n  [\n", b"\n  ]\n]"
 
 
 def _formatted(value: object) -> bytes:
