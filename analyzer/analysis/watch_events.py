@@ -87,8 +87,9 @@ def might_watch(url: str) -> bool:
     the rest are read and never asked for."""
     if "watch" in url.lower():
         return True
-    # Only an escaped letter (`%41` to `%7A` and a little more) can spell a letter of `watch` once unescaped: the
-    # escapes of most URLs (`%3D`, `%2F`, `%20`) cannot, and are not unquoted for nothing.
+    # Only an escaped letter can spell a letter of `watch` once unescaped (looked for as `%40` to `%7F`, the
+    # letters and a few other characters): the escapes of most URLs (`%3D`, `%2F`, `%20`) cannot, and such URLs
+    # are not unquoted for nothing.
     return "%" in url and _ESCAPED_LETTER.search(url) is not None and "watch" in unquote(url).lower()
 
 
