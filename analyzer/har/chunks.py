@@ -70,7 +70,8 @@ def read_chunked(
     reads of initiators need: each entry's initiator key (`columns.INITIATOR_KEY`).
     `digest` reduces the bodies it wants where they are decoded (`columns.BODY_DIGEST`). `spans` adds where each
     entry lies (`table.SPAN_COLUMNS`: one more scan of each chunk, where it is decoded), for a caller that reads
-    entries spread over the whole capture; without it, each part tells its chunks (`Part.chunks`).
+    entries spread over the whole capture. With or without it, every part tells the chunks it was decoded from
+    (`Part.chunks`), in which `spans.EntrySpans` finds an entry when it is read.
     """
     size = len(source.data)
     read = source.read
