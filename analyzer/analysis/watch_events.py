@@ -116,8 +116,7 @@ WATCH_BODIES = Digest(name="watch-events/1", wants=might_watch, reduce=_digest)
 
 def read_resource_version(capture: Capture, index: int) -> str | None:
     """The `metadata.resourceVersion` of a get's object or a list's collection, if the body was kept."""
-    body = capture.body(index)
-    data = body.decoded() if body else None
+    data = capture.decoded_body(index)
     if not data:
         return None
     try:

@@ -180,7 +180,7 @@ def _read_unit(
     capture (`SPAN_COLUMNS`)."""
     import pyarrow as pa
 
-    rows = cols.Rows(keyed=lazy, digest=digest)
+    rows = cols.Rows(keyed=lazy, digest=digest, located=lazy)
     problems: list[Problem] = []
     counts: list[SpanChunk] = []
     starts: list[int] = []
@@ -205,12 +205,13 @@ def decode_chunk(
     start: int,
     end: int,
     spans: tuple[list[int], list[int]] | None = None,
-    use: Callable[[list[schema.Entry]], None] | None = None,
+    use: Callable[[list[schema.Entry], tuple[memoryview, int] | None], None] | None = None,
 ) -> list[Problem]:
     """Decode the entries between byte `start` and `end` (a run of `{...},{...}`) and hand them to `use` while
-    the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them); the problems of those
-    that had to be repaired (positions in the chunk). With `spans`, each entry's first byte and the byte after
-    its last (offsets in the source's `data`) are appended to its two lists.
+    the chunk's bytes are still mapped in (their `msgspec.Raw` fields are views into them), with the view they
+    were decoded from and the offset of its first byte in the source's `data` (None for entries repaired one by
+    one); the problems of those that had to be repaired (positions in the chunk). With `spans`, each entry's
+    first byte and the byte after its last (offsets in the source's `data`) are appended to its two lists.
 
     Raises:
         ChunkRejected: the bytes are not a JSON list (a cut in the wrong place), or one nested too deeply.
@@ -231,7 +232,7 @@ def decode_chunk(
             spans[0].extend(found[0])
             spans[1].extend(found[1])
         if use is not None:
-            use(entries)
+            use(entries, (view, start - 1) if raws is None else None)
         return problems
 
 

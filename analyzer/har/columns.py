@@ -67,6 +67,13 @@ _FRAMES = attrgetter("_webSocketMessages")
 INITIATOR_KEY = "initiator_key"
 BODY_DIGEST = "body_digest"
 UNKEYED = bytes(16)
+# Where each entry's body text lies in the source's data (`Rows(located=True)`): its first byte and the byte after
+# its last, so that `Capture.decoded_body` reads the text alone, without finding the entry first. NO_TEXT: the entry
+# has none (no body); NOT_LOCATED: read the entry instead (a body in a sidecar file or with an `encoding`, an entry
+# that had to be repaired).
+BODY_SPAN = ("body_start", "body_end")
+NO_TEXT, NOT_LOCATED = -2, -1
+_CONTENT = attrgetter("response.content")
 _KEY_ENCODER = msgspec.json.Encoder()
 
 
@@ -91,12 +98,15 @@ class Rows:
     10,000 rows at once (measured on an 80,000-entry capture: from 256 to 1,024 rows a batch, the same).
     """
 
-    def __init__(self, *, keyed: bool = True, digest: Digest | None = None) -> None:
+    def __init__(self, *, keyed: bool = True, digest: Digest | None = None, located: bool = False) -> None:
         """`keyed`: key each entry by its initiator (`initiator_key`), for the lazy reads of initiators; `digest`:
-        reduce the bodies it wants (`hooks.Digest`)."""
+        reduce the bodies it wants (`hooks.Digest`); `located`: tell where each body's text lies (`BODY_SPAN`)."""
         self._keyed = keyed
         self._digest = digest
+        self._located = located
         self._digests: list[bytes | None] = []
+        self._body_starts: list[int] = []
+        self._body_ends: list[int] = []
         self._values: list[tuple[Any, ...]] = []
         self._initiators: list[schema.Initiator | str | None] = []
         self._frames: list[list[schema.Frame] | None] = []
@@ -104,7 +114,9 @@ class Rows:
         self._batches: list[tuple[pa.StructArray, pa.Array, pa.Array, pa.Array]] = []
         self._converted = 0
 
-    def append(self, entries: list[schema.Entry]) -> None:
+    def append(self, entries: list[schema.Entry], source: tuple[memoryview, int] | None = None) -> None:
+        """The rows of `entries`; `source`: the view they were decoded from and where its first byte lies in the
+        source's data, for `located` (None: entries repaired one by one, whose bodies are not located)."""
         self._values.extend(map(_ROW, entries))
         self._initiators.extend(map(_INITIATOR, entries))
         self._frames.extend(map(_FRAMES, entries))
@@ -112,6 +124,8 @@ class Rows:
             self._keys.extend(map(initiator_key, entries))
         if self._digest is not None:
             self._digests.extend(digests(entries, self._digest))
+        if self._located:
+            body_spans(entries, source, self._body_starts, self._body_ends)
         if len(self._values) >= BATCH_ROWS:
             self._convert()
 
@@ -135,6 +149,9 @@ class Rows:
             arrays[INITIATOR_KEY] = keys
         if self._digest is not None:
             arrays[BODY_DIGEST] = pa.array(self._digests, type=pa.binary())
+        if self._located:
+            arrays[BODY_SPAN[0]] = pa.array(self._body_starts, type=pa.int64())
+            arrays[BODY_SPAN[1]] = pa.array(self._body_ends, type=pa.int64())
         return arrays
 
     def _convert(self) -> None:
@@ -165,6 +182,37 @@ def digests(entries: list[schema.Entry], digest: Digest) -> list[bytes | None]:
         url, content = entry.request.url, entry.response.content
         found.append(reduce(body_of(content)) if url and wants(url) and not content._file else None)
     return found
+
+
+def body_spans(
+    entries: list[schema.Entry], source: tuple[memoryview, int] | None, starts: list[int], ends: list[int]
+) -> None:
+    """Append where each entry's body text lies (`BODY_SPAN`) to `starts` and `ends`: a Raw decoded from a buffer
+    is a view into it, so its address tells its place in `source`'s view (as `spans.locate` finds entries)."""
+    import pyarrow as pa  # its buffers tell the address of any buffer's memory, without a copy
+
+    if source is None:
+        starts.extend(repeat(NOT_LOCATED, len(entries)))
+        ends.extend(repeat(NOT_LOCATED, len(entries)))
+        return
+    view, offset = source
+    low = pa.py_buffer(view).address
+    high = low + len(view)
+    for content in map(_CONTENT, entries):
+        text = content.text
+        if content._file is not None or content.encoding is not None:
+            start = end = NOT_LOCATED  # read as the entry says: from the sidecar file, or decoded
+        elif text is schema.NULL:
+            start = end = NO_TEXT
+        else:
+            address = pa.py_buffer(text).address
+            if low <= address and address + len(text) <= high:
+                start = address - low + offset
+                end = start + len(text)
+            else:  # not a view into the chunk (never seen): read the entry
+                start = end = NOT_LOCATED
+        starts.append(start)
+        ends.append(end)
 
 
 @cache

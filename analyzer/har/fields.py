@@ -141,7 +141,7 @@ def body_of(content: schema.Content, read_member: Callable[[str], bytes] | None 
     return Body(text=text, encoding=content.encoding, mime_type=content.mimeType, size=size)
 
 
-def raw_text(raw: msgspec.Raw) -> str | None:
+def raw_text(raw: msgspec.Raw | bytes | memoryview) -> str | None:
     """A raw JSON value that should be a string (a body, a frame's data), or None."""
     try:
         value = msgspec.json.decode(raw)

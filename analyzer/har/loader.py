@@ -34,8 +34,8 @@ import msgspec
 from analyzer.errors import InputError
 from analyzer.har import columns as cols
 from analyzer.har import schema
-from analyzer.har.columns import UNKEYED
-from analyzer.har.fields import body_of, decode_headers
+from analyzer.har.columns import NO_TEXT, UNKEYED
+from analyzer.har.fields import body_of, decode_headers, raw_text
 from analyzer.har.hooks import Digest, Progress, Refine
 from analyzer.har.initiators import InitiatorFields, read_initiator
 from analyzer.har.limits import Limits
@@ -92,6 +92,9 @@ class Capture:
     # The name of the `hooks.Digest` the fast path ran, and each entry's digest (a pyarrow array by position as
     # written; null where it made none).
     _digests: tuple[str, Any] | None = field(default=None, repr=False)
+    # Where each entry's body text lies in the source's data (`columns.BODY_SPAN`: two numpy arrays by position as
+    # written), where the fast path found them.
+    _bodies: tuple[Any, Any] | None = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -100,6 +103,19 @@ class Capture:
     def body(self, index: int) -> Body | None:
         """The response body of entry `index` (position as written), or None when the writer kept none."""
         return self._body_of(_decode_entry(self._span(index), _LazyResponse).response.content)
+
+    def decoded_body(self, index: int) -> bytes | None:
+        """`body(index).decoded()`: the bytes of entry `index`'s response body, base64 undone; None when the writer
+        kept none. Where the fast path found the body's text (`columns.BODY_SPAN`), only the text is read."""
+        if self._bodies is not None and self._source is not None:
+            start, end = int(self._bodies[0][index]), int(self._bodies[1][index])
+            if start == NO_TEXT:
+                return None
+            if start >= 0:
+                text = raw_text(self._source.read(start, end - start))
+                return None if text is None else text.encode("utf-8", "surrogatepass")
+        body = self.body(index)
+        return body.decoded() if body else None
 
     def _body_of(self, content: schema.Content) -> Body | None:
         return body_of(content, self._source.read_member if self._source else None)
@@ -453,6 +469,7 @@ def _decode(
         _spans=where,
         _initiator_keys=assembled.initiator_keys,
         _digests=(digest.name, assembled.digests) if digest is not None and assembled.digests is not None else None,
+        _bodies=None if assembled.bodies is None else (assembled.bodies[0].to_numpy(), assembled.bodies[1].to_numpy()),
         _source=source,
     )
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.har.bounds import bound_numbers, bound_times, quoted
-from analyzer.har.columns import BODY_DIGEST, INITIATOR_KEY, UNKEYED
+from analyzer.har.columns import BODY_DIGEST, BODY_SPAN, INITIATOR_KEY, NOT_LOCATED, UNKEYED
 from analyzer.har.fields import (
     PORT_CONNECTION_WRITERS,
     RESOURCE_TYPES,
@@ -32,8 +32,8 @@ _TIMINGS = ("blocked", "queueing", "dns", "connect", "ssl", "send", "wait", "rec
 _STRINGS = ("status_text", "page_ref", "connection", "connection_explicit", "initiator_type", "frame_ref", "from_cache")
 _RAW = frozenset({"connection_explicit"})  # the loader's own, done with once connection_id is known
 # Each entry's span in the source's `data` (its first byte, the byte after its last), where the fast path's workers
-# were asked for them: `assemble` takes them out of the table, and `columns.INITIATOR_KEY` and `columns.BODY_DIGEST`
-# too; the Capture keeps them to read bodies, headers and initiators on demand.
+# were asked for them: `assemble` takes them out of the table, and `columns.INITIATOR_KEY`, `columns.BODY_DIGEST` and
+# `columns.BODY_SPAN` too; the Capture keeps them to read bodies, headers and initiators on demand.
 SPAN_COLUMNS = ("span_start", "span_end")
 # The loader's columns, in the request table's order, with their meaning (`docs/columns.md` is generated from
 # these and the Kubernetes columns: `analyzer.k8s.request_table.COLUMNS`).
@@ -133,6 +133,9 @@ def build_part(columns: dict[str, pa.Array], problems: list[Problem] | None = No
     if BODY_DIGEST in columns:
         digests = columns[BODY_DIGEST]
         arrays[BODY_DIGEST] = _replaced(digests, repaired, pa.scalar(None, digests.type))
+    for column in BODY_SPAN:
+        if column in columns:
+            arrays[column] = _replaced(columns[column], repaired, pa.scalar(NOT_LOCATED, pa.int64()))
     return Part(table=pa.table(arrays), naive=times.naive, problems=sorted(problems, key=lambda p: p[0]))
 
 
@@ -171,6 +174,7 @@ class Assembled:
     spans: tuple[pa.Array, pa.Array] | None  # SPAN_COLUMNS by position in `log.entries`, where the parts had them
     initiator_keys: pa.Array | None  # INITIATOR_KEY by position in `log.entries`, where the parts had them
     digests: pa.Array | None  # BODY_DIGEST by position in `log.entries`, where the parts had them
+    bodies: tuple[pa.Array, pa.Array] | None  # BODY_SPAN by position in `log.entries`, where the parts had them
 
 
 def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
@@ -182,8 +186,10 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     """
     joined = join_parts(parts)
     table = joined.table  # chunked as decoded: copying it into one chunk would cost more than it saves
-    table, (start, end, initiator_keys, digests) = _taken(table, [*SPAN_COLUMNS, INITIATOR_KEY, BODY_DIGEST])
+    names = [*SPAN_COLUMNS, INITIATOR_KEY, BODY_DIGEST, *BODY_SPAN]
+    table, (start, end, initiator_keys, digests, body_start, body_end) = _taken(table, names)
     spans = (start, end) if start is not None and end is not None else None
+    bodies = (body_start, body_end) if body_start is not None and body_end is not None else None
     chunks = joined.chunks if sum(chunk.entries for chunk in joined.chunks) == table.num_rows else None
     count = table.num_rows
     table = table.append_column("index", pa.array(range(count), type=pa.int64()))
@@ -194,7 +200,7 @@ def assemble(parts: list[Part], *, creator: str | None, name: str) -> Assembled:
     if count and not _is_sorted(started):
         table = table.take(pc.sort_indices(table, [("started", "ascending"), ("index", "ascending")]))
     warnings = _time_warnings(name, joined.naive)
-    return Assembled(table, warnings, joined.problems, chunks, spans, initiator_keys, digests)
+    return Assembled(table, warnings, joined.problems, chunks, spans, initiator_keys, digests, bodies)
 
 
 def _taken(table: pa.Table, names: list[str]) -> tuple[pa.Table, list[pa.Array | None]]:

@@ -3,6 +3,7 @@ real capture, and declines whatever it cannot prove; the careful path then reads
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import json
@@ -15,13 +16,14 @@ import pytest
 
 from analyzer.errors import InputError
 from analyzer.har import chunks, columns, load_capture
+from analyzer.har import spans as spans_module
 from analyzer.har.hooks import Digest
 from analyzer.har.loader import Capture
 from analyzer.har.source import open_source
 from analyzer.k8s.request_table import request_table
 from analyzer.model import Body
 from tests.conftest import CORPUS, REPO, require_shared
-from tests.factories import make_entry, make_har
+from tests.factories import DELETE, make_entry, make_har
 
 SAMPLES = sorted((REPO / "samples").glob("*.har"))
 
@@ -75,6 +77,9 @@ def _same(fast: Capture, careful: Capture) -> None:
     )
     every = range(len(fast))
     assert fast.bodies(every) == careful.bodies(every)
+    decoded = [careful.decoded_body(index) for index in every]
+    assert [fast.decoded_body(index) for index in every] == decoded
+    assert decoded == [body.decoded() if (body := careful.body(index)) else None for index in every]
     assert fast.initiators(every) == careful.initiators(every)
     for index in {0, len(fast) // 2, len(fast) - 1} if len(fast) else set():
         assert fast.body(index) == careful.body(index)
@@ -347,3 +352,60 @@ def test_bodies_are_digested_where_the_entries_are_decoded(
         assert digest == _text(body)
     assert digests[4] == digests[6] == b"-"  # a text that is no string, and no text: no body
     assert capture.digests([0], "another") == {}
+
+
+# (content of the response, what `decoded_body` gives, where the fast path says the text lies)
+_BODY_CASES: dict[str, tuple[dict[str, Any], bytes | None, str]] = {
+    "plain": ({"text": '{"metadata":{"resourceVersion":"7"}}'}, b'{"metadata":{"resourceVersion":"7"}}', "located"),
+    "escaped": ({"text": 'a\n"\\\u00e9\U0001f600'}, 'a\n"\\\u00e9\U0001f600'.encode(), "located"),
+    "control": ({"text": "\x00\t\x1f/"}, b"\x00\t\x1f/", "located"),
+    "empty": ({"text": ""}, b"", "located"),
+    "null": ({"text": None}, None, "located"),
+    "number": ({"text": 5}, None, "located"),
+    "absent": ({}, None, "no text"),
+    "base64": ({"text": "aGk=", "encoding": "base64"}, b"hi", "not located"),
+    "bad base64": ({"text": "a", "encoding": "base64"}, None, "not located"),
+    "other encoding": ({"text": "hi", "encoding": ""}, b"hi", "not located"),
+    "sidecar": ({"_file": "resources/x.txt"}, None, "not located"),
+}
+_STATES = {"no text": columns.NO_TEXT, "not located": columns.NOT_LOCATED}
+
+
+@pytest.mark.parametrize("way", ["forked", "here", "careful"])
+def test_a_body_is_read_from_where_its_text_lies(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, way: str) -> None:
+    """`decoded_body` gives what `body(index).decoded()` gives, for every kind of content; where the fast path
+    located the text (or found none), no chunk is scanned to find the entry. The entries of a chunk decoded entry
+    by entry (one had to be repaired), and the bodies their entry must be read for (decoded, in a sidecar file),
+    are read from the entry."""
+    cases = list(_BODY_CASES.values()) * 8  # over several chunks
+    contents = [{"text": DELETE, **content} for content, _, _ in cases]
+    entries = [make_entry(**{f"response.content.{k}": v for k, v in content.items()}) for content in contents]
+    entries[3]["time"] = "slow"  # repaired
+    path = _write(tmp_path, make_har(entries))
+    scans: list[spans_module.Chunk] = []
+    scan = spans_module.EntrySpans._scan
+
+    def counted(self: spans_module.EntrySpans, chunk: spans_module.Chunk) -> Any:
+        scans.append(chunk)
+        return scan(self, chunk)
+
+    monkeypatch.setattr(spans_module.EntrySpans, "_scan", counted)
+    capture = _load_by(monkeypatch, way, path)
+    if way == "careful":
+        assert capture._bodies is None
+    else:
+        firsts = capture._spans._firsts  # type: ignore[union-attr]
+        repaired = bisect.bisect_right(firsts, 3) - 1
+        starts, ends = capture._bodies  # type: ignore[misc]
+        for index, (_, decoded, where) in enumerate(cases):
+            expected = columns.NOT_LOCATED if bisect.bisect_right(firsts, index) - 1 == repaired else _STATES.get(where)
+            if expected is None:
+                assert 0 <= starts[index] < ends[index], index
+            else:
+                assert starts[index] == ends[index] == expected, index
+            if expected != columns.NOT_LOCATED:
+                assert capture.decoded_body(index) == decoded, index
+        assert scans == []
+    for index, (_, decoded, _) in enumerate(cases):
+        body = capture.body(index)
+        assert capture.decoded_body(index) == decoded == (body.decoded() if body else None), index
