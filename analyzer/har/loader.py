@@ -92,7 +92,7 @@ class Capture:
     # The name of the `hooks.Digest` the fast path ran, and each entry's digest (a pyarrow array by position as
     # written; null where it made none).
     _digests: tuple[str, Any] | None = field(default=None, repr=False)
-    # Where each entry's body text lies in the source's data (`columns.BODY_SPAN`: two numpy arrays by position as
+    # Where each entry's body text lies in the source's data (`columns.BODY_SPAN`: two pyarrow arrays by position as
     # written), where the fast path found them.
     _bodies: tuple[Any, Any] | None = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
@@ -108,7 +108,7 @@ class Capture:
         """`body(index).decoded()`: the bytes of entry `index`'s response body, base64 undone; None when the writer
         kept none. Where the fast path found the body's text (`columns.BODY_SPAN`), only the text is read."""
         if self._bodies is not None and self._source is not None:
-            start, end = int(self._bodies[0][index]), int(self._bodies[1][index])
+            start, end = self._bodies[0][index].as_py(), self._bodies[1][index].as_py()
             if start == NO_TEXT:
                 return None
             if start >= 0:
@@ -469,7 +469,7 @@ def _decode(
         _spans=where,
         _initiator_keys=assembled.initiator_keys,
         _digests=(digest.name, assembled.digests) if digest is not None and assembled.digests is not None else None,
-        _bodies=None if assembled.bodies is None else (assembled.bodies[0].to_numpy(), assembled.bodies[1].to_numpy()),
+        _bodies=assembled.bodies,
         _source=source,
     )
 

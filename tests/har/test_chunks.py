@@ -396,7 +396,7 @@ def test_a_body_is_read_from_where_its_text_lies(monkeypatch: pytest.MonkeyPatch
     else:
         firsts = capture._spans._firsts  # type: ignore[union-attr]
         repaired = bisect.bisect_right(firsts, 3) - 1
-        starts, ends = capture._bodies  # type: ignore[misc]
+        starts, ends = (column.to_pylist() for column in capture._bodies)  # type: ignore[union-attr]
         for index, (_, decoded, where) in enumerate(cases):
             expected = columns.NOT_LOCATED if bisect.bisect_right(firsts, index) - 1 == repaired else _STATES.get(where)
             if expected is None:
