@@ -113,7 +113,7 @@ class Capture:
                 return None
             if start >= 0:
                 text = raw_text(self._source.read(start, end - start))
-                return None if text is None else text.encode("utf-8", "surrogatepass")
+                return Body(text=text, encoding=None, mime_type=None, size=None).decoded()
         body = self.body(index)
         return body.decoded() if body else None
 
