@@ -67,11 +67,9 @@ with open(sys.argv[1], "rb") as handle:
 # the read of the capture by every CPU with the watches' events counted. No budget: it shows the share of one that
 # no analysis can give back.
 READ_ONLY = """
-import gc, os, sys
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-from analyzer.cli import GC_THRESHOLDS
-gc.set_threshold(*GC_THRESHOLDS)
+import os, sys
+from analyzer.cli import settle_process
+settle_process()
 import analyzer.analysis.analyze, analyzer.cli.options, analyzer.redact, analyzer.render
 from analyzer.analysis.watch_events import WATCH_BODIES
 from analyzer.har.loader import load_capture

@@ -97,6 +97,19 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
+    settle_process()
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="har-analyzer", obj=OWN_PROCESS)
+    except BrokenPipeError:
+        # `har-analyzer requests big.har | head`: the reader left (outside any command); exit quietly.
+        discard_stdout()
+        _exit_now(ExitCode.OK)
+    except SystemExit as done:  # click ends every run so, success included
+        _exit_now(done.code)
+
+
+def settle_process() -> None:
+    """What every command's process is set to before anything is imported (a benchmark of the commands too)."""
     # numpy (imported by pyarrow) starts OpenBLAS's thread pool, whose idle threads spin on every CPU for a
     # while: nothing here does linear algebra, and the loader's worker processes want those CPUs.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -107,14 +120,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     # while an 80,000-entry capture is analysed, and finds next to nothing: the analysis makes few cycles. A
     # collection every 100,000 new objects (and the oldest generation rarely) still frees the few it makes.
     gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="har-analyzer", obj=OWN_PROCESS)
-    except BrokenPipeError:
-        # `har-analyzer requests big.har | head`: the reader left (outside any command); exit quietly.
-        discard_stdout()
-        _exit_now(ExitCode.OK)
-    except SystemExit as done:  # click ends every run so, success included
-        _exit_now(done.code)
 
 
 GC_THRESHOLDS = (100_000, 50, 1_000)
