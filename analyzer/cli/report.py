@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 import click
-import msgspec
 
 from analyzer.cli.options import (
     command_settings,
@@ -34,10 +32,6 @@ _CAPTURE_SUFFIXES = (".gz", ".zip", ".zhar", ".harp", ".har", ".json")
 REPORT_MARKER = ".har-analyzer-report"
 _MARKER_TEXT = b"A report folder written by har-analyzer: the next report written here replaces it whole.\n"
 _NAME_LIMIT = 200  # characters of a folder name: well under the 255 bytes of most file systems
-# Entries of a capture from which the report's files are written by two processes (`write_folder`'s jobs),
-# when a CPU is free: below it, the page alone takes most of the time, and the fork's cost (a tenth more CPU
-# time, copied pages) is not won back.
-PARALLEL_ENTRIES = 20_000
 
 
 def default_folder(capture: str) -> Path:
@@ -98,15 +92,14 @@ def report(
     timeline and a filterable request table), summary.md, analysis.json, requests.csv and requests.parquet."""
     from analyzer.analysis.analyze import analyze
     from analyzer.render import ANALYSIS_RENDERERS
-    from analyzer.render.folder import REPORT_JOBS, build_report
+    from analyzer.render.folder import build_report
 
     folder = output or default_folder(capture)
     loaded = read_for_analysis(capture, spans=True)
     settings = settings_from(ctx)
     result = analyze(loaded, settings, users=users)
     built = build_report(result, redact=not ctx.meta.get("show_secrets"), max_text=settings.max_text_length)
-    parallel = result.summary.capture.entries >= PARALLEL_ENTRIES and has_idle_cpu()
-    written = write_folder(folder, built.files, jobs=REPORT_JOBS if parallel else ())
+    written = write_folder(folder, built.files)
     if fmt != "none":
         emit(ctx, None, ANALYSIS_RENDERERS[fmt](built.summary, max_text=settings.max_text_length))
     sizes = ", ".join(f"{name} {_size(size)}" for name, size in written.items())
@@ -114,20 +107,7 @@ def report(
     judge_fail_on(ctx, result.summary, fail_on, on_inconclusive)
 
 
-def has_idle_cpu() -> bool:
-    """Whether a second process would have a CPU to itself: on a machine already busy (a 1-minute load average
-    within half a CPU of the CPUs), two processes only share the CPU time one would get, and the report was
-    measured a third slower so."""
-    from analyzer.har.workers import available_workers
-
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        return False
-    return load < available_workers() - 0.5
-
-
-def write_folder(folder: Path, files: Mapping[str, bytes], *, jobs: Sequence[Sequence[str]] = ()) -> dict[str, int]:
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
     """Write the report's files into `folder`, one at a time (each is read from `files` once, when it is
     written: a `ReportFiles` renders it then), and return their sizes.
 
@@ -136,10 +116,10 @@ def write_folder(folder: Path, files: Mapping[str, bytes], *, jobs: Sequence[Seq
     is touched. Each file is written to a temporary name and renamed: a symbolic link with a report file's
     name is replaced, never followed.
 
-    `jobs` (groups of the names in `files`, each group read by one process: files made from the same data)
-    lets a forked process write some of the groups while this one writes the others, where `can_fork`; every
-    file is then written into a new folder of ours first, which is removed whatever happens, so that a worker
-    stopped half-way leaves nothing behind.
+    One process writes them all, each in turn, and hands the memory a file's rendering freed back to the system
+    before the next (`heap.hand_back`), so that the report holds what its analysis holds and one file's making
+    at a time. (A forked second writer had saved a fifth of the time at 200,000 entries, but its pages counted
+    twice: 1.6x the capture's size, against 0.9x so; the time still keeps within its budget.)
 
     Raises:
         AnalyzerError: `folder` is a symbolic link, or cannot be written (one line).
@@ -148,17 +128,10 @@ def write_folder(folder: Path, files: Mapping[str, bytes], *, jobs: Sequence[Seq
 
     if folder.is_symlink():
         raise AnalyzerError(f"{folder}: is a symbolic link: not followed (name the folder itself)")
-    sizes: dict[str, int] = {}
-    jobs = jobs if _can_fork_workers() else ()
     try:
         if not folder.exists() or (_is_report(folder) and not _holds_working_folder(folder)):
-            _replace_folder(folder, files, sizes, jobs)
-        elif jobs:
-            _replace_files(folder, files, sizes, jobs)
-        else:
-            for name in files:
-                sizes[name] = _write_file(folder / name, _pieces(files, name))
-        return sizes
+            return _replace_folder(folder, files)
+        return _write_each(files, lambda name, content: _write_file(folder / name, content))
     except OSError as exc:
         raise AnalyzerError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
@@ -174,21 +147,21 @@ def _holds_working_folder(folder: Path) -> bool:
     return target == here or target in here.parents
 
 
-def _replace_folder(
-    folder: Path, files: Mapping[str, bytes], sizes: dict[str, int], jobs: Sequence[Sequence[str]]
-) -> None:
+def _replace_folder(folder: Path, files: Mapping[str, bytes]) -> dict[str, int]:
     """A new folder beside `folder`, written whole, then renamed into its place; the old one is removed."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
     old = trash / "report"
     try:
-        sizes.update(_write_new(staging, files, jobs))
+        # staging is a new and empty folder of ours: nothing there to follow
+        sizes = _write_each(files, lambda name, content: _write_new_file(staging / name, content))
         (staging / REPORT_MARKER).write_bytes(_MARKER_TEXT)
         os.chmod(staging, new_file_mode(0o777))  # mkdtemp makes it 0700
         if folder.exists():
             os.rename(folder, old)  # a rename, so that a symbolic link inside is never followed
         os.rename(staging, folder)
+        return sizes
     except BaseException:
         if old.exists() and not folder.exists():  # put the old report back
             with contextlib.suppress(OSError):
@@ -199,94 +172,42 @@ def _replace_folder(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _replace_files(folder: Path, files: Mapping[str, bytes], sizes: dict[str, int], jobs: Sequence[Sequence[str]],
-                   ) -> None:  # fmt: skip
-    """Each file written into a new folder of ours inside `folder`, then renamed over its namesake there (a
-    link is replaced, not followed); the new folder is removed."""
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".har-analyzer.", suffix=".tmp"))
-    try:
-        written = _write_new(staging, files, jobs)
-        for name, size in written.items():
-            os.replace(staging / name, folder / name)
-            sizes[name] = size
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _write_each(files: Mapping[str, bytes], write: Callable[[str, Callable[[BinaryIO], object]], int],
+                ) -> dict[str, int]:  # fmt: skip
+    """`write(name, content)` for each file in turn, `content(out)` writing the file into `out`; their sizes."""
+    from analyzer.heap import hand_back
+
+    sizes = {}
+    for name in files:
+        sizes[name] = write(name, partial(_write_content, files, name))
+        hand_back()  # what the file's making freed, before the next is made
+    return sizes
 
 
-def _write_new(staging: Path, files: Mapping[str, bytes], jobs: Sequence[Sequence[str]]) -> dict[str, int]:
-    """Every file into `staging`, a new and empty folder of our own (nothing to follow there); their sizes, in
-    the order of `files`. The groups of `jobs` are shared between this process and a forked one."""
-    if not jobs:
-        return {name: _write_new_file(staging / name, _pieces(files, name)) for name in files}
-    from analyzer.har.workers import WorkerError, map_forked
-
-    write = partial(_write_job, staging, files)
-    gc.freeze()  # the worker's collections would touch, and so copy, every page of the analysis' objects
-    try:
-        done = map_forked(write, jobs, 2, _send_written, _receive_written)
-    except WorkerError:  # the worker died (killed, out of memory) or met a bug: all is written here
-        done = [write(names) for names in jobs]
-    finally:
-        gc.unfreeze()
-    sizes: dict[str, int] = {}
-    for names, result in zip(jobs, done, strict=True):
-        if result.error is not None:
-            raise OSError(*result.error)
-        sizes.update(zip(names, result.sizes, strict=True))
-    return {name: sizes[name] for name in files}
-
-
-class _Written(msgspec.Struct, frozen=True, array_like=True):
-    """What one job wrote: each file's size, or the error that stopped it (errno, text, file name)."""
-
-    sizes: list[int]
-    error: tuple[int | None, str, str | None] | None = None
-
-
-def _write_job(staging: Path, files: Mapping[str, bytes], names: Sequence[str]) -> _Written:
-    sizes = []
-    try:
-        for name in names:
-            sizes.append(_write_new_file(staging / name, _pieces(files, name)))
-    except OSError as exc:  # from a worker, it comes back as it was raised, not as a worker's failure
-        filename = None if exc.filename is None else str(exc.filename)
-        return _Written(sizes, (exc.errno, exc.strerror or str(exc), filename))
-    return _Written(sizes)
-
-
-def _write_new_file(path: Path, pieces: Iterable[bytes]) -> int:
+def _write_new_file(path: Path, content: Callable[[BinaryIO], object]) -> int:
     with open(path, "wb") as out:
-        return sum(map(out.write, pieces))
+        content(out)
+        return out.tell()
 
 
-def _pieces(files: Mapping[str, bytes], name: str) -> Iterable[bytes]:
-    """`files[name]`, or the pieces a `render.folder.ReportFiles` makes it in, to be written as they come (a
-    big capture's analysis.json is then never whole in memory)."""
-    pieces: Callable[[str], Iterable[bytes]] | None = getattr(files, "pieces", None)
-    return (files[name],) if pieces is None else pieces(name)
+def _write_content(files: Mapping[str, bytes], name: str, out: BinaryIO) -> None:
+    """`files[name]` into `out`, or, from a `render.folder.ReportFiles`, written as it is made (a big capture's
+    CSV and analysis.json are then never whole in memory)."""
+    write_to: Callable[[str, BinaryIO], None] | None = getattr(files, "write_to", None)
+    if write_to is None:
+        out.write(files[name])
+    else:
+        write_to(name, out)
 
 
-def _send_written(results: list[tuple[int, _Written]], out: BinaryIO) -> None:
-    out.write(msgspec.msgpack.encode(results))
-
-
-def _receive_written(data: memoryview) -> list[tuple[int, _Written]]:
-    return msgspec.msgpack.decode(data, type=list[tuple[int, _Written]])
-
-
-def _can_fork_workers() -> bool:
-    from analyzer.har.workers import available_workers, can_fork
-
-    return can_fork() and available_workers() > 1
-
-
-def _write_file(path: Path, pieces: Iterable[bytes]) -> int:
-    """The `pieces` at `path`, through a temporary file renamed over whatever is there (a link is replaced);
-    their size."""
+def _write_file(path: Path, content: Callable[[BinaryIO], object]) -> int:
+    """What `content(out)` writes, at `path`, through a temporary file renamed over whatever is there (a link
+    is replaced); its size."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            size = sum(map(out.write, pieces))
+            content(out)
+            size = out.tell()
             os.fchmod(out.fileno(), new_file_mode())
         os.replace(temporary, path)
         return size

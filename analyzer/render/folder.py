@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import io
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import BinaryIO
 
 import pyarrow as pa
 
@@ -15,40 +17,36 @@ from analyzer.render.html import render_html
 from analyzer.render.json import json_pieces
 from analyzer.render.markdown import render_analysis_markdown
 from analyzer.render.page import Limits, frame_for_export, page_data
-from analyzer.render.tables import redact_table, render_bytes
+from analyzer.render.tables import redact_table, write_csv, write_parquet
 from analyzer.render.text_safety import cut_strings
 from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Summary
 
 REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
-# The files as groups that processes writing them in parallel take one at a time, longest first: the CSV and
-# Parquet files are made from one table.
-REPORT_JOBS = (("index.html",), ("requests.csv", "requests.parquet"), ("analysis.json",), ("summary.md",))
 
 
 class ReportFiles(Mapping[str, bytes]):
-    """File name -> content, in REPORT_FILES order, each file rendered when it is read and not kept: a caller
-    that writes them one at a time holds one in memory (a big capture's JSON, CSV and HTML page are each about
-    a fifth of the capture's size), and one that writes each file's `pieces` as they come holds not even the
-    whole of analysis.json."""
+    """File name -> content, in REPORT_FILES order, each file rendered when it is read and not kept. A caller
+    that writes them one at a time with `write_to` holds not even one whole: the CSV and Parquet writers and
+    analysis.json's pieces go straight into the file (a big capture's CSV is a sixth of the capture's size)."""
 
-    def __init__(self, makers: dict[str, Callable[[], bytes | Iterator[bytes]]]) -> None:
-        self._makers = makers
+    def __init__(self, writers: dict[str, Callable[[BinaryIO], object]]) -> None:
+        self._writers = writers
 
     def __getitem__(self, name: str) -> bytes:
-        made = self._makers[name]()
-        return made if isinstance(made, bytes) else b"".join(made)
+        made = io.BytesIO()
+        self._writers[name](made)
+        return made.getvalue()
 
-    def pieces(self, name: str) -> Iterable[bytes]:
-        """The file's content in the pieces it is made in, to be written as they come."""
-        made = self._makers[name]()
-        return (made,) if isinstance(made, bytes) else made
+    def write_to(self, name: str, out: BinaryIO) -> None:
+        """Write the file's content into `out` as it is made."""
+        self._writers[name](out)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._makers)
+        return iter(self._writers)
 
     def __len__(self) -> int:
-        return len(self._makers)
+        return len(self._writers)
 
 
 @dataclass(frozen=True)
@@ -78,11 +76,11 @@ def build_report(
     table = cache(lambda: request_arrow(analysis, redact=redact))  # made once, for the CSV and the Parquet file
     files = ReportFiles(
         {
-            "index.html": lambda: page().encode("utf-8"),
-            "summary.md": lambda: render_analysis_markdown(shown).encode("utf-8"),
-            "analysis.json": lambda: json_pieces(summary),
-            "requests.csv": lambda: render_bytes(table(), "csv"),
-            "requests.parquet": lambda: render_bytes(table(), "parquet"),
+            "index.html": lambda out: out.write(page().encode("utf-8")),
+            "summary.md": lambda out: out.write(render_analysis_markdown(shown).encode("utf-8")),
+            "analysis.json": lambda out: out.writelines(json_pieces(summary)),
+            "requests.csv": lambda out: write_csv(table(), out),
+            "requests.parquet": lambda out: write_parquet(table(), out),
         }
     )
     return ReportFolder(summary=summary, files=files)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import shutil
-import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from unittest.mock import ANY
 
 import jsonschema
@@ -16,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analyzer.cli.report import REPORT_MARKER, default_folder
-from analyzer.render.folder import REPORT_FILES, REPORT_JOBS
+from analyzer.render.folder import REPORT_FILES
 from analyzer.render.json import schema_text
 from tests.cli.conftest import invoke
 from tests.hostile import SAMPLES, SECRETS
@@ -199,89 +197,60 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("mine", [False, True], ids=["report-folder", "users-folder"])
-def test_files_written_by_two_processes_are_the_same(tmp_path: Path, mine: bool) -> None:
-    from analyzer.cli.report import _can_fork_workers, write_folder
-    from analyzer.render.folder import REPORT_JOBS
+def test_files_written_as_they_are_made_are_the_files_made_whole(tmp_path: Path, mine: bool) -> None:
+    from analyzer.cli.report import write_folder
 
-    if not _can_fork_workers():
-        pytest.skip("no forked workers here")
     files = _sample_files()
-    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    streamed, whole = tmp_path / "streamed", tmp_path / "whole"
     if mine:
-        serial.mkdir()
-        parallel.mkdir()
-    assert write_folder(parallel, files, jobs=REPORT_JOBS) == write_folder(serial, files)
-    assert _contents(parallel) == _contents(serial)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["parallel", "serial"]  # no temporary left
+        streamed.mkdir()
+        whole.mkdir()
+    assert write_folder(streamed, files) == write_folder(whole, dict(files))  # a dict: each file read whole
+    assert _contents(streamed) == _contents(whole)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed", "whole"]  # no temporary left
 
 
-class _FailingInWorker(dict[str, bytes]):
-    """Report files of which the forked worker's first fails, with an error (`how` "oserror") or by dying
-    ("exit"); this process waits for the worker to take its job before it renders its own."""
+class _FailingFiles(dict[str, bytes]):
+    """Report files of which `failing` stops half-way, as a full disk would stop it."""
 
-    def __init__(self, files: dict[str, bytes], how: str, taken: Path) -> None:
+    def __init__(self, files: dict[str, bytes], failing: str) -> None:
         super().__init__(files)
-        self.how, self.taken, self.parent = how, taken, os.getpid()
+        self.failing = failing
 
-    def __getitem__(self, name: str) -> bytes:
-        if os.getpid() == self.parent:
-            deadline = time.monotonic() + 60
-            while not self.taken.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            return super().__getitem__(name)
-        self.taken.touch()
-        if self.how == "exit":
-            os._exit(3)
-        raise OSError(errno.ENOSPC, "No space left on device", f"/disk/{name}")
+    def write_to(self, name: str, out: BinaryIO) -> None:
+        out.write(self[name][:100])
+        if name == self.failing:
+            raise OSError(errno.ENOSPC, "No space left on device", f"/disk/{name}")
+        out.write(self[name][100:])
 
 
-def _two_jobs() -> tuple[tuple[str, ...], ...]:
-    from analyzer.cli.report import _can_fork_workers
-
-    if not _can_fork_workers():
-        pytest.skip("no forked workers here")
-    return ("index.html", "summary.md", "analysis.json"), ("requests.csv", "requests.parquet")
-
-
-def test_a_workers_error_is_one_line_and_the_old_report_stays(tmp_path: Path) -> None:
+@pytest.mark.parametrize("failing", REPORT_FILES)
+def test_a_write_that_fails_is_one_line_and_the_old_report_stays(tmp_path: Path, failing: str) -> None:
     from analyzer.cli.report import write_folder
     from analyzer.errors import AnalyzerError
 
-    files = _FailingInWorker(dict(_sample_files()), "oserror", tmp_path / "taken")
+    files = _FailingFiles(dict(_sample_files()), failing)
     write_folder(tmp_path / "out", {"index.html": b"old"})
-    failed = r"^/disk/(index.html|requests.csv): cannot write: No space left on device$"
-    with pytest.raises(AnalyzerError, match=failed):
-        write_folder(tmp_path / "out", files, jobs=_two_jobs())
+    with pytest.raises(AnalyzerError, match=f"^/disk/{failing}: cannot write: No space left on device$"):
+        write_folder(tmp_path / "out", files)
     assert _contents(tmp_path / "out") == {"index.html": b"old", REPORT_MARKER: ANY}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "taken"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary left
 
 
-def test_a_worker_that_dies_leaves_its_files_to_this_process(tmp_path: Path) -> None:
+def test_the_memory_a_file_freed_is_handed_back_before_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer import heap
     from analyzer.cli.report import write_folder
 
+    steps: list[str] = []
+
+    class Recorded(dict[str, bytes]):
+        def write_to(self, name: str, out: BinaryIO) -> None:
+            steps.append(name)
+            out.write(self[name])
+
+    monkeypatch.setattr(heap, "hand_back", lambda: steps.append("hand back"))
     files = dict(_sample_files())
-    (tmp_path / "mine").mkdir()
-    sizes = write_folder(tmp_path / "mine", _FailingInWorker(files, "exit", tmp_path / "taken"), jobs=_two_jobs())
-    assert sizes == {name: len(data) for name, data in files.items()}
-    assert _contents(tmp_path / "mine") == files
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "taken"]
-
-
-def test_a_big_capture_is_written_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer.cli import report
-
-    calls: list[object] = []
-    write = report.write_folder
-
-    def recorded(*args: Any, **kwargs: Any) -> dict[str, int]:
-        calls.append(kwargs["jobs"])
-        return write(*args, **kwargs)
-
-    monkeypatch.setattr(report, "write_folder", recorded)
-    monkeypatch.setattr(report, "has_idle_cpu", lambda: True)
-    monkeypatch.setattr(report, "PARALLEL_ENTRIES", 1)
-    assert invoke([str(SAMPLE), "-o", str(tmp_path / "big"), "--format", "none"]).exit_code == 0
-    monkeypatch.setattr(report, "PARALLEL_ENTRIES", 10**9)
-    assert invoke([str(SAMPLE), "-o", str(tmp_path / "small"), "--format", "none"]).exit_code == 0
-    assert calls == [REPORT_JOBS, ()]
-    assert _contents(tmp_path / "big") == _contents(tmp_path / "small")
+    assert write_folder(tmp_path / "out", Recorded(files)) == {name: len(data) for name, data in files.items()}
+    assert steps == [step for name in REPORT_FILES for step in (name, "hand back")]
