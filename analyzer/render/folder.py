@@ -23,6 +23,9 @@ from analyzer.settings import DEFAULT_MAX_TEXT_LENGTH
 from analyzer.summary import Summary
 
 REPORT_FILES = ("index.html", "summary.md", "analysis.json", "requests.csv", "requests.parquet")
+# The files Arrow writes, letting go of the interpreter meanwhile: a second thread can write them while the page
+# and the JSON are made (they are made from one table, built by the first of them).
+ARROW_FILES = ("requests.csv", "requests.parquet")
 
 
 class ReportFiles(Mapping[str, bytes]):

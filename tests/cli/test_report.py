@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 from unittest.mock import ANY
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analyzer.cli.report import REPORT_MARKER, default_folder
-from analyzer.render.folder import REPORT_FILES
+from analyzer.render.folder import ARROW_FILES, REPORT_FILES
 from analyzer.render.json import schema_text
 from tests.cli.conftest import invoke
 from tests.hostile import SAMPLES, SECRETS
@@ -196,8 +197,19 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
+@pytest.fixture
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`write_folder` sees a second CPU, so that the files of `beside` are written by a second thread."""
+    from analyzer.har import workers
+
+    monkeypatch.setattr(workers, "available_workers", lambda: 2)
+
+
+@pytest.mark.parametrize("beside", [(), ARROW_FILES], ids=["one-thread", "arrow-beside"])
 @pytest.mark.parametrize("mine", [False, True], ids=["report-folder", "users-folder"])
-def test_files_written_as_they_are_made_are_the_files_made_whole(tmp_path: Path, mine: bool) -> None:
+def test_files_written_as_they_are_made_are_the_files_made_whole(
+    tmp_path: Path, mine: bool, beside: tuple[str, ...], two_cpus: None
+) -> None:
     from analyzer.cli.report import write_folder
 
     files = _sample_files()
@@ -205,7 +217,9 @@ def test_files_written_as_they_are_made_are_the_files_made_whole(tmp_path: Path,
     if mine:
         streamed.mkdir()
         whole.mkdir()
-    assert write_folder(streamed, files) == write_folder(whole, dict(files))  # a dict: each file read whole
+    sizes = write_folder(streamed, files, beside=beside)
+    assert list(sizes) == list(REPORT_FILES)
+    assert sizes == write_folder(whole, dict(files))  # a dict: each file read whole
     assert _contents(streamed) == _contents(whole)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed", "whole"]  # no temporary left
 
@@ -224,15 +238,18 @@ class _FailingFiles(dict[str, bytes]):
         out.write(self[name][100:])
 
 
+@pytest.mark.parametrize("beside", [(), ARROW_FILES], ids=["one-thread", "arrow-beside"])
 @pytest.mark.parametrize("failing", REPORT_FILES)
-def test_a_write_that_fails_is_one_line_and_the_old_report_stays(tmp_path: Path, failing: str) -> None:
+def test_a_write_that_fails_is_one_line_and_the_old_report_stays(
+    tmp_path: Path, failing: str, beside: tuple[str, ...], two_cpus: None
+) -> None:
     from analyzer.cli.report import write_folder
     from analyzer.errors import AnalyzerError
 
     files = _FailingFiles(dict(_sample_files()), failing)
     write_folder(tmp_path / "out", {"index.html": b"old"})
     with pytest.raises(AnalyzerError, match=f"^/disk/{failing}: cannot write: No space left on device$"):
-        write_folder(tmp_path / "out", files)
+        write_folder(tmp_path / "out", files, beside=beside)
     assert _contents(tmp_path / "out") == {"index.html": b"old", REPORT_MARKER: ANY}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary left
 
@@ -254,3 +271,41 @@ def test_the_memory_a_file_freed_is_handed_back_before_the_next(
     files = dict(_sample_files())
     assert write_folder(tmp_path / "out", Recorded(files)) == {name: len(data) for name, data in files.items()}
     assert steps == [step for name in REPORT_FILES for step in (name, "hand back")]
+
+
+def test_arrows_files_are_written_beside_the_others_where_there_is_a_second_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.cli.report import write_folder
+    from analyzer.har import workers
+
+    writers: dict[str, str] = {}
+
+    class Recorded(dict[str, bytes]):
+        def write_to(self, name: str, out: BinaryIO) -> None:
+            writers[name] = threading.current_thread().name
+            out.write(self[name])
+
+    files = Recorded(_sample_files())
+    for cpus, folder in ((2, "two"), (1, "one")):
+        monkeypatch.setattr(workers, "available_workers", lambda cpus=cpus: cpus)
+        writers.clear()
+        write_folder(tmp_path / folder, files, beside=ARROW_FILES)
+        beside = {name for name, thread in writers.items() if thread != threading.main_thread().name}
+        assert beside == (set(ARROW_FILES) if cpus > 1 else set())
+    assert _contents(tmp_path / "two") == _contents(tmp_path / "one")
+
+
+def test_the_report_command_writes_arrows_files_beside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.cli import report
+
+    calls: list[object] = []
+    write = report.write_folder
+
+    def recorded(*args: Any, **kwargs: Any) -> dict[str, int]:
+        calls.append(kwargs.get("beside"))
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(report, "write_folder", recorded)
+    assert invoke([str(SAMPLE), "-o", str(tmp_path / "out"), "--format", "none"]).exit_code == 0
+    assert calls == [ARROW_FILES]
