@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from analyzer.analysis.analyze import Analysis
 from analyzer.redact import redacted
-from analyzer.render.html import render_html
+from analyzer.render.html import html_pieces
 from analyzer.render.json import json_pieces
 from analyzer.render.markdown import render_analysis_markdown
 from analyzer.render.page import Limits, frame_for_export, page_data
@@ -73,13 +73,13 @@ def build_report(
     summary = redacted(analysis.summary) if redact else analysis.summary
     shown = cut_strings(summary, max_text)  # after redaction: a cut never keeps half of a secret
 
-    def page() -> str:
-        return render_html(shown, cut_strings(page_data(analysis, summary, redact=redact, limits=limits), max_text))
+    def page() -> Iterator[bytes]:  # its data is made here and handed on: the pieces let it go once encoded
+        return html_pieces(shown, cut_strings(page_data(analysis, summary, redact=redact, limits=limits), max_text))
 
     table = cache(lambda: request_arrow(analysis, redact=redact))  # made once, for the CSV and the Parquet file
     files = ReportFiles(
         {
-            "index.html": lambda out: out.write(page().encode("utf-8")),
+            "index.html": lambda out: out.writelines(page()),
             "summary.md": lambda out: out.write(render_analysis_markdown(shown).encode("utf-8")),
             "analysis.json": lambda out: out.writelines(json_pieces(summary)),
             "requests.csv": lambda out: write_csv(table(), out),

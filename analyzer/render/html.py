@@ -16,8 +16,9 @@ import base64
 import functools
 import hashlib
 import importlib.util
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from html import escape
 from importlib import resources
@@ -60,6 +61,13 @@ REPORT_FOOTER = (
 def render_html(summary: Summary, page: PageData) -> str:
     """The report page for a summary and its page data (`analyzer.render.page.page_data`), both redacted and
     cut (`text_safety.cut_strings`): the page shows, and embeds, only what they hold."""
+    return b"".join(html_pieces(summary, page)).decode("utf-8")
+
+
+def html_pieces(summary: Summary, page: PageData) -> Iterator[bytes]:
+    """`render_html(summary, page)` in UTF-8, in pieces to be written as they come: the page around the data,
+    and the data's JSON as msgspec encodes it. The page data is let go once encoded, and the page is never one
+    string (at 80,000 entries the string and its encoding had held 50 MB more)."""
     main = Template(asset("report.html")).substitute(
         facts=_facts(summary, page),
         verdicts=_verdicts(summary),
@@ -67,7 +75,7 @@ def render_html(summary: Summary, page: PageData) -> str:
         findings=_findings(summary),
         notes=_notes(summary, page),
     )
-    return render_page(
+    return page_pieces(
         title=f"{Path(summary.capture.path).name} · har-analyzer report",
         header=_header(summary),
         main=main,
@@ -82,28 +90,51 @@ def render_page(*, title: str, header: str, main: str, footer: str, data: tuple[
     """A self-contained page (`assets/page.html`, module doc): `header`, `main` and `footer` as HTML (escaped
     by the caller), the report's style sheet and `style` after it, `data` (the id of its JSON block, and what
     `script_json` writes there) for `script`, which runs after Plotly's."""
+    pieces = page_pieces(title=title, header=header, main=main, footer=footer, data=data, script=script, style=style)
+    return b"".join(pieces).decode("utf-8")
+
+
+def page_pieces(*, title: str, header: str, main: str, footer: str, data: tuple[str, object], script: str,
+                style: str = "") -> Iterator[bytes]:  # fmt: skip
+    """`render_page`'s page in UTF-8: the template before the data block, the data's JSON, the rest."""
     scripts = [plotly_js(), script]
-    return Template(asset("page.html")).substitute(
-        title=escape(title),
-        csp=escape(content_security_policy(scripts), quote=False),  # no double quote; its single quotes stay
-        style=asset("report.css") + style,
-        header=header,
-        main=main,
-        footer=footer,
-        data_id=data[0],
-        data=script_json(data[1]),
-        plotly=scripts[0],
-        script=scripts[1],
-    )
+    values = {
+        "title": escape(title),
+        "csp": escape(content_security_policy(scripts), quote=False),  # no double quote; its single quotes stay
+        "style": asset("report.css") + style,
+        "header": header,
+        "main": main,
+        "footer": footer,
+        "data_id": data[0],
+        "plotly": scripts[0],
+        "script": scripts[1],
+    }
+    before, after = _DATA_PLACE.split(asset("page.html"))  # the template holds `$data` once
+    block = data[1]
+    del data  # the data is held here alone: it goes once encoded
+    yield Template(before).substitute(values).encode("utf-8")
+    encoded = script_json_bytes(block)
+    del block
+    yield encoded
+    del encoded
+    yield Template(after).substitute(values).encode("utf-8")
+
+
+_DATA_PLACE = re.compile(r"\$data(?![_a-zA-Z0-9])")
 
 
 def script_json(value: object) -> str:
     """`value` as JSON for a `<script type="application/json">` block: `&`, `<` and `>` as `\\u0026`-style
     escapes, so that no text in it can close the block."""
+    return script_json_bytes(value).decode("utf-8")
+
+
+def script_json_bytes(value: object) -> bytes:
+    """`script_json(value)` in UTF-8, as msgspec encodes it."""
     data = msgspec.json.encode(value)
     for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
         data = data.replace(char, code)
-    return data.decode("utf-8")
+    return data
 
 
 def content_security_policy(scripts: list[str]) -> str:

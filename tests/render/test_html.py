@@ -6,6 +6,9 @@ import base64
 import hashlib
 import json
 import re
+import weakref
+from html import escape
+from string import Template
 
 import msgspec
 import pytest
@@ -13,7 +16,15 @@ import pytest
 from analyzer.analysis.analyze import analyze
 from analyzer.har.loader import Capture, load_bytes, load_capture
 from analyzer.redact import redacted
-from analyzer.render.html import plotly_js, render_html
+from analyzer.render.html import (
+    asset,
+    content_security_policy,
+    page_pieces,
+    plotly_js,
+    render_html,
+    render_page,
+    script_json,
+)
 from analyzer.render.page import page_data
 from analyzer.render.page_data import PageData
 from tests.hostile import NAME_PAYLOAD, PAYLOAD, SAMPLES, hostile_har
@@ -80,3 +91,35 @@ def test_page_is_one_self_contained_file_of_known_size(sample_html: str) -> None
     # Plotly's bundle is most of the page; the rest grows with the capture (see reports/README.md).
     size = len(sample_html.encode())
     assert len(plotly_js()) < size < len(plotly_js()) + 200_000
+
+
+def test_the_page_in_pieces_is_its_template_filled_whole(hostile: tuple[str, PageData]) -> None:
+    """`page_pieces` fills the template's two halves around the data block: the same bytes as filling it whole."""
+    _, page = hostile
+    values = {"title": "t <&>", "header": "<h1>h</h1>", "main": "<p>m $data</p>", "footer": "f", "script": "s()"}
+    whole = Template(asset("page.html")).substitute(
+        values,
+        title=escape(values["title"]),
+        csp=escape(content_security_policy([plotly_js(), "s()"]), quote=False),
+        style=asset("report.css"),
+        data_id="report-data",
+        data=script_json(page),
+        plotly=plotly_js(),
+    )
+    pieces = list(page_pieces(**values, data=("report-data", page)))
+    assert len(pieces) == 3
+    assert b"".join(pieces) == whole.encode("utf-8")
+    assert render_page(**values, data=("report-data", page)) == whole
+
+
+def test_the_page_data_is_let_go_once_encoded() -> None:
+    class Data(dict[str, object]):  # a dict msgspec encodes, that a weak reference can follow
+        pass
+
+    data = Data(rows=list(range(1_000)))
+    gone = weakref.ref(data)
+    pieces = page_pieces(title="t", header="", main="", footer="", data=("d", data), script="")
+    del data
+    head, block, _ = next(pieces), next(pieces), next(pieces)
+    assert gone() is None  # the JSON is out, the data no longer held
+    assert head.endswith(b'id="d">') and block == msgspec.json.encode({"rows": list(range(1_000))})
