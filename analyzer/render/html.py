@@ -113,7 +113,7 @@ def page_pieces(*, title: str, header: str, main: str, footer: str, data: tuple[
     block = data[1]
     del data  # the data is held here alone: it goes once encoded
     yield Template(before).substitute(values).encode("utf-8")
-    encoded = script_json_bytes(block)
+    encoded = script_json(block)
     del block
     yield encoded
     del encoded
@@ -123,14 +123,9 @@ def page_pieces(*, title: str, header: str, main: str, footer: str, data: tuple[
 _DATA_PLACE = re.compile(r"\$data(?![_a-zA-Z0-9])")
 
 
-def script_json(value: object) -> str:
-    """`value` as JSON for a `<script type="application/json">` block: `&`, `<` and `>` as `\\u0026`-style
-    escapes, so that no text in it can close the block."""
-    return script_json_bytes(value).decode("utf-8")
-
-
-def script_json_bytes(value: object) -> bytes:
-    """`script_json(value)` in UTF-8, as msgspec encodes it."""
+def script_json(value: object) -> bytes:
+    """`value` as JSON (UTF-8) for a `<script type="application/json">` block: `&`, `<` and `>` as
+    `\\u0026`-style escapes, so that no text in it can close the block."""
     data = msgspec.json.encode(value)
     for char, code in ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e")):
         data = data.replace(char, code)

@@ -103,7 +103,7 @@ def test_the_page_in_pieces_is_its_template_filled_whole(hostile: tuple[str, Pag
         csp=escape(content_security_policy([plotly_js(), "s()"]), quote=False),
         style=asset("report.css"),
         data_id="report-data",
-        data=script_json(page),
+        data=script_json(page).decode("utf-8"),
         plotly=plotly_js(),
     )
     pieces = list(page_pieces(**values, data=("report-data", page)))
